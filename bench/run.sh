@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# alertgraph benchmarks, each against a baseline measured in the same run (this machine is
+# shared and noisy: compare ratios, not absolute times). Writes bench/results/latest.md and
+# the raw JSON lines beside it. 127.0.0.1 only; every process started here is stopped here.
+#
+# Usage: bench/run.sh            (env: DURATION=10 WARMUP=2 PORT=18090 ANCHORS=../shared/bench-anchors)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+ANCHORS="${ANCHORS:-$ROOT/../shared/bench-anchors}"
+DURATION="${DURATION:-10}"
+WARMUP="${WARMUP:-2}"
+PORT="${PORT:-18090}"
+TOKEN="bench-token"
+BODY="$ROOT/tests/fixtures/alertmanager-0.25/firing.json"
+OUT="$ROOT/bench/results"
+mkdir -p "$OUT"
+RAW="$OUT/latest.jsonl"
+: > "$RAW"
+
+echo "== building alertgraph (release) and the webhook anchors" >&2
+cargo build --release -q
+cargo bench -q -p alertgraph --bench instantiate --no-run
+CARGO_TARGET_DIR="$ROOT/target/anchors" cargo build --release -q --manifest-path "$ANCHORS/webhook/Cargo.toml"
+ANCHOR_BIN="$ROOT/target/anchors/release"
+
+WORK=$(mktemp -d)
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+wait_healthy() {
+  for _ in $(seq 300); do
+    curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "server on :$PORT did not become healthy" >&2
+  return 1
+}
+
+start_server() { # name
+  rm -rf "$WORK/db" && mkdir -p "$WORK/db"
+  case "$1" in
+    baseline)
+      PORT="$PORT" WEBHOOK_TOKEN="$TOKEN" "$ANCHOR_BIN/wh-baseline" --db "$WORK/db/bench.db" 2>"$WORK/server.log" &
+      ;;
+    alertgraph)
+      env -i PATH="$PATH" LISTEN_HOST=127.0.0.1 PORT="$PORT" STORAGE_DIR="$WORK/db" WEBHOOK_TOKEN="$TOKEN" \
+        RUST_LOG=warn "$ROOT/target/release/alertgraph" 2>"$WORK/server.log" &
+      ;;
+  esac
+  SERVER_PID=$!
+  wait_healthy
+}
+
+stop_server() {
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+}
+
+load() { # server label loadgen-args...
+  local server="$1" label="$2"; shift 2
+  start_server "$server"
+  local line
+  line=$(timeout 300 "$ANCHOR_BIN/wh-loadgen" --url "http://127.0.0.1:$PORT/api/alerts" --body "$BODY" \
+    --header "Authorization: Bearer $TOKEN" --unique-fingerprints \
+    --duration "$DURATION" --warmup "$WARMUP" "$@")
+  stop_server
+  echo "{\"bench\":\"webhook\",\"server\":\"$server\",\"label\":\"$label\",\"result\":$line}" >> "$RAW"
+  echo "  $server $label: $(echo "$line" | jq -c '{throughput, p50: .latency_ms.p50, p99: .latency_ms.p99, errors}')" >&2
+}
+
+echo "== webhook ack: alertgraph vs the native baseline (same load generator, same run)" >&2
+for server in baseline alertgraph; do
+  load "$server" closed-c1 --concurrency 1 --rate 0
+  load "$server" closed-c16 --concurrency 16 --rate 0
+  load "$server" open-2000 --concurrency 16 --rate 2000
+done
+
+echo "== per-request instantiation" >&2
+INST=$(cargo bench -q -p alertgraph --bench instantiate)
+echo "{\"bench\":\"instantiate\",\"result\":$INST}" >> "$RAW"
+
+echo "== component sizes" >&2
+HANDLER=$(stat -c %s target/wasm/wasm32-wasip2/wasm/alertgraph_handler.wasm)
+STORE=$(stat -c %s target/wasm/wasm32-wasip2/wasm/alertgraph_store.wasm)
+COMPOSED=$(stat -c %s "$(ls -t target/release/build/alertgraph-*/out/alertgraph.wasm | head -1)")
+echo "{\"bench\":\"size\",\"result\":{\"handler\":$HANDLER,\"store\":$STORE,\"composed\":$COMPOSED}}" >> "$RAW"
+
+python3 "$ROOT/bench/report.py" "$RAW" > "$OUT/latest.md"
+cat "$OUT/latest.md"

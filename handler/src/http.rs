@@ -1,0 +1,138 @@
+//! The I/O edge: Spin's entry point reads the request, calls the store once, and sends the
+//! reply through the outparam, so work can go on after the client has its answer.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use futures::StreamExt;
+use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
+
+use crate::body_limit::{self, Collector};
+use crate::refusal::Refusal;
+use crate::reply::{self, Reply};
+use crate::routes::{self, Resolved, Route};
+use crate::{auth, config, metrics_text, store, webhook};
+
+const INDEX: &str = concat!(
+    "alertgraph ",
+    env!("CARGO_PKG_VERSION"),
+    ": turns Alertmanager webhooks (POST /api/alerts) into Slack messages with charts",
+);
+
+// Exported on wasm only: a native cdylib cannot carry WIT export names (native builds are
+// for unit tests, which need everything here to type-check but not to be exported).
+#[cfg_attr(target_arch = "wasm32", spin_sdk::http_component)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    let started = Instant::now();
+    let reply = answer(req, started).await;
+    send(out, reply).await;
+    // The client has its answer: work that must not delay it (draining the outbox) goes here.
+}
+
+async fn answer(req: IncomingRequest, started: Instant) -> Reply {
+    let method = req.method().to_string();
+    let target = req.path_with_query();
+    let path = routes::path_of(target.as_deref());
+    match routes::resolve(&method, path) {
+        Resolved::Found(Route::Index) => Reply::text(200, INDEX),
+        // Liveness only: no store call, so a stuck database does not get the instance killed.
+        Resolved::Found(Route::Healthz) => Reply::text(200, "ok"),
+        Resolved::Found(Route::Metrics) => metrics(),
+        Resolved::Found(Route::Alerts) => alerts(req, started).await,
+        Resolved::WrongMethod {
+            route: Route::Alerts,
+            allow,
+        } => refuse(Refusal::WrongMethod { method, allow }, started),
+        Resolved::WrongMethod { allow, .. } => reply::wrong_method(&method, path, allow),
+        Resolved::NotFound => Reply::text(404, &format!("not found: {path}")),
+    }
+}
+
+fn metrics() -> Reply {
+    match store::metrics(now_ms()) {
+        Ok(m) => Reply::new(200, metrics_text::CONTENT_TYPE, metrics_text::render(&m)),
+        Err(e) => Reply::text(
+            503,
+            &format!("metrics unavailable: {}", reply::describe(&e)),
+        ),
+    }
+}
+
+/// The webhook: auth, size, parse, then one store call; 2xx only after the commit.
+async fn alerts(req: IncomingRequest, started: Instant) -> Reply {
+    let token = match config::webhook_token() {
+        Ok(token) => token,
+        Err(e) => return Reply::text(500, &format!("cannot read variable webhook_token: {e}")),
+    };
+    match intake(req, token.as_deref()).await {
+        Ok(hook) => match store::record_webhook(&hook, now_ms(), elapsed_ns(started)) {
+            Ok(recorded) => reply::recorded(&recorded),
+            Err(e) => reply::store_failure(&e),
+        },
+        Err(refusal) => refuse(refusal, started),
+    }
+}
+
+/// In this order, so an unauthenticated or oversized request never has its body parsed.
+async fn intake(req: IncomingRequest, token: Option<&str>) -> Result<store::Webhook, Refusal> {
+    auth::check(token, header(&req, "authorization").as_deref())?;
+    let declared = body_limit::declared_length(header(&req, "content-length").as_deref());
+    let mut body = Collector::new(body_limit::MAX_BODY_BYTES, declared)?;
+    let mut stream = req.into_body_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Refusal::Unreadable(e.to_debug_string()))?;
+        body.push(&chunk)?;
+    }
+    Ok(webhook::parse(&body.into_bytes())?)
+}
+
+/// Counts the refusal, then answers it; the 4xx stands even if counting fails.
+fn refuse(refusal: Refusal, started: Instant) -> Reply {
+    if let Err(e) = store::record_rejection(refusal.reason(), elapsed_ns(started)) {
+        eprintln!(
+            "could not count a refused webhook ({}): {}",
+            refusal.reason(),
+            reply::describe(&e)
+        );
+    }
+    refusal.reply()
+}
+
+/// The first value of a request header.
+fn header(req: &IncomingRequest, name: &str) -> Option<Vec<u8>> {
+    req.headers().get(name).into_iter().next()
+}
+
+async fn send(out: ResponseOutparam, reply: Reply) {
+    let mut headers: Vec<(String, Vec<u8>)> = reply
+        .headers
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.into_bytes()))
+        .collect();
+    headers.push((
+        "content-length".into(),
+        reply.body.len().to_string().into_bytes(),
+    ));
+    let fields = Fields::from_list(&headers).unwrap_or_else(|e| {
+        eprintln!("response headers refused by the host: {e:?}");
+        Fields::new()
+    });
+    let response = OutgoingResponse::new(fields);
+    if response.set_status_code(reply.status).is_err() {
+        eprintln!("status {} refused by the host", reply.status);
+    }
+    if let Err(e) = out.set_with_body(response, reply.body).await {
+        eprintln!("could not send the response: {e:?}");
+    }
+}
+
+fn now_ms() -> i64 {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn elapsed_ns(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,96 @@
+//! The route table: which path is served, and by which method.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Index,
+    Healthz,
+    Metrics,
+    Alerts,
+}
+
+const TABLE: &[(&str, &str, Route)] = &[
+    ("/", "GET", Route::Index),
+    ("/healthz", "GET", Route::Healthz),
+    ("/metrics", "GET", Route::Metrics),
+    ("/api/alerts", "POST", Route::Alerts),
+];
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
+    Found(Route),
+    NotFound,
+    /// The path exists; `allow` is the method it takes (for the `Allow` header).
+    WrongMethod {
+        route: Route,
+        allow: &'static str,
+    },
+}
+
+/// Resolves a request's method and path (the query already removed).
+pub fn resolve(method: &str, path: &str) -> Resolved {
+    match TABLE.iter().find(|(p, _, _)| *p == path) {
+        Some(&(_, allow, route)) if allow == method => Resolved::Found(route),
+        Some(&(_, allow, route)) => Resolved::WrongMethod { route, allow },
+        None => Resolved::NotFound,
+    }
+}
+
+/// The path part of a request target (`/a?b` → `/a`); an absent one is `/`.
+pub fn path_of(path_with_query: Option<&str>) -> &str {
+    let target = path_with_query.unwrap_or("/");
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    if path.is_empty() {
+        "/"
+    } else {
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{path_of, resolve, Resolved, Route};
+
+    #[test]
+    fn known_routes() {
+        assert_eq!(resolve("GET", "/"), Resolved::Found(Route::Index));
+        assert_eq!(resolve("GET", "/healthz"), Resolved::Found(Route::Healthz));
+        assert_eq!(resolve("GET", "/metrics"), Resolved::Found(Route::Metrics));
+        assert_eq!(
+            resolve("POST", "/api/alerts"),
+            Resolved::Found(Route::Alerts)
+        );
+    }
+
+    #[test]
+    fn wrong_method_names_the_allowed_one() {
+        assert_eq!(
+            resolve("GET", "/api/alerts"),
+            Resolved::WrongMethod {
+                route: Route::Alerts,
+                allow: "POST"
+            }
+        );
+        assert_eq!(
+            resolve("DELETE", "/metrics"),
+            Resolved::WrongMethod {
+                route: Route::Metrics,
+                allow: "GET"
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_paths() {
+        assert_eq!(resolve("GET", "/healthz/"), Resolved::NotFound);
+        assert_eq!(resolve("POST", "/api/alerts/x"), Resolved::NotFound);
+        assert_eq!(resolve("GET", "/METRICS"), Resolved::NotFound);
+    }
+
+    #[test]
+    fn query_is_not_part_of_the_path() {
+        assert_eq!(path_of(Some("/metrics?x=1")), "/metrics");
+        assert_eq!(path_of(Some("/?")), "/");
+        assert_eq!(path_of(Some("?a")), "/");
+        assert_eq!(path_of(None), "/");
+    }
+}

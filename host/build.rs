@@ -1,0 +1,91 @@
+//! Builds the handler and store components for wasm32-wasip2, plugs the store into the
+//! handler with wac-graph, and leaves `alertgraph.wasm` in OUT_DIR for `include_bytes!`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const GUESTS: [(&str, &str); 2] = [
+    ("alertgraph-handler", "alertgraph_handler.wasm"),
+    ("alertgraph-store", "alertgraph_store.wasm"),
+];
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest_dir.parent().unwrap().to_path_buf();
+    for watched in ["handler", "store", "wit", "Cargo.lock", "Cargo.toml"] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+
+    // A separate target dir so this nested build never waits on the outer build's lock.
+    let target_dir = root.join("target").join("wasm");
+    build_guests(&root, &target_dir);
+
+    let out_dir = target_dir.join("wasm32-wasip2").join("wasm");
+    let handler = read(&out_dir.join(GUESTS[0].1));
+    let store = read(&out_dir.join(GUESTS[1].1));
+    let composed = compose(handler, store);
+
+    let dest = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("alertgraph.wasm");
+    std::fs::write(&dest, composed).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
+}
+
+fn build_guests(root: &Path, target_dir: &Path) {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root)
+        .args(["build", "--profile", "wasm", "--target", "wasm32-wasip2"])
+        .arg("--target-dir")
+        .arg(target_dir);
+    for (package, _) in GUESTS {
+        cmd.args(["-p", package]);
+    }
+    if std::env::var_os("CARGO_NET_OFFLINE").is_some() {
+        cmd.arg("--offline");
+    }
+    // The outer build's flags, profile and clippy wrapper are for the native host, not the guests.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("CARGO_PROFILE_")
+            || key.starts_with("CARGO_BUILD_")
+            || key.starts_with("CARGO_TARGET_")
+            || matches!(
+                key.as_ref(),
+                "CARGO_ENCODED_RUSTFLAGS"
+                    | "RUSTFLAGS"
+                    | "RUSTC_WORKSPACE_WRAPPER"
+                    | "CARGO_MAKEFLAGS"
+                    | "MAKEFLAGS"
+                    | "MFLAGS"
+            )
+        {
+            cmd.env_remove(key.as_ref());
+        }
+    }
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("running cargo for the wasm components: {e}"));
+    assert!(
+        status.success(),
+        "building the wasm components failed ({status}); run `cargo build --profile wasm --target wasm32-wasip2 -p alertgraph-handler -p alertgraph-store` to see why"
+    );
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+fn compose(handler: Vec<u8>, store: Vec<u8>) -> Vec<u8> {
+    use wac_graph::{types::Package, CompositionGraph, EncodeOptions};
+    let mut graph = CompositionGraph::new();
+    let handler = Package::from_bytes("alertgraph:handler", None, handler, graph.types_mut())
+        .expect("parsing the handler component");
+    let store = Package::from_bytes("alertgraph:store", None, store, graph.types_mut())
+        .expect("parsing the store component");
+    let handler = graph.register_package(handler).unwrap();
+    let store = graph.register_package(store).unwrap();
+    wac_graph::plug(&mut graph, vec![store], handler)
+        .expect("plugging the store component into the handler");
+    graph
+        .encode(EncodeOptions::default())
+        .expect("encoding the composed component")
+}

@@ -1,0 +1,434 @@
+//! Settings from the environment (the seed's names plus ours), checked once at start-up:
+//! a missing or invalid value stops the process with an error that names the variable.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the SQLite database lives and how it may be opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Database {
+    pub path: PathBuf,
+    pub mode: OpenMode,
+}
+
+/// `mode=` of the seed's `sqlite://…?mode=rwc` connection string.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OpenMode {
+    ReadOnly,
+    ReadWrite,
+    ReadWriteCreate,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub listen_host: IpAddr,
+    pub port: u16,
+    pub database: Database,
+    pub log_json: bool,
+    /// Spin variables (lower-case names) handed to the components.
+    pub variables: BTreeMap<&'static str, String>,
+    /// Origins (scheme://host:port) the components may call.
+    pub allowed_outbound: Vec<String>,
+    pub instance_memory_bytes: usize,
+    pub request_timeout: Duration,
+    pub max_concurrent_requests: u32,
+}
+
+/// Redacts secrets: `Config` may end up in a log line.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let variables: BTreeMap<_, _> = self
+            .variables
+            .iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    if is_secret(k) {
+                        "<redacted>"
+                    } else {
+                        v.as_str()
+                    },
+                )
+            })
+            .collect();
+        f.debug_struct("Config")
+            .field("listen_host", &self.listen_host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("log_json", &self.log_json)
+            .field("variables", &variables)
+            .field("allowed_outbound", &self.allowed_outbound)
+            .field("instance_memory_bytes", &self.instance_memory_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .finish()
+    }
+}
+
+/// A setting that stops start-up: names the variable and says what is wrong.
+#[derive(Debug, PartialEq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid setting {}: {}", self.variable, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Seed env var → Spin variable, and whether the value is a URL whose origin the
+/// components may call.
+const VARIABLES: [(&str, &str, Kind); 11] = [
+    ("BASE_URL", "base_url", Kind::Url),
+    ("EXPLORER_URL", "explorer_url", Kind::Url),
+    ("SLACK_CHANNEL", "slack_channel", Kind::Text),
+    ("SLACK_BOT_TOKEN", "slack_bot_token", Kind::Secret),
+    ("SLACK_API_URL", "slack_api_url", Kind::OutboundUrl),
+    ("SLACK_SIGNING_SECRET", "slack_signing_secret", Kind::Secret),
+    ("PROMETHEUS_URL", "prometheus_url", Kind::OutboundUrl),
+    ("ALERTMANAGER_URL", "alertmanager_url", Kind::OutboundUrl),
+    ("RENDERER_URL", "renderer_url", Kind::OutboundUrl),
+    ("WEBHOOK_TOKEN", "webhook_token", Kind::Secret),
+    (
+        "CHART_DELIVERY",
+        "chart_delivery",
+        Kind::OneOf(&["url", "upload"]),
+    ),
+];
+
+const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Secret,
+    Url,
+    OutboundUrl,
+    OneOf(&'static [&'static str]),
+}
+
+pub fn is_secret(variable: &str) -> bool {
+    VARIABLES
+        .iter()
+        .any(|(_, name, kind)| *name == variable && matches!(kind, Kind::Secret))
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `get` (the environment in production, a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        // An empty value counts as unset, as in the seed's Kubernetes manifests.
+        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+
+        let listen_host = match get("LISTEN_HOST") {
+            None => IpAddr::from([0, 0, 0, 0]),
+            Some(v) => v.trim().parse().map_err(|_| ConfigError {
+                variable: "LISTEN_HOST",
+                reason: format!("{v:?} is not an IP address"),
+            })?,
+        };
+        let port = parse_number(&get, "PORT", 3031u16)?;
+
+        let mut variables = BTreeMap::new();
+        let mut allowed_outbound = Vec::new();
+        for (env, name, kind) in VARIABLES {
+            let value = match (get(env), env) {
+                (Some(v), _) => v.trim().to_string(),
+                (None, "SLACK_API_URL") => DEFAULT_SLACK_API_URL.to_string(),
+                (None, _) => continue,
+            };
+            match kind {
+                Kind::Text | Kind::Secret => {}
+                Kind::Url => {
+                    origin_of(&value).map_err(|reason| ConfigError {
+                        variable: env,
+                        reason,
+                    })?;
+                }
+                Kind::OutboundUrl => {
+                    let origin = origin_of(&value).map_err(|reason| ConfigError {
+                        variable: env,
+                        reason,
+                    })?;
+                    if !allowed_outbound.contains(&origin) {
+                        allowed_outbound.push(origin);
+                    }
+                }
+                Kind::OneOf(choices) => {
+                    if !choices.contains(&value.as_str()) {
+                        return Err(ConfigError {
+                            variable: env,
+                            reason: format!("{value:?} is not one of {}", choices.join(", ")),
+                        });
+                    }
+                }
+            }
+            variables.insert(name, value);
+        }
+
+        let storage_dir = PathBuf::from(get("STORAGE_DIR").unwrap_or_else(|| "./data".into()));
+        let database = match get("DB_CONNECTION_STRING") {
+            Some(v) => parse_connection_string(&v).map_err(|reason| ConfigError {
+                variable: "DB_CONNECTION_STRING",
+                reason,
+            })?,
+            None => Database {
+                path: storage_dir.join("alertgraph.db"),
+                mode: OpenMode::ReadWriteCreate,
+            },
+        };
+
+        let log_json = match get("LOG_JSON").as_deref().map(str::trim) {
+            None => false,
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(v) => {
+                return Err(ConfigError {
+                    variable: "LOG_JSON",
+                    reason: format!("{v:?} is not true or false"),
+                })
+            }
+        };
+
+        let memory_mb: usize = parse_number(&get, "INSTANCE_MEMORY_MB", 64)?;
+        let timeout_secs: u64 = parse_number(&get, "REQUEST_TIMEOUT_SECS", 30)?;
+        let max_concurrent_requests: u32 = parse_number(&get, "MAX_CONCURRENT_REQUESTS", 128)?;
+        for (variable, value, min, max) in [
+            ("INSTANCE_MEMORY_MB", memory_mb as u64, 8, 4096),
+            ("REQUEST_TIMEOUT_SECS", timeout_secs, 1, 3600),
+            (
+                "MAX_CONCURRENT_REQUESTS",
+                max_concurrent_requests as u64,
+                1,
+                4096,
+            ),
+        ] {
+            if !(min..=max).contains(&value) {
+                return Err(ConfigError {
+                    variable,
+                    reason: format!("{value} is outside {min}..={max}"),
+                });
+            }
+        }
+
+        Ok(Config {
+            listen_host,
+            port,
+            database,
+            log_json,
+            variables,
+            allowed_outbound,
+            instance_memory_bytes: memory_mb << 20,
+            request_timeout: Duration::from_secs(timeout_secs),
+            max_concurrent_requests,
+        })
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError {
+            variable,
+            reason: format!("{v:?} is not a valid number"),
+        }),
+    }
+}
+
+/// `scheme://host[:port]` of an http(s) URL, with the default port made explicit.
+pub fn origin_of(url: &str) -> Result<String, String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("{url:?} is not a URL (expected http:// or https://)"))?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return Err(format!("{url:?} must use http or https")),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
+        return Err(format!("{url:?} has no valid host"));
+    }
+    let (host, port) =
+        split_host_port(authority).ok_or_else(|| format!("{url:?} has an invalid port"))?;
+    Ok(format!(
+        "{scheme}://{}:{}",
+        host.to_ascii_lowercase(),
+        port.unwrap_or(default_port)
+    ))
+}
+
+fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    // IPv6 literals keep their brackets: "[::1]:8080".
+    let (host, port) = match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => (&authority[..i], Some(&authority[i + 1..])),
+        _ => (authority, None),
+    };
+    let port = match port {
+        None => None,
+        Some(p) => Some(p.parse().ok()?),
+    };
+    (!host.is_empty()).then_some((host, port))
+}
+
+/// Accepts the seed's `sqlite://PATH?mode=rwc` (three slashes for an absolute path) or a
+/// plain file path.
+fn parse_connection_string(value: &str) -> Result<Database, String> {
+    let value = value.trim();
+    let rest = value
+        .strip_prefix("sqlite://")
+        .or_else(|| value.strip_prefix("sqlite:"))
+        .unwrap_or(value);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Err(format!(
+            "{value:?} names no database file (an in-memory database would lose alerts)"
+        ));
+    }
+    let mut mode = OpenMode::ReadWriteCreate;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("mode", "ro")) => mode = OpenMode::ReadOnly,
+            Some(("mode", "rw")) => mode = OpenMode::ReadWrite,
+            Some(("mode", "rwc")) => mode = OpenMode::ReadWriteCreate,
+            _ => return Err(format!("unsupported option {pair:?} (only mode=ro|rw|rwc)")),
+        }
+    }
+    Ok(Database {
+        path: PathBuf::from(path),
+        mode,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing_set() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.listen_host.to_string(), "0.0.0.0");
+        assert_eq!(c.port, 3031);
+        assert_eq!(c.database.path, PathBuf::from("./data/alertgraph.db"));
+        assert_eq!(c.database.mode, OpenMode::ReadWriteCreate);
+        assert_eq!(c.variables["slack_api_url"], "https://slack.com/api");
+        assert_eq!(
+            c.allowed_outbound,
+            vec!["https://slack.com:443".to_string()]
+        );
+        assert!(!c.log_json);
+    }
+
+    #[test]
+    fn seed_connection_string_and_storage_dir() {
+        let c = config(&[(
+            "DB_CONNECTION_STRING",
+            "sqlite:///data/slack-app.db?mode=rwc",
+        )])
+        .unwrap();
+        assert_eq!(c.database.path, PathBuf::from("/data/slack-app.db"));
+        let c = config(&[("DB_CONNECTION_STRING", "sqlite://rel/x.db?mode=ro")]).unwrap();
+        assert_eq!(
+            c.database,
+            Database {
+                path: "rel/x.db".into(),
+                mode: OpenMode::ReadOnly
+            }
+        );
+        let c = config(&[("STORAGE_DIR", "/var/lib/ag")]).unwrap();
+        assert_eq!(c.database.path, PathBuf::from("/var/lib/ag/alertgraph.db"));
+    }
+
+    #[test]
+    fn outbound_origins_come_from_the_urls() {
+        let c = config(&[
+            ("PROMETHEUS_URL", "http://Prom.example:9090/prefix"),
+            ("SLACK_API_URL", "http://127.0.0.1:4000/api"),
+            ("ALERTMANAGER_URL", "http://[::1]:9093"),
+            ("BASE_URL", "https://alertgraph.example"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.allowed_outbound,
+            vec![
+                "http://127.0.0.1:4000",
+                "http://prom.example:9090",
+                "http://[::1]:9093"
+            ]
+        );
+        assert_eq!(
+            c.variables["prometheus_url"],
+            "http://Prom.example:9090/prefix"
+        );
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases: &[(&str, &str)] = &[
+            ("PORT", "http"),
+            ("PORT", "70000"),
+            ("LISTEN_HOST", "not-an-ip"),
+            ("PROMETHEUS_URL", "prometheus:9090"),
+            ("SLACK_API_URL", "ftp://x"),
+            ("BASE_URL", "http://"),
+            ("EXPLORER_URL", "http://host:port"),
+            ("CHART_DELIVERY", "email"),
+            ("LOG_JSON", "maybe"),
+            ("DB_CONNECTION_STRING", "sqlite::memory:"),
+            ("DB_CONNECTION_STRING", "sqlite://x.db?cache=shared"),
+            ("INSTANCE_MEMORY_MB", "1"),
+            ("REQUEST_TIMEOUT_SECS", "0"),
+            ("MAX_CONCURRENT_REQUESTS", "-3"),
+        ];
+        for (variable, value) in cases {
+            let err = config(&[(variable, value)]).expect_err(value);
+            assert_eq!(err.variable, *variable, "{value}");
+            assert!(err.to_string().contains(variable), "{err}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_reach_debug_output() {
+        let c = config(&[
+            ("SLACK_BOT_TOKEN", "xoxb-secret-1"),
+            ("WEBHOOK_TOKEN", "hook-secret-2"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("xoxb-secret-1") && !shown.contains("hook-secret-2"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let c = config(&[("PORT", ""), ("WEBHOOK_TOKEN", "  ")]).unwrap();
+        assert_eq!(c.port, 3031);
+        assert!(!c.variables.contains_key("webhook_token"));
+    }
+}

@@ -1,0 +1,21 @@
+//! `alertgraph`, the embedded host: runs the alertgraph components on wasmtime in one
+//! binary, with a fresh sandboxed instance per HTTP request.
+//!
+//! - `config`: settings from the environment, validated before anything starts.
+//! - `runtime`: engine, pooling allocator, pre-instantiated component, per-request `Store`.
+//! - `server`: the HTTP listener and graceful stop.
+//! - `sqlite`, `variables`, `render`, `outbound`: the host side of what the component
+//!   imports (Spin SQLite, Spin variables, our `renderer`, allow-listed outbound HTTP).
+//! - `bindings`: wasmtime bindgen over the WIT in ../wit and host/wit.
+//!
+//! The component itself (handler + store, composed by build.rs) is embedded in the binary.
+
+mod bindings;
+pub mod config;
+pub mod logging;
+mod outbound;
+mod render;
+pub mod runtime;
+pub mod server;
+mod sqlite;
+mod variables;

@@ -1,0 +1,387 @@
+//! Reading stored alerts: one by id, or a filtered page, newest first.
+
+use crate::api::{Alert, AlertFilter, AlertPage, AlertStatus, StoreError, StoredAlert};
+use crate::db::{int, query_opt, text, Db, Row, Value};
+use crate::errors::corrupt;
+use crate::labels;
+use crate::webhook::status_name;
+
+/// Page size when the filter asks for 0.
+pub const DEFAULT_LIMIT: u32 = 50;
+/// Largest page, so one call stays a bounded amount of work.
+pub const MAX_LIMIT: u32 = 500;
+
+const COLUMNS: &str = "id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, received_at, updated_at";
+
+pub fn get(db: &dyn Db, id: i64) -> Result<Option<StoredAlert>, StoreError> {
+    query_opt(
+        db,
+        &format!("SELECT {COLUMNS} FROM alerts WHERE id = ?"),
+        &[int(id)],
+    )?
+    .map(|r| stored_alert(Row(&r)))
+    .transpose()
+}
+
+/// Alerts matching every given criterion, newest (highest id) first, keyset-paginated.
+pub fn list(db: &dyn Db, filter: &AlertFilter) -> Result<AlertPage, StoreError> {
+    let mut sql = format!("SELECT {COLUMNS} FROM alerts WHERE 1 = 1");
+    let mut params: Vec<Value> = Vec::new();
+    let mut and = |clause: &str, values: Vec<Value>| {
+        sql.push_str(" AND ");
+        sql.push_str(clause);
+        params.extend(values);
+    };
+    if let Some(name) = &filter.alertname {
+        and("alertname = ?", vec![text(name)]);
+    }
+    for (name, value) in &filter.labels {
+        // Labels are a JSON object; json_each lists its members as (key, value).
+        and(
+            "EXISTS (SELECT 1 FROM json_each(alerts.labels) WHERE key = ? AND value = ?)",
+            vec![text(name), text(value)],
+        );
+    }
+    if let Some(status) = filter.status {
+        and("status = ?", vec![text(status_name(status))]);
+    }
+    if let Some(since) = filter.since {
+        and("starts_at >= ?", vec![int(since)]);
+    }
+    if let Some(until) = filter.until {
+        and("starts_at < ?", vec![int(until)]);
+    }
+    if let Some(before) = filter.before_id {
+        and("id < ?", vec![int(before)]);
+    }
+    let limit = clamp_limit(filter.limit);
+    sql.push_str(" ORDER BY id DESC LIMIT ?");
+    params.push(int(i64::from(limit)));
+
+    let alerts = db
+        .execute(&sql, &params)?
+        .iter()
+        .map(|r| stored_alert(Row(r)))
+        .collect::<Result<Vec<_>, _>>()?;
+    // A full page may have a successor; a short one is the last.
+    let next_before = match alerts.last() {
+        Some(last) if alerts.len() == limit as usize => Some(last.id),
+        _ => None,
+    };
+    Ok(AlertPage {
+        alerts,
+        next_before,
+    })
+}
+
+/// 0 means the default; anything else is kept within 1..=MAX_LIMIT.
+pub fn clamp_limit(limit: u32) -> u32 {
+    if limit == 0 {
+        DEFAULT_LIMIT
+    } else {
+        limit.min(MAX_LIMIT)
+    }
+}
+
+/// Decode a row selected with [`COLUMNS`].
+fn stored_alert(row: Row<'_>) -> Result<StoredAlert, StoreError> {
+    Ok(StoredAlert {
+        id: row.int(0)?,
+        alert: Alert {
+            fingerprint: row.text(1)?,
+            status: parse_status(&row.text(2)?)?,
+            labels: labels::from_json(&row.text(3)?)?,
+            annotations: labels::from_json(&row.text(4)?)?,
+            starts_at: row.int(5)?,
+            ends_at: row.opt_int(6)?,
+            generator_url: row.text(7)?,
+        },
+        received_at: row.int(8)?,
+        updated_at: row.int(9)?,
+    })
+}
+
+fn parse_status(name: &str) -> Result<AlertStatus, StoreError> {
+    match name {
+        "firing" => Ok(AlertStatus::Firing),
+        "resolved" => Ok(AlertStatus::Resolved),
+        other => Err(corrupt(&format!("alert status {other}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{alert, fixture_firing, hook, NativeDb};
+    use crate::webhook;
+
+    fn filter() -> AlertFilter {
+        AlertFilter {
+            alertname: None,
+            labels: Vec::new(),
+            status: None,
+            since: None,
+            until: None,
+            before_id: None,
+            limit: 0,
+        }
+    }
+
+    fn ids(page: &AlertPage) -> Vec<i64> {
+        page.alerts.iter().map(|a| a.id).collect()
+    }
+
+    /// Alerts 1..=6: names A/B alternate, service checkout for odd ids, 3 and 6 resolved,
+    /// startsAt = 1000 * id.
+    fn sample() -> NativeDb {
+        let db = NativeDb::memory();
+        for i in 1..=6_i64 {
+            let name = if i % 2 == 1 { "A" } else { "B" };
+            let service = if i % 2 == 1 { "checkout" } else { "cart" };
+            let a = alert(
+                &format!("fp{i}"),
+                AlertStatus::Firing,
+                1000 * i,
+                &[("alertname", name), ("service", service)],
+            );
+            webhook::record(&db, &hook(vec![a]), 10_000 + i, 1).unwrap();
+        }
+        for i in [3_i64, 6] {
+            let name = if i % 2 == 1 { "A" } else { "B" };
+            let service = if i % 2 == 1 { "checkout" } else { "cart" };
+            let mut a = alert(
+                &format!("fp{i}"),
+                AlertStatus::Resolved,
+                1000 * i,
+                &[("alertname", name), ("service", service)],
+            );
+            a.ends_at = Some(1000 * i + 500);
+            webhook::record(&db, &hook(vec![a]), 20_000, 1).unwrap();
+        }
+        db
+    }
+
+    #[test]
+    fn get_returns_the_alert_as_recorded() {
+        let db = NativeDb::memory();
+        webhook::record(&db, &fixture_firing(), 1_000, 1).unwrap();
+        let stored = get(&db, 1).unwrap().unwrap();
+        assert_eq!(
+            stored,
+            StoredAlert {
+                id: 1,
+                alert: fixture_firing().alerts[0].clone(),
+                received_at: 1_000,
+                updated_at: 1_000
+            }
+        );
+        assert_eq!(get(&db, 2).unwrap(), None);
+    }
+
+    #[test]
+    fn filters_combine() {
+        let db = sample();
+        assert_eq!(ids(&list(&db, &filter()).unwrap()), [6, 5, 4, 3, 2, 1]);
+        assert_eq!(
+            ids(&list(
+                &db,
+                &AlertFilter {
+                    alertname: Some("A".into()),
+                    ..filter()
+                }
+            )
+            .unwrap()),
+            [5, 3, 1]
+        );
+        let cart = vec![("service".to_string(), "cart".to_string())];
+        assert_eq!(
+            ids(&list(
+                &db,
+                &AlertFilter {
+                    labels: cart.clone(),
+                    ..filter()
+                }
+            )
+            .unwrap()),
+            [6, 4, 2]
+        );
+        let both = vec![
+            ("service".to_string(), "cart".to_string()),
+            ("alertname".to_string(), "B".to_string()),
+        ];
+        assert_eq!(
+            ids(&list(
+                &db,
+                &AlertFilter {
+                    labels: both,
+                    ..filter()
+                }
+            )
+            .unwrap()),
+            [6, 4, 2]
+        );
+        let none = vec![
+            ("service".to_string(), "cart".to_string()),
+            ("alertname".to_string(), "A".to_string()),
+        ];
+        assert!(list(
+            &db,
+            &AlertFilter {
+                labels: none,
+                ..filter()
+            }
+        )
+        .unwrap()
+        .alerts
+        .is_empty());
+        let missing = vec![("team".to_string(), "x".to_string())];
+        assert!(list(
+            &db,
+            &AlertFilter {
+                labels: missing,
+                ..filter()
+            }
+        )
+        .unwrap()
+        .alerts
+        .is_empty());
+        assert_eq!(
+            ids(&list(
+                &db,
+                &AlertFilter {
+                    status: Some(AlertStatus::Resolved),
+                    ..filter()
+                }
+            )
+            .unwrap()),
+            [6, 3]
+        );
+        assert_eq!(
+            ids(&list(
+                &db,
+                &AlertFilter {
+                    status: Some(AlertStatus::Firing),
+                    labels: cart,
+                    ..filter()
+                }
+            )
+            .unwrap()),
+            [4, 2]
+        );
+        // [since, until): 2000 is in, 5000 is out.
+        assert_eq!(
+            ids(&list(
+                &db,
+                &AlertFilter {
+                    since: Some(2000),
+                    until: Some(5000),
+                    ..filter()
+                }
+            )
+            .unwrap()),
+            [4, 3, 2]
+        );
+        assert_eq!(
+            ids(&list(
+                &db,
+                &AlertFilter {
+                    before_id: Some(3),
+                    ..filter()
+                }
+            )
+            .unwrap()),
+            [2, 1]
+        );
+    }
+
+    #[test]
+    fn label_values_match_exactly() {
+        let db = NativeDb::memory();
+        let a = alert(
+            "fp",
+            AlertStatus::Firing,
+            1,
+            &[("code", "500"), ("path", "/a'b\"c")],
+        );
+        webhook::record(&db, &hook(vec![a]), 1, 1).unwrap();
+        let by = |k: &str, v: &str| {
+            let labels = vec![(k.to_string(), v.to_string())];
+            list(&db, &AlertFilter { labels, ..filter() })
+                .unwrap()
+                .alerts
+                .len()
+        };
+        assert_eq!(by("code", "500"), 1);
+        assert_eq!(by("code", "50"), 0);
+        assert_eq!(by("path", "/a'b\"c"), 1);
+        assert_eq!(by("Code", "500"), 0);
+    }
+
+    #[test]
+    fn pages_follow_next_before() {
+        let db = sample();
+        let mut seen = Vec::new();
+        let mut page_filter = AlertFilter {
+            limit: 4,
+            ..filter()
+        };
+        let first = list(&db, &page_filter).unwrap();
+        assert_eq!(
+            (ids(&first), first.next_before),
+            (vec![6, 5, 4, 3], Some(3))
+        );
+        seen.extend(ids(&first));
+        page_filter.before_id = first.next_before;
+        let second = list(&db, &page_filter).unwrap();
+        assert_eq!((ids(&second), second.next_before), (vec![2, 1], None));
+        seen.extend(ids(&second));
+        assert_eq!(seen, [6, 5, 4, 3, 2, 1]);
+        // Pagination composes with filters.
+        let a = list(
+            &db,
+            &AlertFilter {
+                alertname: Some("A".into()),
+                limit: 2,
+                ..filter()
+            },
+        )
+        .unwrap();
+        assert_eq!((ids(&a), a.next_before), (vec![5, 3], Some(3)));
+        let rest = list(
+            &db,
+            &AlertFilter {
+                alertname: Some("A".into()),
+                limit: 2,
+                before_id: Some(3),
+                ..filter()
+            },
+        )
+        .unwrap();
+        assert_eq!((ids(&rest), rest.next_before), (vec![1], None));
+    }
+
+    #[test]
+    fn limits_are_clamped() {
+        assert_eq!(clamp_limit(0), DEFAULT_LIMIT);
+        assert_eq!(clamp_limit(1), 1);
+        assert_eq!(clamp_limit(500), 500);
+        assert_eq!(clamp_limit(501), MAX_LIMIT);
+        assert_eq!(clamp_limit(u32::MAX), MAX_LIMIT);
+        let db = NativeDb::memory();
+        let many: Vec<_> = (0..520)
+            .map(|i| alert(&format!("fp{i}"), AlertStatus::Firing, 1, &[]))
+            .collect();
+        webhook::record(&db, &hook(many), 1, 1).unwrap();
+        let page = list(
+            &db,
+            &AlertFilter {
+                limit: 10_000,
+                ..filter()
+            },
+        )
+        .unwrap();
+        assert_eq!((page.alerts.len(), page.next_before), (500, Some(21)));
+        let default = list(&db, &filter()).unwrap();
+        assert_eq!((default.alerts.len(), default.next_before), (50, Some(471)));
+    }
+}

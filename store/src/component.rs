@@ -1,0 +1,118 @@
+//! The wasm export: Spin's SQLite as a [`Db`], and the WIT `store` functions over it.
+
+use crate::api::{
+    AlertFilter, AlertPage, Chart, Guest, Job, MetricsSnapshot, Recorded, SlackMessage, StoreError,
+    StoredAlert, Timestamp, Webhook,
+};
+use crate::db::{Db, Rows, Value};
+use crate::errors::from_spin;
+use crate::{alerts, charts, messages, metrics, outbox, schema, webhook};
+use spin_sdk::sqlite3::Connection;
+use std::cell::OnceCell;
+
+impl Db for Connection {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
+        let result = Connection::execute(self, sql, params).map_err(from_spin)?;
+        Ok(result.rows.into_iter().map(|row| row.values).collect())
+    }
+
+    fn changes(&self) -> u64 {
+        Connection::changes(self)
+    }
+
+    fn last_insert_rowid(&self) -> i64 {
+        Connection::last_insert_rowid(self)
+    }
+}
+
+thread_local! {
+    // An instance serves one request: open and migrate once, on the first call.
+    static CONNECTION: OnceCell<Connection> = const { OnceCell::new() };
+}
+
+/// Run `op` on the instance's migrated connection; a failed open or migration is retried
+/// by the next call.
+fn with_db<T>(op: impl FnOnce(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    CONNECTION.with(|cell| {
+        if cell.get().is_none() {
+            let connection = Connection::open("default").map_err(from_spin)?;
+            schema::migrate(&connection)?;
+            let _ = cell.set(connection);
+        }
+        op(cell.get().expect("set above"))
+    })
+}
+
+/// The exported `alertgraph:app/store` interface.
+pub struct Store;
+
+impl Guest for Store {
+    fn record_webhook(
+        hook: Webhook,
+        now: Timestamp,
+        handling_ns: u64,
+    ) -> Result<Recorded, StoreError> {
+        with_db(|db| webhook::record(db, &hook, now, handling_ns))
+    }
+
+    fn record_rejection(reason: String, handling_ns: u64) -> Result<(), StoreError> {
+        with_db(|db| webhook::reject(db, &reason, handling_ns))
+    }
+
+    fn claim_jobs(now: Timestamp, lease_ms: u32, max: u32) -> Result<Vec<Job>, StoreError> {
+        with_db(|db| outbox::claim(db, now, lease_ms, max))
+    }
+
+    fn complete_job(id: i64, attempt: u32) -> Result<(), StoreError> {
+        with_db(|db| outbox::complete(db, id, attempt))
+    }
+
+    fn reschedule_job(
+        id: i64,
+        attempt: u32,
+        due_at: Timestamp,
+        error: String,
+    ) -> Result<(), StoreError> {
+        with_db(|db| outbox::reschedule(db, id, attempt, due_at, &error))
+    }
+
+    fn dead_letter_job(id: i64, attempt: u32, error: String) -> Result<(), StoreError> {
+        with_db(|db| outbox::dead_letter(db, id, attempt, &error))
+    }
+
+    fn get_alert(id: i64) -> Result<Option<StoredAlert>, StoreError> {
+        with_db(|db| alerts::get(db, id))
+    }
+
+    fn find_message(alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {
+        with_db(|db| messages::find(db, alert_id))
+    }
+
+    fn save_message(
+        alert_id: i64,
+        message: SlackMessage,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        with_db(|db| messages::save(db, alert_id, &message, now))
+    }
+
+    fn save_chart(alert_id: i64, png: Vec<u8>, now: Timestamp) -> Result<String, StoreError> {
+        with_db(|db| charts::save(db, alert_id, png, now))
+    }
+
+    fn fetch_chart(token: String) -> Result<Option<Chart>, StoreError> {
+        with_db(|db| charts::fetch(db, &token))
+    }
+
+    fn list_alerts(filter: AlertFilter) -> Result<AlertPage, StoreError> {
+        with_db(|db| alerts::list(db, &filter))
+    }
+
+    fn metrics(now: Timestamp) -> Result<MetricsSnapshot, StoreError> {
+        with_db(|db| metrics::snapshot(db, now))
+    }
+}
+
+// Native builds (the tests) skip the export: its WIT symbol names are not valid native symbols.
+#[cfg(target_arch = "wasm32")]
+crate::bindings::export!(Store with_types_in crate::bindings);

@@ -1,0 +1,80 @@
+//! Mapping SQLite failures onto the WIT `store-error` the caller can act on.
+
+use crate::api::StoreError;
+
+/// Classify a SQLite error message: busy/locked → retry later, full → out of space.
+pub fn classify(message: &str) -> StoreError {
+    let message = one_line(message);
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("locked") || lower.contains("busy") {
+        StoreError::Busy(message)
+    } else if lower.contains("disk is full") || lower.contains("database full") {
+        StoreError::Full(message)
+    } else {
+        StoreError::Database(message)
+    }
+}
+
+/// Map Spin's SQLite error variants; only `io` carries SQLite's own message.
+pub fn from_spin(error: spin_sdk::sqlite3::Error) -> StoreError {
+    use spin_sdk::sqlite3::Error;
+    match error {
+        Error::NoSuchDatabase => StoreError::Database("no such database".into()),
+        Error::AccessDenied => StoreError::Database("access to the database denied".into()),
+        Error::InvalidConnection => StoreError::Database("invalid database connection".into()),
+        Error::DatabaseFull => StoreError::Full("database full".into()),
+        Error::Io(message) => classify(&message),
+    }
+}
+
+/// The input breaks a rule of the store; the transaction is rolled back.
+pub fn invalid(message: impl Into<String>) -> StoreError {
+    StoreError::Invalid(message.into())
+}
+
+/// Data that the schema cannot produce: a bug or a hand-edited database.
+pub fn corrupt(message: &str) -> StoreError {
+    StoreError::Database(format!("unexpected data: {message}"))
+}
+
+/// Errors cross the WIT boundary as one line, whatever SQLite or a driver put in them.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_sqlite_messages() {
+        assert_eq!(
+            classify("database is locked"),
+            StoreError::Busy("database is locked".into())
+        );
+        assert_eq!(
+            classify("database table is locked: alerts"),
+            StoreError::Busy("database table is locked: alerts".into())
+        );
+        assert_eq!(
+            classify("SQLITE_BUSY"),
+            StoreError::Busy("SQLITE_BUSY".into())
+        );
+        assert_eq!(
+            classify("database or disk is full"),
+            StoreError::Full("database or disk is full".into())
+        );
+        assert_eq!(
+            classify("no such table: x\n  at line 2"),
+            StoreError::Database("no such table: x at line 2".into())
+        );
+        assert_eq!(
+            from_spin(spin_sdk::sqlite3::Error::DatabaseFull),
+            StoreError::Full("database full".into())
+        );
+        assert_eq!(
+            from_spin(spin_sdk::sqlite3::Error::Io("database is locked".into())),
+            StoreError::Busy("database is locked".into())
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! alertgraph's `store` component: alerts, Slack messages, charts, the outbox and service
+//! counters in one SQLite database, exported as the WIT interface `alertgraph:app/store`.
+//!
+//! Layout: every operation is plain Rust over the tiny [`db::Db`] trait, so the same code
+//! runs over Spin's SQLite in wasm ([`component`]) and over `rusqlite` in native tests.
+//! - [`db`], [`errors`], [`tx`]: the connection trait, error mapping, transactions.
+//! - [`schema`]: versioned migrations, applied once per instance on first use.
+//! - [`webhook`]: recording webhooks (dedupe by fingerprint + startsAt) and rejections.
+//! - [`outbox`]: leasing, completing, rescheduling and dead-lettering jobs.
+//! - [`alerts`], [`messages`], [`charts`]: reads and the per-alert Slack/chart state.
+//! - [`metrics`]: counters, duration histograms and the `/metrics` snapshot.
+//! - [`labels`]: label sets as canonical JSON objects.
+
+pub mod alerts;
+pub mod charts;
+pub mod component;
+pub mod db;
+pub mod errors;
+pub mod labels;
+pub mod messages;
+pub mod metrics;
+pub mod outbox;
+pub mod schema;
+pub mod tx;
+pub mod webhook;
+
+#[cfg(test)]
+mod testing;
+
+#[allow(missing_docs, clippy::all)]
+mod bindings {
+    spin_sdk::wit_bindgen::generate!({
+        world: "store-component",
+        path: "../wit",
+        runtime_path: "spin_sdk::wit_bindgen::rt",
+        additional_derives: [PartialEq],
+    });
+}
+
+/// The WIT types of `alertgraph:app/store`, used throughout the crate.
+pub use bindings::exports::alertgraph::app::store as api;

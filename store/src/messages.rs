@@ -1,0 +1,104 @@
+//! The Slack message that carries an alert: one per alert, written once.
+
+use crate::api::{SlackMessage, StoreError, Timestamp};
+use crate::db::{int, query_opt, text, Db, Row};
+use crate::errors::invalid;
+use crate::tx;
+
+pub fn find(db: &dyn Db, alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {
+    query_opt(
+        db,
+        "SELECT channel, ts FROM messages WHERE alert_id = ?",
+        &[int(alert_id)],
+    )?
+    .map(|r| {
+        let row = Row(&r);
+        Ok(SlackMessage {
+            channel: row.text(0)?,
+            ts: row.text(1)?,
+        })
+    })
+    .transpose()
+}
+
+/// Record the alert's message. Saving the same message again is a no-op; a different one is
+/// `invalid`, since updates must go to the message already posted.
+pub fn save(
+    db: &dyn Db,
+    alert_id: i64,
+    message: &SlackMessage,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    tx::write(db, || {
+        if let Some(existing) = find(db, alert_id)? {
+            return if existing == *message {
+                Ok(())
+            } else {
+                Err(invalid(format!(
+                    "alert {alert_id} already has message {} in {}",
+                    existing.ts, existing.channel
+                )))
+            };
+        }
+        if query_opt(db, "SELECT 1 FROM alerts WHERE id = ?", &[int(alert_id)])?.is_none() {
+            return Err(invalid(format!("no alert {alert_id}")));
+        }
+        db.execute(
+            "INSERT INTO messages (alert_id, channel, ts, created_at) VALUES (?, ?, ?, ?)",
+            &[
+                int(alert_id),
+                text(&message.channel),
+                text(&message.ts),
+                int(now),
+            ],
+        )?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{fixture_firing, NativeDb};
+    use crate::webhook;
+
+    fn message(channel: &str, ts: &str) -> SlackMessage {
+        SlackMessage {
+            channel: channel.into(),
+            ts: ts.into(),
+        }
+    }
+
+    #[test]
+    fn first_message_wins_and_repeats_are_idempotent() {
+        let db = NativeDb::memory();
+        webhook::record(&db, &fixture_firing(), 1_000, 1).unwrap();
+        assert_eq!(find(&db, 1).unwrap(), None);
+        save(&db, 1, &message("C123", "1700000000.000100"), 2_000).unwrap();
+        assert_eq!(
+            find(&db, 1).unwrap(),
+            Some(message("C123", "1700000000.000100"))
+        );
+        save(&db, 1, &message("C123", "1700000000.000100"), 3_000).unwrap();
+        let other = save(&db, 1, &message("C123", "1700000000.000200"), 4_000);
+        assert!(matches!(other, Err(StoreError::Invalid(_))), "{other:?}");
+        assert_eq!(
+            find(&db, 1).unwrap(),
+            Some(message("C123", "1700000000.000100"))
+        );
+        assert_eq!(
+            db.table("SELECT alert_id, created_at FROM messages"),
+            ["1|2000"]
+        );
+    }
+
+    #[test]
+    fn a_message_needs_its_alert() {
+        let db = NativeDb::memory();
+        assert!(matches!(
+            save(&db, 7, &message("C1", "1.2"), 1),
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(db.int("SELECT count(*) FROM messages"), 0);
+    }
+}

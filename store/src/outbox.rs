@@ -1,0 +1,367 @@
+//! The outbox: jobs enqueued with the state change that caused them, leased to workers.
+//!
+//! A claim bumps `attempts`, which doubles as the lease generation: completing,
+//! rescheduling or dead-lettering names the attempt it holds, and fails as `invalid` once a
+//! later claim has taken the job over.
+
+use crate::api::{Job, JobKind, StoreError, Timestamp};
+use crate::db::{int, text, Db, Row, Value};
+use crate::errors::{corrupt, invalid};
+use crate::metrics::{bump, DELIVERIES};
+use crate::tx;
+
+/// Add a pending job, due now. Runs inside the caller's transaction.
+pub fn enqueue(
+    db: &dyn Db,
+    kind: JobKind,
+    alert_id: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO outbox (kind, alert_id, state, due_at, attempts, created_at, updated_at)
+         VALUES (?, ?, 'pending', ?, 0, ?, ?)",
+        &[
+            text(kind_name(kind)),
+            int(alert_id),
+            int(now),
+            int(now),
+            int(now),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Lease up to `max` due jobs, oldest due first.
+///
+/// A job also waits while an older job for the same alert is pending, so an alert's
+/// messages are posted and updated in order even with several workers.
+pub fn claim(db: &dyn Db, now: Timestamp, lease_ms: u32, max: u32) -> Result<Vec<Job>, StoreError> {
+    if max == 0 {
+        return Ok(Vec::new());
+    }
+    let lease_until = now.saturating_add(i64::from(lease_ms));
+    let rows = tx::write(db, || {
+        db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, lease_until = ?2, updated_at = ?1
+             WHERE id IN (
+                 SELECT id FROM outbox AS o
+                 WHERE state = 'pending' AND due_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM outbox AS older
+                       WHERE older.alert_id = o.alert_id AND older.state = 'pending' AND older.id < o.id)
+                 ORDER BY due_at, id
+                 LIMIT ?3)
+             RETURNING id, kind, alert_id, attempts, due_at, lease_until, last_error",
+            &[int(now), int(lease_until), int(i64::from(max))],
+        )
+    })?;
+    let mut jobs = rows
+        .iter()
+        .map(|r| job(Row(r)))
+        .collect::<Result<Vec<_>, _>>()?;
+    // RETURNING has no defined order.
+    jobs.sort_by_key(|j| (j.due_at, j.id));
+    Ok(jobs)
+}
+
+/// The job was delivered.
+pub fn complete(db: &dyn Db, id: i64, attempt: u32) -> Result<(), StoreError> {
+    settle(
+        db,
+        id,
+        attempt,
+        "delivered",
+        "UPDATE outbox SET state = 'done', lease_until = NULL",
+        &[],
+    )
+}
+
+/// The attempt failed; try again at `due_at`.
+pub fn reschedule(
+    db: &dyn Db,
+    id: i64,
+    attempt: u32,
+    due_at: Timestamp,
+    error: &str,
+) -> Result<(), StoreError> {
+    settle(
+        db,
+        id,
+        attempt,
+        "retried",
+        "UPDATE outbox SET due_at = ?, last_error = ?, lease_until = NULL",
+        &[int(due_at), text(error)],
+    )
+}
+
+/// Give up: the job stays in the outbox as dead, with its reason.
+pub fn dead_letter(db: &dyn Db, id: i64, attempt: u32, error: &str) -> Result<(), StoreError> {
+    settle(
+        db,
+        id,
+        attempt,
+        "dead",
+        "UPDATE outbox SET state = 'dead', last_error = ?, lease_until = NULL",
+        &[text(error)],
+    )
+}
+
+/// Apply `update` to the job if the caller still holds its lease, and count the outcome.
+fn settle(
+    db: &dyn Db,
+    id: i64,
+    attempt: u32,
+    outcome: &str,
+    update: &str,
+    params: &[Value],
+) -> Result<(), StoreError> {
+    let sql = format!("{update} WHERE id = ? AND state = 'pending' AND attempts = ?");
+    let mut params = params.to_vec();
+    params.extend([int(id), int(i64::from(attempt))]);
+    tx::write(db, || {
+        db.execute(&sql, &params)?;
+        if db.changes() == 0 {
+            return Err(invalid(format!(
+                "job {id} attempt {attempt} is not leased: unknown, finished or claimed again"
+            )));
+        }
+        bump(db, DELIVERIES, &[("outcome", outcome)], 1)
+    })
+}
+
+fn job(row: Row<'_>) -> Result<Job, StoreError> {
+    Ok(Job {
+        id: row.int(0)?,
+        kind: parse_kind(&row.text(1)?)?,
+        alert_id: row.int(2)?,
+        attempt: u32::try_from(row.int(3)?).map_err(|_| corrupt("attempts out of range"))?,
+        due_at: row.int(4)?,
+        lease_until: row.int(5)?,
+        last_error: row.opt_text(6)?,
+    })
+}
+
+/// The kind as stored in `outbox.kind`: the WIT name.
+pub fn kind_name(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::AlertFired => "alert-fired",
+        JobKind::AlertResolved => "alert-resolved",
+    }
+}
+
+fn parse_kind(name: &str) -> Result<JobKind, StoreError> {
+    match name {
+        "alert-fired" => Ok(JobKind::AlertFired),
+        "alert-resolved" => Ok(JobKind::AlertResolved),
+        other => Err(corrupt(&format!("job kind {other}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::AlertStatus;
+    use crate::testing::{alert, hook, NativeDb};
+    use crate::{metrics, webhook};
+
+    /// A database with one firing alert per fingerprint, enqueued at `at`.
+    fn with_alerts(fingerprints: &[&str], at: Timestamp) -> NativeDb {
+        let db = NativeDb::memory();
+        for fp in fingerprints {
+            webhook::record(
+                &db,
+                &hook(vec![alert(fp, AlertStatus::Firing, 100, &[])]),
+                at,
+                1,
+            )
+            .unwrap();
+        }
+        db
+    }
+
+    fn deliveries(db: &NativeDb) -> Vec<(String, u64)> {
+        metrics::snapshot(db, 0)
+            .unwrap()
+            .counters
+            .into_iter()
+            .filter(|c| c.name == DELIVERIES)
+            .map(|c| (c.labels[0].1.clone(), c.value))
+            .collect()
+    }
+
+    #[test]
+    fn claims_due_jobs_oldest_first_and_leases_them() {
+        let db = with_alerts(&["a", "b", "c"], 1_000);
+        db.exec("UPDATE outbox SET due_at = 900 WHERE id = 3");
+        db.exec("UPDATE outbox SET due_at = 5000 WHERE id = 2");
+        let jobs = claim(&db, 1_000, 30_000, 10).unwrap();
+        assert_eq!(
+            jobs,
+            [
+                Job {
+                    id: 3,
+                    kind: JobKind::AlertFired,
+                    alert_id: 3,
+                    attempt: 1,
+                    due_at: 900,
+                    lease_until: 31_000,
+                    last_error: None
+                },
+                Job {
+                    id: 1,
+                    kind: JobKind::AlertFired,
+                    alert_id: 1,
+                    attempt: 1,
+                    due_at: 1_000,
+                    lease_until: 31_000,
+                    last_error: None
+                },
+            ]
+        );
+        // Leased jobs are not claimed again while the lease lives...
+        assert_eq!(
+            claim(&db, 30_999, 30_000, 10)
+                .unwrap()
+                .iter()
+                .map(|j| j.id)
+                .collect::<Vec<_>>(),
+            [2]
+        );
+        // ...and are once it has expired, as the next lease generation.
+        let again = claim(&db, 31_000, 1_000, 10).unwrap();
+        assert_eq!(
+            again.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(),
+            [(3, 2), (1, 2)]
+        );
+    }
+
+    #[test]
+    fn max_limits_the_claim() {
+        let db = with_alerts(&["a", "b", "c"], 1_000);
+        assert!(claim(&db, 1_000, 10, 0).unwrap().is_empty());
+        assert_eq!(
+            claim(&db, 1_000, 10, 2)
+                .unwrap()
+                .iter()
+                .map(|j| j.id)
+                .collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert_eq!(
+            claim(&db, 1_000, 10, 2)
+                .unwrap()
+                .iter()
+                .map(|j| j.id)
+                .collect::<Vec<_>>(),
+            [3]
+        );
+    }
+
+    #[test]
+    fn complete_reschedule_and_dead_letter() {
+        let db = with_alerts(&["a", "b", "c"], 1_000);
+        let jobs = claim(&db, 1_000, 30_000, 10).unwrap();
+        complete(&db, jobs[0].id, 1).unwrap();
+        reschedule(&db, jobs[1].id, 1, 61_000, "slack: 503").unwrap();
+        dead_letter(&db, jobs[2].id, 1, "slack: channel_not_found").unwrap();
+        assert_eq!(
+            db.table(
+                "SELECT state, due_at, lease_until, last_error, attempts FROM outbox ORDER BY id"
+            ),
+            [
+                "done|1000|NULL|NULL|1",
+                "pending|61000|NULL|slack: 503|1",
+                "dead|1000|NULL|slack: channel_not_found|1",
+            ]
+        );
+        assert_eq!(
+            deliveries(&db),
+            [
+                ("dead".to_string(), 1),
+                ("delivered".to_string(), 1),
+                ("retried".to_string(), 1)
+            ]
+        );
+        // The rescheduled job comes back when due, with its error and the next attempt.
+        assert!(claim(&db, 60_999, 30_000, 10).unwrap().is_empty());
+        let retry = claim(&db, 61_000, 30_000, 10).unwrap();
+        assert_eq!(retry.len(), 1);
+        assert_eq!((retry[0].id, retry[0].attempt), (jobs[1].id, 2));
+        assert_eq!(retry[0].last_error.as_deref(), Some("slack: 503"));
+        let m = metrics::snapshot(&db, 61_000).unwrap();
+        assert_eq!(
+            (
+                m.outbox.pending,
+                m.outbox.leased,
+                m.outbox.done,
+                m.outbox.dead
+            ),
+            (1, 1, 1, 1)
+        );
+        assert_eq!(m.outbox.oldest_pending_ms, 60_000);
+    }
+
+    #[test]
+    fn a_lost_lease_is_invalid_and_changes_nothing() {
+        let db = with_alerts(&["a"], 1_000);
+        let first = claim(&db, 1_000, 10, 1).unwrap()[0].clone();
+        let second = claim(&db, 2_000, 10, 1).unwrap()[0].clone();
+        assert_eq!((first.attempt, second.attempt), (1, 2));
+        let before = db.table("SELECT * FROM outbox");
+        assert!(matches!(
+            complete(&db, first.id, first.attempt),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            reschedule(&db, first.id, first.attempt, 9, "x"),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            dead_letter(&db, first.id, first.attempt, "x"),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(
+            matches!(complete(&db, 999, 1), Err(StoreError::Invalid(_))),
+            "unknown job"
+        );
+        assert_eq!(db.table("SELECT * FROM outbox"), before);
+        assert!(deliveries(&db).is_empty(), "failed settles count nothing");
+        // The current holder settles; afterwards the job is no longer pending.
+        complete(&db, second.id, second.attempt).unwrap();
+        assert!(matches!(
+            complete(&db, second.id, second.attempt),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            dead_letter(&db, second.id, second.attempt, "x"),
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(deliveries(&db), [("delivered".to_string(), 1)]);
+    }
+
+    #[test]
+    fn jobs_of_one_alert_run_in_order() {
+        let db = NativeDb::memory();
+        let firing = alert("a", AlertStatus::Firing, 100, &[]);
+        let resolved = alert("a", AlertStatus::Resolved, 100, &[]);
+        webhook::record(&db, &hook(vec![firing]), 1_000, 1).unwrap();
+        webhook::record(&db, &hook(vec![resolved]), 1_000, 1).unwrap();
+        let jobs = claim(&db, 1_000, 10_000, 10).unwrap();
+        assert_eq!(
+            jobs.iter().map(|j| j.kind).collect::<Vec<_>>(),
+            [JobKind::AlertFired]
+        );
+        // Still held back while the fired job is retried later...
+        reschedule(&db, jobs[0].id, 1, 5_000, "timeout").unwrap();
+        assert!(claim(&db, 2_000, 10_000, 10).unwrap().is_empty());
+        // ...and released once it is settled.
+        let fired = claim(&db, 5_000, 10_000, 10).unwrap();
+        assert_eq!(fired.len(), 1);
+        complete(&db, fired[0].id, fired[0].attempt).unwrap();
+        let next = claim(&db, 5_000, 10_000, 10).unwrap();
+        assert_eq!(
+            next.iter().map(|j| j.kind).collect::<Vec<_>>(),
+            [JobKind::AlertResolved]
+        );
+    }
+}

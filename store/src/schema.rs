@@ -1,0 +1,191 @@
+//! Versioned migrations, tracked in `PRAGMA user_version`.
+//!
+//! Each instance checks the version once (one cheap read); only a behind database takes the
+//! write lock, and the version is read again under it so concurrent first uses apply each
+//! migration exactly once.
+
+use crate::api::StoreError;
+use crate::db::{query_one, Db, Row};
+use crate::tx;
+
+/// Migration `i` moves the schema from version `i` to `i + 1`; append, never edit.
+const MIGRATIONS: &[&[&str]] = &[V1];
+
+/// The schema version this build writes and reads.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+const V1: &[&str] = &[
+    // One row per (fingerprint, startsAt): a re-fire after resolution is a new alert.
+    "CREATE TABLE IF NOT EXISTS alerts (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        starts_at INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+        alertname TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        ends_at INTEGER,
+        generator_url TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (fingerprint, starts_at)
+    )",
+    "CREATE INDEX IF NOT EXISTS alerts_by_alertname ON alerts (alertname, id)",
+    "CREATE INDEX IF NOT EXISTS alerts_by_status ON alerts (status, id)",
+    "CREATE INDEX IF NOT EXISTS alerts_by_starts_at ON alerts (starts_at)",
+    // At most one Slack message per alert: the alert id is the key.
+    "CREATE TABLE IF NOT EXISTS messages (
+        alert_id INTEGER PRIMARY KEY REFERENCES alerts (id),
+        channel TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS charts (
+        token TEXT PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts (id),
+        png BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS charts_by_alert ON charts (alert_id)",
+    // `payload` is reserved for job-specific data; today's kinds need only the alert.
+    "CREATE TABLE IF NOT EXISTS outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('alert-fired', 'alert-resolved')),
+        alert_id INTEGER NOT NULL REFERENCES alerts (id),
+        payload TEXT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
+        due_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_until INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    )",
+    // Claiming scans pending jobs by due time; the partial index stays as small as the backlog.
+    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (due_at, id) WHERE state = 'pending'",
+    // Per-alert ordering: is there an older pending job for the same alert?
+    "CREATE INDEX IF NOT EXISTS outbox_pending_by_alert ON outbox (alert_id, id) WHERE state = 'pending'",
+    "CREATE INDEX IF NOT EXISTS outbox_by_state ON outbox (state)",
+    // `labels` is a canonical JSON object, so one label set has one key.
+    "CREATE TABLE IF NOT EXISTS counters (
+        name TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        value INTEGER NOT NULL,
+        PRIMARY KEY (name, labels)
+    ) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS histograms (
+        name TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        sum REAL NOT NULL
+    ) WITHOUT ROWID",
+    // Non-cumulative: observations whose smallest bucket bound >= value is `le`.
+    "CREATE TABLE IF NOT EXISTS histogram_buckets (
+        name TEXT NOT NULL,
+        le REAL NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (name, le)
+    ) WITHOUT ROWID",
+];
+
+/// The database's schema version.
+pub fn version(db: &dyn Db) -> Result<i64, StoreError> {
+    Row(&query_one(db, "PRAGMA user_version", &[])?).int(0)
+}
+
+/// Bring the schema up to [`LATEST`]; a no-op (one read) when it already is.
+pub fn migrate(db: &dyn Db) -> Result<(), StoreError> {
+    if version(db)? >= LATEST {
+        return Ok(());
+    }
+    apply_missing(db)
+}
+
+/// Apply the migrations the database lacks, deciding which under the write lock.
+pub fn apply_missing(db: &dyn Db) -> Result<(), StoreError> {
+    tx::write(db, || {
+        let current = version(db)?;
+        let missing = usize::try_from(current).unwrap_or(0);
+        if current >= LATEST {
+            return Ok(());
+        }
+        for statement in MIGRATIONS.iter().skip(missing).flat_map(|m| m.iter()) {
+            db.execute(statement, &[])?;
+        }
+        // PRAGMA takes no parameters; LATEST is a constant of this build.
+        db.execute(&format!("PRAGMA user_version = {LATEST}"), &[])?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{NativeDb, RecordingDb};
+
+    #[test]
+    fn migrates_a_fresh_database_and_is_idempotent() {
+        let db = NativeDb::memory_unmigrated();
+        assert_eq!(version(&db).unwrap(), 0);
+        migrate(&db).unwrap();
+        assert_eq!(version(&db).unwrap(), LATEST);
+        let tables =
+            db.strings("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+        assert_eq!(
+            tables,
+            [
+                "alerts",
+                "charts",
+                "counters",
+                "histogram_buckets",
+                "histograms",
+                "messages",
+                "outbox"
+            ]
+        );
+        db.exec("INSERT INTO counters (name, labels, value) VALUES ('x', '{}', 7)");
+        migrate(&db).unwrap();
+        apply_missing(&db).unwrap();
+        assert_eq!(version(&db).unwrap(), LATEST);
+        assert_eq!(
+            db.int("SELECT value FROM counters WHERE name = 'x'"),
+            7,
+            "data survives a second run"
+        );
+    }
+
+    #[test]
+    fn migrate_on_a_current_database_only_reads_the_version() {
+        let db = RecordingDb::new(NativeDb::memory());
+        migrate(&db).unwrap();
+        assert_eq!(db.statements(), ["PRAGMA user_version"]);
+    }
+
+    #[test]
+    fn version_is_rechecked_under_the_write_lock() {
+        // Another instance migrated between our cheap check and our BEGIN IMMEDIATE.
+        let path = crate::testing::temp_path("recheck");
+        let ours = RecordingDb::new(NativeDb::file_unmigrated(&path));
+        assert_eq!(version(&ours).unwrap(), 0);
+        let _theirs = NativeDb::file(&path); // opening migrates
+        apply_missing(&ours).unwrap();
+        assert!(
+            !ours.statements().iter().any(|s| s.contains("CREATE")),
+            "{:?}",
+            ours.statements()
+        );
+        assert_eq!(version(&ours).unwrap(), LATEST);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn a_failed_migration_leaves_the_version_untouched() {
+        let db = NativeDb::memory_unmigrated();
+        // A stray `outbox` without the expected columns makes the index on `due_at` fail.
+        db.exec("CREATE TABLE outbox (id INTEGER PRIMARY KEY)");
+        assert!(migrate(&db).is_err());
+        assert_eq!(version(&db).unwrap(), 0);
+        let tables =
+            db.strings("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+        assert_eq!(tables, ["outbox"], "the partial migration was rolled back");
+    }
+}

@@ -1,0 +1,276 @@
+//! End-to-end tests: the real `alertgraph` binary on 127.0.0.1, driven over HTTP with
+//! webhooks recorded from a real Alertmanager, checked against its real SQLite file.
+
+mod support;
+
+use support::{Server, TempDir, FIRING, RESOLVED};
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+#[test]
+fn health_root_metrics_and_unknown_routes() {
+    let dir = TempDir::new("routes");
+    let server = Server::start(&dir.0, &[]);
+
+    let health = server.get("/healthz");
+    assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
+
+    let root = server.get("/");
+    assert_eq!(root.status, 200);
+    assert!(root.body.contains("alertgraph"), "{}", root.body);
+
+    let metrics = server.get("/metrics");
+    assert_eq!(metrics.status, 200);
+    assert!(metrics
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain"));
+    assert!(
+        metrics.body.contains("alertgraph_alerts_firing 0"),
+        "{}",
+        metrics.body
+    );
+
+    let missing = server.get("/nope");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.body.lines().count(), 1, "{}", missing.body);
+
+    let wrong_method = server.get("/api/alerts");
+    assert_eq!(wrong_method.status, 405);
+    assert!(wrong_method.header("allow").unwrap().contains("POST"));
+}
+
+#[test]
+fn webhook_is_stored_deduplicated_and_survives_restart() {
+    let dir = TempDir::new("durable");
+    let server = Server::start(&dir.0, &[]);
+
+    let first = server.post("/api/alerts", &[JSON], FIRING.as_bytes());
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(first.body.contains("\"new\":1"), "{}", first.body);
+    assert_eq!(server.count("alerts"), 1);
+    assert_eq!(server.count("outbox"), 1);
+
+    // Alertmanager repeats the notification (with a changed summary): nothing new to send.
+    let repeat = server.post("/api/alerts", &[JSON], FIRING.as_bytes());
+    assert_eq!(repeat.status, 200, "{}", repeat.body);
+    assert!(repeat.body.contains("\"repeats\":1"), "{}", repeat.body);
+    assert_eq!(server.count("outbox"), 1);
+
+    let status = server.stop();
+    assert!(status.success(), "exit status {status}");
+
+    let server = Server::start(&dir.0, &[]);
+    let (fingerprint, status): (String, String) = server
+        .db()
+        .query_row("SELECT fingerprint, status FROM alerts", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(
+        (fingerprint.as_str(), status.as_str()),
+        ("6e890fd1d2e6636f", "firing")
+    );
+    let metrics = server.get("/metrics").body;
+    assert!(metrics.contains("alertgraph_alerts_firing 1"), "{metrics}");
+
+    let resolved = server.post("/api/alerts", &[JSON], RESOLVED.as_bytes());
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    assert!(
+        resolved.body.contains("\"resolved\":1"),
+        "{}",
+        resolved.body
+    );
+    assert_eq!(server.count("alerts"), 1);
+    assert_eq!(server.count("outbox"), 2);
+    let ends_at: Option<i64> = server
+        .db()
+        .query_row("SELECT ends_at FROM alerts", [], |r| r.get(0))
+        .unwrap();
+    assert!(ends_at.is_some());
+}
+
+#[test]
+fn acknowledged_webhook_survives_kill_9() {
+    let dir = TempDir::new("kill9");
+    let server = Server::start(&dir.0, &[]);
+    let answer = server.post("/api/alerts", &[JSON], FIRING.as_bytes());
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    server.crash();
+
+    let server = Server::start(&dir.0, &[]);
+    assert_eq!(server.count("alerts"), 1);
+    assert_eq!(server.count("outbox"), 1);
+}
+
+#[test]
+fn bad_input_gets_its_4xx_and_writes_nothing() {
+    let dir = TempDir::new("bad-input");
+    let server = Server::start(&dir.0, &[]);
+    // Let migrations run first so the tables exist for counting.
+    assert_eq!(server.get("/metrics").status, 200);
+
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        (
+            "malformed JSON",
+            b"{\"version\": \"4\", ".to_vec(),
+            400,
+            "invalid JSON",
+        ),
+        ("not an object", b"[1,2,3]".to_vec(), 400, "invalid JSON"),
+        (
+            "wrong version",
+            FIRING
+                .replace("\"version\": \"4\"", "\"version\": \"3\"")
+                .into_bytes(),
+            400,
+            "version",
+        ),
+        (
+            "bad status",
+            FIRING
+                .replacen("\"status\": \"firing\"", "\"status\": \"burning\"", 2)
+                .into_bytes(),
+            400,
+            "status",
+        ),
+        (
+            "bad timestamp",
+            FIRING
+                .replace("2026-11-25T20:47:31.731Z", "yesterday")
+                .into_bytes(),
+            400,
+            "startsAt",
+        ),
+        ("over 1 MiB", oversized_webhook(), 413, ""),
+    ];
+    for (what, body, status, reason) in cases {
+        let answer = server.post("/api/alerts", &[JSON], &body);
+        assert_eq!(answer.status, status, "{what}: {}", answer.body);
+        assert!(answer.body.contains(reason), "{what}: {}", answer.body);
+        assert_eq!(
+            answer.body.trim_end().lines().count(),
+            1,
+            "{what}: {}",
+            answer.body
+        );
+    }
+    // A Content-Length over the cap is refused before the body is read.
+    let announced = server.post("/api/alerts", &[JSON, ("Content-Length", "2000000")], b"{}");
+    assert_eq!(announced.status, 413);
+
+    assert_eq!(server.count("alerts"), 0);
+    assert_eq!(server.count("outbox"), 0);
+    let metrics = server.get("/metrics").body;
+    assert!(
+        metrics.contains(
+            r#"alertgraph_webhooks_received_total{outcome="rejected",reason="bad_json"} 2"#
+        ),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn webhook_token_is_required_when_set() {
+    let dir = TempDir::new("auth");
+    let token = "s3cret-webhook-token";
+    let server = Server::start(&dir.0, &[("WEBHOOK_TOKEN", token)]);
+    let bearer = format!("Bearer {token}");
+    let basic = format!("Basic {}", base64(&format!("alertmanager:{token}")));
+    let wrong_basic = format!("Basic {}", base64("alertmanager:nope"));
+
+    for (what, header) in [
+        ("missing", None),
+        ("wrong bearer", Some("Bearer nope")),
+        ("prefix of the token", Some("Bearer s3cret")),
+        ("wrong basic", Some(wrong_basic.as_str())),
+        ("garbage", Some("Basic %%%")),
+    ] {
+        let mut headers = vec![JSON];
+        if let Some(h) = header {
+            headers.push(("Authorization", h));
+        }
+        let answer = server.post("/api/alerts", &headers, FIRING.as_bytes());
+        assert_eq!(answer.status, 401, "{what}: {}", answer.body);
+        assert!(answer.header("www-authenticate").is_some(), "{what}");
+    }
+    assert_eq!(server.count("alerts"), 0);
+
+    let ok = server.post(
+        "/api/alerts",
+        &[JSON, ("Authorization", &bearer)],
+        FIRING.as_bytes(),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let ok = server.post(
+        "/api/alerts",
+        &[JSON, ("Authorization", &basic)],
+        RESOLVED.as_bytes(),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(server.count("alerts"), 1);
+
+    assert!(!server.log().contains(token), "the token reached the log");
+    assert!(!server.get("/metrics").body.contains(token));
+}
+
+#[test]
+fn invalid_setting_stops_start_up_naming_it() {
+    let dir = TempDir::new("bad-config");
+    for (variable, value) in [
+        ("PORT", "eighty"),
+        ("PROMETHEUS_URL", "localhost:9090"),
+        ("LOG_JSON", "sure"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_alertgraph"))
+            .env_clear()
+            .env("STORAGE_DIR", &dir.0)
+            .env(variable, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{variable}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(variable), "{variable}: {stderr}");
+    }
+}
+
+#[test]
+fn json_logs_when_asked() {
+    let dir = TempDir::new("json-logs");
+    let server = Server::start(&dir.0, &[("LOG_JSON", "true")]);
+    assert_eq!(server.get("/healthz").status, 200);
+    let log = server.log();
+    let first = log.lines().next().unwrap();
+    assert!(first.starts_with('{') && first.ends_with('}'), "{first}");
+}
+
+fn oversized_webhook() -> Vec<u8> {
+    let padding = "x".repeat(1024 * 1024);
+    FIRING
+        .replacen(
+            "\"receiver\": \"app\"",
+            &format!("\"receiver\": \"{padding}\""),
+            1,
+        )
+        .into_bytes()
+}
+
+fn base64(input: &str) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = input.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (*b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
