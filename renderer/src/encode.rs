@@ -28,13 +28,22 @@ pub(crate) fn png(pixmap: Pixmap, opaque: bool) -> Result<Vec<u8>, png::Encoding
 }
 
 /// RGBA → RGB in place: at alpha 255 premultiplied and straight colour are the same.
-pub(crate) fn drop_alpha(data: &mut Vec<u8>) {
+fn drop_alpha(data: &mut Vec<u8>) {
+    const STRIPE: usize = 256;
     let pixels = data.len() / 4;
-    for i in 0..pixels {
-        let (from, to) = (i * 4, i * 3);
-        data[to] = data[from];
-        data[to + 1] = data[from + 1];
-        data[to + 2] = data[from + 2];
+    // Pixel i moves from 4i to 3i: within the first 3 stripes source and destination overlap.
+    let overlapping = pixels.min(3 * STRIPE);
+    for i in 1..overlapping {
+        data.copy_within(4 * i..4 * i + 3, 3 * i);
+    }
+    // Past them a stripe's destination lies wholly before its source: a split lets it vectorise.
+    for start in (overlapping..pixels).step_by(STRIPE) {
+        let end = (start + STRIPE).min(pixels);
+        let (moved, unmoved) = data.split_at_mut(4 * start);
+        let to = moved[3 * start..3 * end].chunks_exact_mut(3);
+        for (to, from) in to.zip(unmoved.chunks_exact(4)) {
+            to.copy_from_slice(&from[..3]);
+        }
     }
     data.truncate(pixels * 3);
 }
@@ -97,6 +106,20 @@ pub(crate) mod tests {
             let mut expected = [10, 20, 30].repeat(6);
             expected[12..15].copy_from_slice(&[200, 100, 0]);
             assert_eq!(data, expected);
+        }
+    }
+
+    #[test]
+    fn drop_alpha_keeps_every_pixel_across_the_overlapping_stripes() {
+        for pixels in [0, 1, 767, 768, 769, 1024, 2000] {
+            let rgba: Vec<u8> = (0..pixels * 4).map(|i| (i * 7 % 251) as u8).collect();
+            let expected: Vec<u8> = rgba
+                .chunks_exact(4)
+                .flat_map(|px| [px[0], px[1], px[2]])
+                .collect();
+            let mut data = rgba;
+            drop_alpha(&mut data);
+            assert!(data == expected, "{pixels} pixels");
         }
     }
 

@@ -1,13 +1,14 @@
 //! SVG string → PNG bytes, for the WIT interface `renderer` (`render(svg, options)`).
 //!
 //! A [`Renderer`] is built once and shared: it holds the font database (only the bundled
-//! Inter faces, see `fonts/`) and the [`Limits`]. Each [`Renderer::render`] call
+//! Inter faces of `fonts/`, which every font family resolves to) and the [`Limits`].
+//! Each [`Renderer::render`] call
 //! 1. checks the caps and the `background` option (`limits`, `background`),
 //! 2. parses the SVG with usvg, which also lays out text into paths,
 //! 3. rasterises it with resvg onto a pixmap, scaled to fit and centred (`fit`),
-//! 4. encodes the PNG with a fast deflate, RGB when opaque (`encode`),
+//! 4. encodes the PNG with a fast deflate, as RGB when opaque (`encode`).
 //!
-//! checking the time cap between stages (`deadline`).
+//! The time cap is checked between stages (`deadline`); a single stage is not interrupted.
 
 mod background;
 #[cfg(test)]
@@ -58,6 +59,7 @@ impl Renderer {
         Self::with_limits(Limits::default())
     }
 
+    /// A renderer with the given caps.
     pub fn with_limits(limits: Limits) -> Self {
         Self {
             fonts: Arc::new(fonts::database()),

@@ -152,8 +152,14 @@ fn listening_addr(line: &str) -> Option<SocketAddr> {
     if !line.contains("alertgraph listening") {
         return None;
     }
-    let rest = &line[line.find("addr=")? + 5..];
-    rest.split_whitespace().next()?.parse().ok()
+    // Plain logs say `addr=127.0.0.1:PORT`, JSON logs `"addr":"127.0.0.1:PORT"`.
+    let (start, end): (&str, &[char]) = if line.starts_with('{') {
+        ("\"addr\":\"", &['"'])
+    } else {
+        ("addr=", &[' '])
+    };
+    let rest = &line[line.find(start)? + start.len()..];
+    rest.split(end).next()?.parse().ok()
 }
 
 pub struct Response {
