@@ -16,7 +16,7 @@ impl OutboundPolicy {
 
     /// True when the request's scheme://host:port is one of the allowed origins.
     pub fn allows(&self, uri: &http::Uri) -> bool {
-        request_origin(uri).is_some_and(|origin| self.allowed.iter().any(|a| *a == origin))
+        request_origin(uri).is_some_and(|origin| self.allowed.contains(&origin))
     }
 }
 
