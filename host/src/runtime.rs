@@ -87,12 +87,17 @@ pub struct App {
 impl App {
     /// Builds the engine, compiles the embedded component and links the host interfaces.
     pub fn new(config: &Config) -> anyhow::Result<Arc<App>> {
+        App::with_component(config, COMPONENT)
+    }
+
+    /// Like [`App::new`] with another `wasi:http` component (tests run misbehaving ones).
+    pub fn with_component(config: &Config, wasm: &[u8]) -> anyhow::Result<Arc<App>> {
         let engine = engine(config)?;
         let started = Instant::now();
-        let component = Component::new(&engine, COMPONENT).context("compiling the component")?;
+        let component = Component::new(&engine, wasm).context("compiling the component")?;
         tracing::info!(
             ms = started.elapsed().as_millis() as u64,
-            bytes = COMPONENT.len(),
+            bytes = wasm.len(),
             "compiled the component"
         );
 

@@ -1,5 +1,9 @@
 //! Spin's `spin:sqlite/sqlite@3.0.0` over rusqlite: one SQLite file in WAL mode, a pool of
 //! connections, and each guest `connection` holding one pooled connection exclusively.
+//!
+//! Writers queue on an async lock instead of SQLite's busy handler (which sleeps and polls),
+//! and WAL checkpoints run on a background thread, never inside a request's commit. With
+//! both, every statement is short, so it runs inline on the calling task.
 
 use crate::bindings::spin::sqlite::sqlite::{self as wit, Error, QueryResult, RowResult, Value};
 use crate::config::{Database, OpenMode};
@@ -7,23 +11,31 @@ use crate::runtime::InstanceState;
 use rusqlite::{types::ValueRef, OpenFlags};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
 use wasmtime::component::Resource;
 
 /// How long a statement waits for another connection's write lock before failing `busy`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Idle connections kept open; more are opened under load and closed when returned.
 const MAX_IDLE: usize = 16;
+/// How often the background thread moves the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// The database shared by all instances.
 pub struct Pool {
     database: Database,
     idle: Mutex<Vec<rusqlite::Connection>>,
+    /// One writer at a time, first come first served.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A guest's open connection: exclusive until the guest drops it.
 pub struct Connection {
-    inner: Arc<Mutex<Option<rusqlite::Connection>>>,
+    inner: Option<rusqlite::Connection>,
     pool: Arc<Pool>,
+    /// Held from the first write (or `BEGIN IMMEDIATE`) until the connection is back in
+    /// autocommit mode, i.e. until the transaction ends.
+    writing: Option<OwnedMutexGuard<()>>,
 }
 
 impl Pool {
@@ -39,11 +51,19 @@ impl Pool {
         let pool = Arc::new(Pool {
             database: database.clone(),
             idle: Mutex::new(Vec::new()),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
         });
         let first = pool.connect().map_err(|e| {
             anyhow::anyhow!("cannot open the database {}: {e}", database.path.display())
         })?;
         pool.put(first);
+        if database.mode != OpenMode::ReadOnly {
+            let checkpointer = pool.connect()?;
+            let weak = Arc::downgrade(&pool);
+            std::thread::Builder::new()
+                .name("wal-checkpoint".into())
+                .spawn(move || checkpoint_loop(checkpointer, weak))?;
+        }
         Ok(pool)
     }
 
@@ -62,6 +82,8 @@ impl Pool {
             // WAL + NORMAL: a commit survives a process crash without an fsync per write.
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // The background thread checkpoints; a commit never does.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -89,10 +111,33 @@ impl Pool {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        if let Some(conn) = self.inner.lock().unwrap().take() {
+        if let Some(conn) = self.inner.take() {
+            // Rolls back an unfinished transaction before `writing` releases the lock.
             self.pool.put(conn);
         }
     }
+}
+
+/// Checkpoints with its own connection; PASSIVE never waits for readers or writers.
+fn checkpoint_loop(conn: rusqlite::Connection, pool: std::sync::Weak<Pool>) {
+    while pool.strong_count() > 0 {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        let result = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+}
+
+/// Whether running `sql` on a connection in autocommit mode needs the writer lock.
+fn starts_write(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<bool> {
+    let head = sql.trim_start();
+    if head.len() >= 5 && head[..5].eq_ignore_ascii_case("begin") {
+        let upper = head.to_ascii_uppercase();
+        return Ok(upper.contains("IMMEDIATE") || upper.contains("EXCLUSIVE"));
+    }
+    // BEGIN/COMMIT count as read-only to SQLite; everything else is judged by the statement.
+    Ok(!conn.prepare_cached(sql)?.readonly())
 }
 
 impl wit::Host for InstanceState {}
@@ -103,16 +148,10 @@ impl wit::HostConnection for InstanceState {
             return Err(Error::NoSuchDatabase);
         }
         let pool = self.shared.db.clone();
-        let conn = {
-            let pool = pool.clone();
-            tokio::task::spawn_blocking(move || pool.take())
-                .await
-                .map_err(|e| Error::Io(e.to_string()))?
-                .map_err(to_wit_error)?
-        };
         let conn = Connection {
-            inner: Arc::new(Mutex::new(Some(conn))),
+            inner: Some(pool.take().map_err(to_wit_error)?),
             pool,
+            writing: None,
         };
         self.table.push(conn).map_err(|e| Error::Io(e.to_string()))
     }
@@ -123,20 +162,24 @@ impl wit::HostConnection for InstanceState {
         statement: String,
         parameters: Vec<Value>,
     ) -> Result<QueryResult, Error> {
-        let inner = self
+        let entry = self
             .table
-            .get(&conn)
-            .map_err(|_| Error::InvalidConnection)?
-            .inner
-            .clone();
-        // SQLite blocks (disk, busy waits): keep it off the async workers.
-        tokio::task::spawn_blocking(move || {
-            let guard = inner.lock().unwrap();
-            let conn = guard.as_ref().ok_or(Error::InvalidConnection)?;
-            execute(conn, &statement, &parameters).map_err(to_wit_error)
-        })
-        .await
-        .map_err(|e| Error::Io(e.to_string()))?
+            .get_mut(&conn)
+            .map_err(|_| Error::InvalidConnection)?;
+        let sqlite = entry.inner.as_ref().ok_or(Error::InvalidConnection)?;
+        if entry.writing.is_none() && starts_write(sqlite, &statement).map_err(to_wit_error)? {
+            let lock = entry.pool.writer.clone().lock_owned();
+            let guard = tokio::time::timeout(BUSY_TIMEOUT, lock)
+                .await
+                .map_err(|_| Error::Io("database is locked (no write turn within 5 s)".into()))?;
+            entry.writing = Some(guard);
+        }
+        let sqlite = entry.inner.as_ref().ok_or(Error::InvalidConnection)?;
+        let result = execute(sqlite, &statement, &parameters).map_err(to_wit_error);
+        if sqlite.is_autocommit() {
+            entry.writing = None;
+        }
+        result
     }
 
     async fn last_insert_rowid(&mut self, conn: Resource<Connection>) -> i64 {
@@ -160,9 +203,7 @@ impl InstanceState {
         conn: &Resource<Connection>,
         f: impl FnOnce(&rusqlite::Connection) -> T,
     ) -> Option<T> {
-        let entry = self.table.get(conn).ok()?;
-        let guard = entry.inner.lock().unwrap();
-        guard.as_ref().map(f)
+        self.table.get(conn).ok()?.inner.as_ref().map(f)
     }
 }
 
@@ -273,6 +314,31 @@ mod tests {
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn writes_and_immediate_transactions_take_the_writer_lock() {
+        let dir = tempdir();
+        let pool = pool(&dir);
+        let conn = pool.take().unwrap();
+        execute(&conn, "CREATE TABLE t (x)", &[]).unwrap();
+        for (sql, writes) in [
+            ("SELECT x FROM t", false),
+            ("  select 1", false),
+            ("PRAGMA user_version", false),
+            ("BEGIN", false),
+            ("COMMIT", false),
+            ("ROLLBACK", false),
+            ("BEGIN IMMEDIATE", true),
+            ("  begin exclusive transaction", true),
+            ("INSERT INTO t VALUES (1)", true),
+            ("UPDATE t SET x = 2", true),
+            ("WITH v AS (SELECT 1) INSERT INTO t SELECT * FROM v", true),
+            ("PRAGMA user_version = 3", true),
+        ] {
+            assert_eq!(starts_write(&conn, sql).unwrap(), writes, "{sql}");
+        }
+        assert!(starts_write(&conn, "SELEC 1").is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `alertgraph` binary on 127.0.0.1, driven over HTTP with
 //! webhooks recorded from a real Alertmanager, checked against its real SQLite file.
 
+mod sandbox;
 mod support;
 
 use support::{Server, TempDir, FIRING, RESOLVED};
