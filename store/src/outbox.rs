@@ -160,6 +160,10 @@ fn parse_kind(name: &str) -> Result<JobKind, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ids(claimed: Result<Vec<Job>, StoreError>) -> Vec<i64> {
+        claimed.unwrap().iter().map(|j| j.id).collect()
+    }
     use crate::api::AlertStatus;
     use crate::testing::{alert, hook, NativeDb};
     use crate::{metrics, webhook};
@@ -219,14 +223,7 @@ mod tests {
             ]
         );
         // Leased jobs are not claimed again while the lease lives...
-        assert_eq!(
-            claim(&db, 30_999, 30_000, 10)
-                .unwrap()
-                .iter()
-                .map(|j| j.id)
-                .collect::<Vec<_>>(),
-            [2]
-        );
+        assert_eq!(ids(claim(&db, 30_999, 30_000, 10)), [2]);
         // ...and are once it has expired, as the next lease generation.
         let again = claim(&db, 31_000, 1_000, 10).unwrap();
         assert_eq!(
@@ -239,22 +236,8 @@ mod tests {
     fn max_limits_the_claim() {
         let db = with_alerts(&["a", "b", "c"], 1_000);
         assert!(claim(&db, 1_000, 10, 0).unwrap().is_empty());
-        assert_eq!(
-            claim(&db, 1_000, 10, 2)
-                .unwrap()
-                .iter()
-                .map(|j| j.id)
-                .collect::<Vec<_>>(),
-            [1, 2]
-        );
-        assert_eq!(
-            claim(&db, 1_000, 10, 2)
-                .unwrap()
-                .iter()
-                .map(|j| j.id)
-                .collect::<Vec<_>>(),
-            [3]
-        );
+        assert_eq!(ids(claim(&db, 1_000, 10, 2)), [1, 2]);
+        assert_eq!(ids(claim(&db, 1_000, 10, 2)), [3]);
     }
 
     #[test]

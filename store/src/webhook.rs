@@ -2,7 +2,7 @@
 //! state change, all in one transaction; and counting rejected webhooks.
 
 use crate::api::{Alert, AlertStatus, JobKind, Recorded, StoreError, Timestamp, Webhook};
-use crate::db::{int, opt_int, query_opt, text, Db, Row};
+use crate::db::{int, opt_int, query_opt, text, Db, Row, Value};
 use crate::metrics::{bump, observe_ns, WEBHOOKS_RECEIVED, WEBHOOK_DURATION};
 use crate::{labels, outbox, tx};
 use std::collections::hash_map::{Entry, HashMap};
@@ -107,44 +107,41 @@ fn record_alert(
 }
 
 fn insert(db: &dyn Db, alert: &Alert, now: Timestamp) -> Result<i64, StoreError> {
+    let mut values = changing_columns(alert, now).to_vec();
+    values.extend([text(&alert.fingerprint), int(alert.starts_at), int(now)]);
     db.execute(
-        "INSERT INTO alerts (fingerprint, starts_at, status, alertname, labels, annotations, ends_at,
-                             generator_url, received_at, updated_at)
+        "INSERT INTO alerts (status, alertname, labels, annotations, ends_at, generator_url,
+                             updated_at, fingerprint, starts_at, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        &[
-            text(&alert.fingerprint),
-            int(alert.starts_at),
-            text(status_name(alert.status)),
-            text(labels::get(&alert.labels, "alertname").unwrap_or("")),
-            text(&labels::to_json(&alert.labels)),
-            text(&labels::to_json(&alert.annotations)),
-            opt_int(alert.ends_at),
-            text(&alert.generator_url),
-            int(now),
-            int(now),
-        ],
+        &values,
     )?;
     Ok(db.last_insert_rowid())
 }
 
 /// Take the latest status, endsAt, labels, annotations and link of a known firing alert.
 fn refresh(db: &dyn Db, id: i64, alert: &Alert, now: Timestamp) -> Result<(), StoreError> {
+    let mut values = changing_columns(alert, now).to_vec();
+    values.push(int(id));
     db.execute(
         "UPDATE alerts SET status = ?, alertname = ?, labels = ?, annotations = ?, ends_at = ?,
                            generator_url = ?, updated_at = ?
          WHERE id = ?",
-        &[
-            text(status_name(alert.status)),
-            text(labels::get(&alert.labels, "alertname").unwrap_or("")),
-            text(&labels::to_json(&alert.labels)),
-            text(&labels::to_json(&alert.annotations)),
-            opt_int(alert.ends_at),
-            text(&alert.generator_url),
-            int(now),
-            int(id),
-        ],
+        &values,
     )?;
     Ok(())
+}
+
+/// What a webhook may change of a stored alert, in the column order both statements use.
+fn changing_columns(alert: &Alert, now: Timestamp) -> [Value; 7] {
+    [
+        text(status_name(alert.status)),
+        text(labels::get(&alert.labels, "alertname").unwrap_or("")),
+        text(&labels::to_json(&alert.labels)),
+        text(&labels::to_json(&alert.annotations)),
+        opt_int(alert.ends_at),
+        text(&alert.generator_url),
+        int(now),
+    ]
 }
 
 /// The status as stored in `alerts.status`.
