@@ -4,11 +4,42 @@ use spin_sdk::variables;
 
 /// The webhook token, `None` when the variable is undefined or blank (the route is then open).
 pub fn webhook_token() -> Result<Option<String>, variables::Error> {
-    token(variables::get("webhook_token"))
+    optional("webhook_token")
+}
+
+/// The token the periodic drain presents (`None`: the drain route refuses everyone).
+pub fn drain_token() -> Result<Option<String>, variables::Error> {
+    optional("drain_token")
+}
+
+/// What delivering to Slack needs; `None` while no bot token is configured.
+pub struct Slack {
+    pub api_url: String,
+    pub token: String,
+    pub default_channel: Option<String>,
+    pub explorer_url: Option<String>,
+}
+
+pub fn slack() -> Result<Option<Slack>, variables::Error> {
+    let Some(token) = optional("slack_bot_token")? else {
+        return Ok(None);
+    };
+    Ok(Some(Slack {
+        api_url: optional("slack_api_url")?.unwrap_or_else(|| DEFAULT_SLACK_API_URL.into()),
+        token,
+        default_channel: optional("slack_channel")?,
+        explorer_url: optional("explorer_url")?,
+    }))
+}
+
+const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+
+fn optional(name: &str) -> Result<Option<String>, variables::Error> {
+    token(variables::get(name))
 }
 
 /// Trimmed, as Prometheus trims a `credentials_file`: a secret file's trailing newline is no
-/// part of the token.
+/// part of a value.
 fn token(read: Result<String, variables::Error>) -> Result<Option<String>, variables::Error> {
     match read {
         Ok(value) => {

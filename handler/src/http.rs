@@ -1,7 +1,7 @@
 //! The I/O edge: Spin's entry point reads the request, calls the store once, and sends the
 //! reply through the outparam, so work can go on after the client has its answer.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use futures::StreamExt;
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
@@ -10,7 +10,7 @@ use crate::body_limit::{self, Collector};
 use crate::refusal::Refusal;
 use crate::reply::{self, Reply};
 use crate::routes::{self, Resolved, Route};
-use crate::{auth, config, metrics_text, store, webhook};
+use crate::{auth, config, delivery, metrics_text, now_ms, store, webhook};
 
 const INDEX: &str = concat!(
     "alertgraph ",
@@ -24,27 +24,63 @@ const INDEX: &str = concat!(
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let started = Instant::now();
-    let reply = answer(req, started).await;
+    let (reply, then) = answer(req, started).await;
+    let accepted = reply.status < 300;
     send(out, reply).await;
-    // The client has its answer: work that must not delay it (draining the outbox) goes here.
+    // The client has its answer: now the work that must not delay it.
+    if accepted && then == Then::Drain {
+        drain().await;
+    }
 }
 
-async fn answer(req: IncomingRequest, started: Instant) -> Reply {
+/// What the instance does after answering.
+#[derive(PartialEq)]
+enum Then {
+    Nothing,
+    Drain,
+}
+
+async fn answer(req: IncomingRequest, started: Instant) -> (Reply, Then) {
     let method = req.method().to_string();
     let target = req.path_with_query();
     let path = routes::path_of(target.as_deref());
-    match routes::resolve(&method, path) {
+    let reply = match routes::resolve(&method, path) {
         Resolved::Found(Route::Index) => Reply::text(200, INDEX),
         // Liveness only: no store call, so a stuck database does not get the instance killed.
         Resolved::Found(Route::Healthz) => Reply::text(200, "ok"),
         Resolved::Found(Route::Metrics) => metrics(),
-        Resolved::Found(Route::Alerts) => alerts(req, started).await,
+        Resolved::Found(Route::Alerts) => return (alerts(req, started).await, Then::Drain),
+        Resolved::Found(Route::Drain) => return (drain_request(&req), Then::Drain),
         Resolved::WrongMethod {
             route: Route::Alerts,
             allow,
         } => refuse(Refusal::WrongMethod { method, allow }, started),
         Resolved::WrongMethod { allow, .. } => reply::wrong_method(&method, path, allow),
         Resolved::NotFound => Reply::text(404, &format!("not found: {path}")),
+    };
+    (reply, Then::Nothing)
+}
+
+/// `POST /api/outbox/drain`: the host's timer (or a CronJob under Spin) asks for a drain.
+fn drain_request(req: &IncomingRequest) -> Reply {
+    let token = match config::drain_token() {
+        Ok(Some(token)) => token,
+        Ok(None) => return Reply::text(401, "the drain route is disabled (no drain_token)"),
+        Err(e) => return Reply::text(500, &format!("cannot read variable drain_token: {e}")),
+    };
+    match auth::check(Some(&token), header(req, "authorization").as_deref()) {
+        Ok(()) => Reply::text(202, "draining"),
+        Err(denied) => Reply::text(401, &format!("unauthorized: {denied}"))
+            .header("www-authenticate", "Bearer realm=\"alertgraph\""),
+    }
+}
+
+/// Delivers due outbox jobs when Slack is configured; without a token they wait.
+async fn drain() {
+    match config::slack() {
+        Ok(Some(slack)) => delivery::drain(&slack).await,
+        Ok(None) => {}
+        Err(e) => eprintln!("alertgraph: cannot read the Slack settings: {e}"),
     }
 }
 
@@ -124,13 +160,6 @@ async fn send(out: ResponseOutparam, reply: Reply) {
     if let Err(e) = out.set_with_body(response, reply.body).await {
         eprintln!("could not send the response: {e:?}");
     }
-}
-
-fn now_ms() -> i64 {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn elapsed_ns(started: Instant) -> u64 {

@@ -1,22 +1,27 @@
 //! alertgraph's HTTP handler: a Spin component (WASI p2) that takes Alertmanager webhooks,
-//! records them through the `store` import, and serves `/`, `/healthz` and `/metrics`.
+//! records them through the `store` import, delivers the outbox to Slack after answering,
+//! and serves `/`, `/healthz` and `/metrics`.
 //!
-//! Layout: `http` is the only I/O edge (Spin entry point, body stream, store calls, sending);
-//! `config` reads Spin variables. Everything else is pure and unit-tested:
+//! Layout: `http` is the I/O edge for requests (Spin entry point, body stream, store calls,
+//! sending), `delivery` for the outbox (lease jobs, call Slack, settle), `slack::api` for the
+//! Slack Web API; `config` reads Spin variables. Everything else is pure and unit-tested:
 //! `routes` (route table), `auth` (bearer/basic token check), `body_limit` (1 MiB cap),
 //! `webhook` (Alertmanager v4 wire types → the store's record) with `rfc3339` (timestamps),
-//! `refusal` (4xx answers and their counted reasons), `reply` (responses as values) and
-//! `metrics_text` (Prometheus exposition). `bindings` holds the generated WIT imports.
+//! `refusal` (4xx answers and their counted reasons), `reply` (responses as values),
+//! `metrics_text` (Prometheus exposition) and `slack` (alert messages as Block Kit values).
+//! `bindings` holds the generated WIT imports.
 
 mod auth;
 mod body_limit;
 mod config;
+mod delivery;
 mod http;
 mod metrics_text;
 mod refusal;
 mod reply;
 mod rfc3339;
 mod routes;
+mod slack;
 mod webhook;
 
 /// Imports of the `handler` world (`store`, `renderer`).
@@ -30,3 +35,11 @@ mod bindings {
 }
 
 use bindings::alertgraph::app::store;
+
+/// Wall-clock milliseconds since the Unix epoch, as the store's timestamps are.
+fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}

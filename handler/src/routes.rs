@@ -6,6 +6,7 @@ pub enum Route {
     Healthz,
     Metrics,
     Alerts,
+    Drain,
 }
 
 const TABLE: &[(&str, &str, Route)] = &[
@@ -13,6 +14,7 @@ const TABLE: &[(&str, &str, Route)] = &[
     ("/healthz", "GET", Route::Healthz),
     ("/metrics", "GET", Route::Metrics),
     ("/api/alerts", "POST", Route::Alerts),
+    ("/api/outbox/drain", "POST", Route::Drain),
 ];
 
 #[derive(Debug, PartialEq, Eq)]

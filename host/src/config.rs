@@ -35,6 +35,8 @@ pub struct Config {
     pub instance_memory_bytes: usize,
     pub request_timeout: Duration,
     pub max_concurrent_requests: u32,
+    /// How often the host drains the outbox by itself.
+    pub drain_every: Duration,
 }
 
 /// Redacts secrets: `Config` may end up in a log line.
@@ -64,6 +66,7 @@ impl fmt::Debug for Config {
             .field("instance_memory_bytes", &self.instance_memory_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("drain_every", &self.drain_every)
             .finish()
     }
 }
@@ -85,7 +88,7 @@ impl std::error::Error for ConfigError {}
 
 /// Seed env var → Spin variable, and whether the value is a URL whose origin the
 /// components may call.
-const VARIABLES: [(&str, &str, Kind); 11] = [
+const VARIABLES: [(&str, &str, Kind); 12] = [
     ("BASE_URL", "base_url", Kind::Url),
     ("EXPLORER_URL", "explorer_url", Kind::Url),
     ("SLACK_CHANNEL", "slack_channel", Kind::Text),
@@ -96,6 +99,7 @@ const VARIABLES: [(&str, &str, Kind); 11] = [
     ("ALERTMANAGER_URL", "alertmanager_url", Kind::OutboundUrl),
     ("RENDERER_URL", "renderer_url", Kind::OutboundUrl),
     ("WEBHOOK_TOKEN", "webhook_token", Kind::Secret),
+    ("DRAIN_TOKEN", "drain_token", Kind::Secret),
     (
         "CHART_DELIVERY",
         "chart_delivery",
@@ -200,10 +204,15 @@ impl Config {
             }
         };
 
+        // The host's own drains need the token; without one set, a fresh one per process.
+        variables.entry("drain_token").or_insert_with(random_token);
+
         let memory_mb: usize = parse_number(&get, "INSTANCE_MEMORY_MB", 64)?;
         let timeout_secs: u64 = parse_number(&get, "REQUEST_TIMEOUT_SECS", 30)?;
         let max_concurrent_requests: u32 = parse_number(&get, "MAX_CONCURRENT_REQUESTS", 128)?;
+        let drain_secs: u64 = parse_number(&get, "DRAIN_INTERVAL_SECS", 5)?;
         for (variable, value, min, max) in [
+            ("DRAIN_INTERVAL_SECS", drain_secs, 1, 3600),
             ("INSTANCE_MEMORY_MB", memory_mb as u64, 8, 4096),
             ("REQUEST_TIMEOUT_SECS", timeout_secs, 1, 3600),
             (
@@ -231,8 +240,16 @@ impl Config {
             instance_memory_bytes: memory_mb << 20,
             request_timeout: Duration::from_secs(timeout_secs),
             max_concurrent_requests,
+            drain_every: Duration::from_secs(drain_secs),
         })
     }
+}
+
+/// 128 random bits as hex.
+fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn parse_number<T: std::str::FromStr>(
@@ -402,6 +419,7 @@ mod tests {
             ("INSTANCE_MEMORY_MB", "1"),
             ("REQUEST_TIMEOUT_SECS", "0"),
             ("MAX_CONCURRENT_REQUESTS", "-3"),
+            ("DRAIN_INTERVAL_SECS", "0"),
         ];
         for (variable, value) in cases {
             let err = config(&[(variable, value)]).expect_err(value);
@@ -423,6 +441,16 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn drain_token_is_random_unless_set() {
+        let a = config(&[]).unwrap().variables["drain_token"].clone();
+        let b = config(&[]).unwrap().variables["drain_token"].clone();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+        let set = config(&[("DRAIN_TOKEN", "cron-secret")]).unwrap();
+        assert_eq!(set.variables["drain_token"], "cron-secret");
     }
 
     #[test]

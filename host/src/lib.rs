@@ -3,7 +3,7 @@
 //!
 //! - `config`: settings from the environment, validated before anything starts.
 //! - `runtime`: engine, pooling allocator, pre-instantiated component, per-request `Store`.
-//! - `server`: the HTTP listener and graceful stop.
+//! - `server`: the HTTP listener and graceful stop; `drain`: the periodic outbox drain.
 //! - `sqlite`, `variables`, `render`, `outbound`: the host side of what the component
 //!   imports (Spin SQLite, Spin variables, our `renderer`, allow-listed outbound HTTP).
 //! - `bindings`: wasmtime bindgen over the WIT in ../wit and host/wit.
@@ -12,6 +12,7 @@
 
 mod bindings;
 pub mod config;
+pub mod drain;
 pub mod logging;
 mod outbound;
 mod render;

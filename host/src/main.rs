@@ -40,6 +40,11 @@ async fn run(config: alertgraph::config::Config) -> anyhow::Result<()> {
         tracing::warn!("SLACK_BOT_TOKEN is not set: alerts are stored but not posted to Slack");
     }
     let app = alertgraph::runtime::App::new(&config)?;
+    alertgraph::drain::spawn(
+        app.clone(),
+        config.drain_every,
+        config.variables["drain_token"].clone(),
+    );
     let addr = SocketAddr::new(config.listen_host, config.port);
     let listener = alertgraph::server::bind(addr).await?;
     tracing::info!(

@@ -3,7 +3,16 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// Timeouts for requests whose guest set none: a hung Slack or Prometheus must not hold an
+/// instance until its time limit.
+const DEFAULT_TIMEOUTS: RequestOptions = RequestOptions {
+    connect_timeout: Some(Duration::from_secs(5)),
+    first_byte_timeout: Some(Duration::from_secs(15)),
+    between_bytes_timeout: Some(Duration::from_secs(15)),
+};
 
 pub struct OutboundPolicy {
     allowed: Arc<[String]>,
@@ -58,6 +67,7 @@ impl WasiHttpHooks for OutboundPolicy {
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         let _ = fut;
+        let options = with_default_timeouts(options);
         Box::new(async move {
             use http_body_util::BodyExt;
             let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
@@ -67,6 +77,19 @@ impl WasiHttpHooks for OutboundPolicy {
             ))
         })
     }
+}
+
+fn with_default_timeouts(options: Option<RequestOptions>) -> Option<RequestOptions> {
+    let given = options.unwrap_or_default();
+    Some(RequestOptions {
+        connect_timeout: given.connect_timeout.or(DEFAULT_TIMEOUTS.connect_timeout),
+        first_byte_timeout: given
+            .first_byte_timeout
+            .or(DEFAULT_TIMEOUTS.first_byte_timeout),
+        between_bytes_timeout: given
+            .between_bytes_timeout
+            .or(DEFAULT_TIMEOUTS.between_bytes_timeout),
+    })
 }
 
 #[cfg(test)]
@@ -96,6 +119,23 @@ mod tests {
         ] {
             assert!(!p.allows(&denied.parse().unwrap()), "{denied}");
         }
+    }
+
+    #[test]
+    fn guest_timeouts_win_and_missing_ones_get_defaults() {
+        let none = with_default_timeouts(None).unwrap();
+        assert_eq!(none.connect_timeout, DEFAULT_TIMEOUTS.connect_timeout);
+        assert_eq!(
+            none.between_bytes_timeout,
+            DEFAULT_TIMEOUTS.between_bytes_timeout
+        );
+        let given = with_default_timeouts(Some(RequestOptions {
+            first_byte_timeout: Some(Duration::from_secs(2)),
+            ..Default::default()
+        }))
+        .unwrap();
+        assert_eq!(given.first_byte_timeout, Some(Duration::from_secs(2)));
+        assert_eq!(given.connect_timeout, DEFAULT_TIMEOUTS.connect_timeout);
     }
 
     #[test]

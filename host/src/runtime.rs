@@ -144,12 +144,19 @@ impl App {
 
     /// Serves one request in a fresh instance. The instance may keep running after it has
     /// answered (work after the response); it holds its slot until it is done.
-    pub async fn handle(
+    pub async fn handle<B>(
         self: &Arc<Self>,
-        req: hyper::Request<hyper::body::Incoming>,
-    ) -> hyper::Response<HyperOutgoingBody> {
+        req: hyper::Request<B>,
+    ) -> hyper::Response<HyperOutgoingBody>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
         let method = req.method().clone();
         let path = req.uri().path().to_string();
+        if req.uri().authority().is_none() && !req.headers().contains_key(hyper::header::HOST) {
+            return plain(400, "missing Host header");
+        }
         let permit = match self.slots.clone().acquire_owned().await {
             Ok(permit) => permit,
             Err(_) => return plain(503, "shutting down"),

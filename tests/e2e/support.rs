@@ -135,9 +135,25 @@ impl Server {
     }
 
     pub fn count(&self, table: &str) -> i64 {
-        self.db()
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-            .unwrap()
+        self.scalar(&format!("SELECT count(*) FROM {table}"))
+    }
+
+    /// One integer from the database, e.g. a count.
+    pub fn scalar(&self, sql: &str) -> i64 {
+        self.db().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// Waits until no outbox job is pending (delivered or dead), at most `limit`.
+    pub fn wait_outbox_settled(&self, limit: Duration) {
+        let started = Instant::now();
+        while self.scalar("SELECT count(*) FROM outbox WHERE state = 'pending'") > 0 {
+            assert!(
+                started.elapsed() < limit,
+                "outbox still pending; log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

@@ -1,0 +1,159 @@
+//! Delivering the outbox to Slack: lease due jobs, post or update each alert's message, then
+//! complete the job, reschedule it with backoff, or dead-letter it when retrying cannot help.
+
+use std::time::{Duration, Instant};
+
+use crate::config;
+use crate::slack::api::{Client, Failure, Posted};
+use crate::slack::message::{self, AlertView, Chart, MessageOptions};
+use crate::store::{self, Job, JobKind, SlackMessage, StoreError};
+
+/// A job is someone else's again if its instance dies this long after claiming it.
+const LEASE_MS: u32 = 60_000;
+/// Jobs leased per round.
+const BATCH: u32 = 20;
+/// Stop claiming after this long, well inside the host's per-request time limit.
+const BUDGET: Duration = Duration::from_secs(15);
+/// After this many failed attempts a job is dead-lettered whatever the cause.
+const MAX_ATTEMPTS: u32 = 12;
+
+/// Delivers due jobs until none is left or the time budget is spent.
+pub async fn drain(settings: &config::Slack) {
+    let client = Client {
+        api_url: settings.api_url.clone(),
+        token: settings.token.clone(),
+    };
+    let started = Instant::now();
+    while started.elapsed() < BUDGET {
+        let jobs = match store::claim_jobs(crate::now_ms(), LEASE_MS, BATCH) {
+            Ok(jobs) if jobs.is_empty() => return,
+            Ok(jobs) => jobs,
+            Err(e) => {
+                eprintln!("alertgraph: cannot claim outbox jobs: {}", describe(&e));
+                return;
+            }
+        };
+        for job in jobs {
+            let result = deliver(settings, &client, &job).await;
+            settle(&job, result);
+        }
+    }
+}
+
+async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result<(), Failure> {
+    let stored = store::get_alert(job.alert_id)
+        .map_err(retry)?
+        .ok_or_else(|| Failure::Permanent(format!("alert {} is gone", job.alert_id)))?;
+    let alert = AlertView::of(&stored.alert);
+    let channel = message::channel_for(
+        alert.labels,
+        alert.annotations,
+        settings.default_channel.as_deref(),
+    )
+    .ok_or_else(|| {
+        Failure::Permanent("no Slack channel: set SLACK_CHANNEL or a slack_channel label".into())
+    })?;
+    let options = MessageOptions {
+        explorer_url: settings.explorer_url.clone(),
+        chart: Chart::None,
+    };
+    let body = message::alert_message(&alert, &options, &channel);
+    let existing = store::find_message(job.alert_id).map_err(retry)?;
+    match (job.kind, existing) {
+        // Posted by an earlier attempt that could not complete the job.
+        (JobKind::AlertFired, Some(_)) => Ok(()),
+        (JobKind::AlertFired | JobKind::AlertResolved, None) => {
+            let posted = client.post_message(&body).await?;
+            record(job.alert_id, posted)
+        }
+        (JobKind::AlertResolved, Some(original)) => {
+            let mut updated = body;
+            updated.channel = original.channel.clone();
+            client.update_message(&updated, &original.ts).await?;
+            let reply = message::resolved_reply(&alert, &original.channel, &original.ts);
+            client.post_message(&reply).await.map(drop)
+        }
+    }
+}
+
+fn record(alert_id: i64, posted: Posted) -> Result<(), Failure> {
+    let message = SlackMessage {
+        channel: posted.channel,
+        ts: posted.ts,
+    };
+    store::save_message(alert_id, &message, crate::now_ms()).map_err(retry)
+}
+
+/// Writes the job's fate; a lost lease means another instance owns it now.
+fn settle(job: &Job, result: Result<(), Failure>) {
+    let written = match result {
+        Ok(()) => store::complete_job(job.id, job.attempt),
+        Err(Failure::Retry { after_ms, reason }) if job.attempt < MAX_ATTEMPTS => {
+            let wait = after_ms.unwrap_or_else(|| backoff_ms(job.attempt, crate::now_ms()));
+            let due = crate::now_ms().saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
+            store::reschedule_job(job.id, job.attempt, due, &reason)
+        }
+        Err(Failure::Retry { reason, .. }) => {
+            let reason = format!("gave up after {} attempts: {reason}", job.attempt);
+            eprintln!("alertgraph: dead-lettered outbox job {}: {reason}", job.id);
+            store::dead_letter_job(job.id, job.attempt, &reason)
+        }
+        Err(Failure::Permanent(reason)) => {
+            eprintln!("alertgraph: dead-lettered outbox job {}: {reason}", job.id);
+            store::dead_letter_job(job.id, job.attempt, &reason)
+        }
+    };
+    if let Err(e) = written {
+        eprintln!(
+            "alertgraph: cannot settle outbox job {}: {}",
+            job.id,
+            describe(&e)
+        );
+    }
+}
+
+/// 2 s, 4 s, 8 s … capped at 5 min, with ±20 % jitter so retries of a burst spread out.
+pub fn backoff_ms(attempt: u32, now_ms: i64) -> u64 {
+    let base = 2_000u64.saturating_mul(1 << attempt.saturating_sub(1).min(16));
+    let capped = base.min(300_000);
+    // The clock's low digits are jitter enough; no randomness source is needed for this.
+    let spread = (now_ms.unsigned_abs() % 401) as i64 - 200; // -200..=200 per mille
+    let jittered = capped as i64 + capped as i64 * spread / 1000;
+    jittered.max(1) as u64
+}
+
+fn retry(e: StoreError) -> Failure {
+    Failure::Retry {
+        after_ms: None,
+        reason: format!("store: {}", describe(&e)),
+    }
+}
+
+fn describe(e: &StoreError) -> String {
+    crate::reply::describe(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+
+    #[test]
+    fn backoff_doubles_up_to_five_minutes_with_bounded_jitter() {
+        for (attempt, base) in [
+            (1, 2_000u64),
+            (2, 4_000),
+            (3, 8_000),
+            (8, 256_000),
+            (9, 300_000),
+            (40, 300_000),
+        ] {
+            for now in [0i64, 1, 199, 200, 400, 123_456_789] {
+                let got = backoff_ms(attempt, now);
+                assert!(
+                    got >= base * 8 / 10 && got <= base * 12 / 10,
+                    "{attempt} {now}: {got}"
+                );
+            }
+        }
+    }
+}

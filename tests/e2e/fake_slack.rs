@@ -1,0 +1,303 @@
+//! A fake Slack Web API on 127.0.0.1: it checks the bearer token, refuses what Slack refuses
+//! (`invalid_blocks` past the Block Kit limits, unknown messages), answers Slack-shaped JSON,
+//! records every call, and can be told to answer 429 + Retry-After or a 5xx next.
+
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One Web API call as the fake received it.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// e.g. `chat.postMessage`.
+    pub method: String,
+    pub body: Value,
+    /// What the fake answered: Slack's `ok`.
+    pub ok: bool,
+}
+
+/// An answer to give instead of the normal one, in order.
+#[allow(dead_code)] // each scenario uses some of them
+pub enum Scripted {
+    RateLimited { retry_after_secs: u32 },
+    Status(u16),
+}
+
+#[derive(Default)]
+struct State {
+    calls: Vec<Call>,
+    script: VecDeque<Scripted>,
+    /// channel name → id, as Slack answers ids.
+    channels: HashMap<String, String>,
+    /// (channel id, ts) → the message as last posted or updated.
+    messages: HashMap<(String, String), Value>,
+    next_ts: u64,
+}
+
+pub struct FakeSlack {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeSlack {
+    pub fn start(token: &str) -> FakeSlack {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(State::default()));
+        let token = token.to_string();
+        {
+            let state = state.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming().map_while(Result::ok) {
+                    let state = state.clone();
+                    let token = token.clone();
+                    std::thread::spawn(move || serve(stream, &state, &token));
+                }
+            });
+        }
+        FakeSlack { addr, state }
+    }
+
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api", self.addr)
+    }
+
+    #[allow(dead_code)] // used by the rate-limit and outage scenarios
+    pub fn push(&self, answer: Scripted) {
+        self.state.lock().unwrap().script.push_back(answer);
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    /// The calls of `method` Slack accepted.
+    pub fn accepted(&self, method: &str) -> Vec<Value> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.ok && c.method == method)
+            .map(|c| c.body)
+            .collect()
+    }
+
+    /// Waits until `done` holds for the calls so far; panics with them after `limit`.
+    pub fn wait_until(&self, limit: Duration, done: impl Fn(&[Call]) -> bool) -> Vec<Call> {
+        let started = Instant::now();
+        loop {
+            let calls = self.calls();
+            if done(&calls) {
+                return calls;
+            }
+            assert!(started.elapsed() < limit, "Slack calls so far: {calls:#?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>, token: &str) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    // One request after another on the same connection, until the client closes it.
+    while let Some((path, headers, body)) = read_request(&mut reader) {
+        let (status, extra, answer) = answer(state, token, &path, &headers, &body);
+        let body = answer.to_string();
+        let mut head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\n",
+            body.len()
+        );
+        for (k, v) in extra {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(body.as_bytes()).is_err()
+        {
+            return;
+        }
+    }
+}
+
+type Headers = HashMap<String, String>;
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Headers, Vec<u8>)> {
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let path = line.split_whitespace().nth(1)?.to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (k, v) = line.split_once(':')?;
+        headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+    }
+    let chunked = headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
+    let body = if chunked {
+        read_chunked(reader)?
+    } else {
+        let length: usize = headers
+            .get("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).ok()?;
+        body
+    };
+    Some((path, headers, body))
+}
+
+fn read_chunked(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size = String::new();
+        reader.read_line(&mut size).ok()?;
+        let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+        let mut chunk = vec![0; size + 2];
+        reader.read_exact(&mut chunk).ok()?;
+        if size == 0 {
+            return Some(body);
+        }
+        body.extend_from_slice(&chunk[..size]);
+    }
+}
+
+fn answer(
+    state: &Mutex<State>,
+    token: &str,
+    path: &str,
+    headers: &Headers,
+    body: &[u8],
+) -> (u16, Vec<(&'static str, String)>, Value) {
+    let method = path.trim_start_matches("/api/").to_string();
+    let parsed: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let mut state = state.lock().unwrap();
+    let record = |state: &mut State, ok: bool| {
+        state.calls.push(Call {
+            method: method.clone(),
+            body: parsed.clone(),
+            ok,
+        })
+    };
+    if let Some(scripted) = state.script.pop_front() {
+        record(&mut state, false);
+        return match scripted {
+            Scripted::RateLimited { retry_after_secs } => (
+                429,
+                vec![("retry-after", retry_after_secs.to_string())],
+                json!({"ok": false, "error": "ratelimited"}),
+            ),
+            Scripted::Status(status) => {
+                (status, vec![], json!({"ok": false, "error": "fatal_error"}))
+            }
+        };
+    }
+    let result = if headers.get("authorization") != Some(&format!("Bearer {token}")) {
+        Err("invalid_auth")
+    } else if parsed.is_null() {
+        Err("invalid_json")
+    } else {
+        match method.as_str() {
+            "chat.postMessage" => post(&mut state, &parsed),
+            "chat.update" => update(&mut state, &parsed),
+            _ => Err("unknown_method"),
+        }
+    };
+    record(&mut state, result.is_ok());
+    match result {
+        Ok(answer) => (200, vec![], answer),
+        Err(error) => (200, vec![], json!({"ok": false, "error": error})),
+    }
+}
+
+fn post(state: &mut State, message: &Value) -> Result<Value, &'static str> {
+    let name = message["channel"]
+        .as_str()
+        .filter(|c| !c.is_empty())
+        .ok_or("channel_not_found")?;
+    check_blocks(message)?;
+    // Slack takes a channel's name or its id.
+    let channel = if state.channels.values().any(|id| id == name) {
+        name.to_string()
+    } else {
+        let next_id = format!("C{:04}", state.channels.len() + 1);
+        state
+            .channels
+            .entry(name.to_string())
+            .or_insert(next_id)
+            .clone()
+    };
+    if let Some(thread) = message["thread_ts"].as_str() {
+        if !state
+            .messages
+            .contains_key(&(channel.clone(), thread.to_string()))
+        {
+            return Err("thread_not_found");
+        }
+    }
+    state.next_ts += 1;
+    let ts = format!("1700000000.{:06}", state.next_ts);
+    state
+        .messages
+        .insert((channel.clone(), ts.clone()), message.clone());
+    Ok(json!({"ok": true, "channel": channel, "ts": ts, "message": message}))
+}
+
+fn update(state: &mut State, message: &Value) -> Result<Value, &'static str> {
+    let channel = message["channel"]
+        .as_str()
+        .ok_or("channel_not_found")?
+        .to_string();
+    let ts = message["ts"]
+        .as_str()
+        .ok_or("message_not_found")?
+        .to_string();
+    check_blocks(message)?;
+    let slot = state
+        .messages
+        .get_mut(&(channel.clone(), ts.clone()))
+        .ok_or("message_not_found")?;
+    *slot = message.clone();
+    Ok(json!({"ok": true, "channel": channel, "ts": ts}))
+}
+
+/// The Block Kit limits Slack enforces with `invalid_blocks` (or `msg_too_long`).
+fn check_blocks(message: &Value) -> Result<(), &'static str> {
+    let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    if chars(&message["text"]) > 40_000 {
+        return Err("msg_too_long");
+    }
+    let empty = vec![];
+    for attachment in message["attachments"].as_array().unwrap_or(&empty) {
+        let blocks = attachment["blocks"].as_array().unwrap_or(&empty);
+        if blocks.len() > 50 {
+            return Err("invalid_blocks");
+        }
+        for block in blocks {
+            let ok = match block["type"].as_str() {
+                Some("header") => chars(&block["text"]["text"]) <= 150,
+                Some("section") => {
+                    let fields = block["fields"].as_array().unwrap_or(&empty);
+                    chars(&block["text"]["text"]) <= 3000
+                        && fields.len() <= 10
+                        && fields.iter().all(|f| chars(&f["text"]) <= 2000)
+                }
+                Some("image") => {
+                    chars(&block["alt_text"]) <= 2000 && chars(&block["image_url"]) <= 3000
+                }
+                Some("context") | Some("actions") => true,
+                _ => false,
+            };
+            if !ok {
+                return Err("invalid_blocks");
+            }
+        }
+    }
+    Ok(())
+}
