@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `alertgraph` binary on 127.0.0.1, driven over HTTP with
 //! webhooks recorded from a real Alertmanager, checked against its real SQLite file.
 
+mod alertmanager;
 mod delivery;
 mod fake_slack;
 mod sandbox;

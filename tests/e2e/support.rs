@@ -8,6 +8,50 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// The path of `binary`, installing Debian's `package` first when it is missing and we may
+/// (CI and the README's test command run as root); otherwise a panic that says what to install.
+pub fn ensure_installed(binary: &str, package: &str) -> PathBuf {
+    static INSTALLING: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
+    let find = || {
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join(binary))
+            .find(|path| path.is_file())
+    };
+    if let Some(path) = find() {
+        return path;
+    }
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let install = ["install", "-y", "-qq", "--no-install-recommends", package];
+    if !apt(&install) {
+        apt(&["update", "-qq"]);
+        apt(&install);
+    }
+    find().unwrap_or_else(|| {
+        panic!(
+            "{binary} is needed: install the Debian package {package} (apt-get install {package})"
+        )
+    })
+}
+
+/// A port that was free a moment ago on 127.0.0.1, for processes that cannot report theirs.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub const FIRING: &str = include_str!("../fixtures/alertmanager-0.25/firing.json");
 pub const RESOLVED: &str = include_str!("../fixtures/alertmanager-0.25/resolved.json");
 

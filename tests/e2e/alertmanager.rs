@@ -1,0 +1,209 @@
+//! A real Alertmanager (Debian's `prometheus-alertmanager`) sending to the real binary,
+//! which posts to a fake Slack: fire, then resolve with `send_resolved: true`.
+
+use crate::fake_slack::FakeSlack;
+use crate::support::{ensure_installed, free_port, request, Server, TempDir};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "xoxb-am-test";
+const WEBHOOK_TOKEN: &str = "am-webhook-secret";
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Alertmanager {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Alertmanager {
+    /// Routes every alert to `webhook` within a second, firing and resolved.
+    fn start(dir: &TempDir, webhook: SocketAddr) -> Alertmanager {
+        let binary = ensure_installed("prometheus-alertmanager", "prometheus-alertmanager");
+        let config = dir.0.join("alertmanager.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "route:
+  receiver: alertgraph
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: alertgraph
+    webhook_configs:
+      - url: http://{webhook}/api/alerts
+        send_resolved: true
+        http_config:
+          authorization:
+            type: Bearer
+            credentials: {WEBHOOK_TOKEN}
+"
+            ),
+        )
+        .unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let child = Command::new(binary)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.path={}",
+                dir.0.join("am-data").display()
+            ))
+            .arg(format!("--web.listen-address={addr}"))
+            .arg("--cluster.listen-address=")
+            .arg("--log.level=warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting Alertmanager");
+        let am = Alertmanager { child, addr };
+        let started = Instant::now();
+        while !std::net::TcpStream::connect(addr)
+            .is_ok_and(|_| request(addr, "GET", "/-/ready", &[], b"").status == 200)
+        {
+            assert!(
+                started.elapsed() < WAIT,
+                "Alertmanager did not become ready"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        am
+    }
+
+    /// Sends one alert to Alertmanager's API, as Prometheus does.
+    fn send(&self, alert: serde_json::Value) {
+        let body = serde_json::to_vec(&serde_json::json!([alert])).unwrap();
+        let answer = request(
+            self.addr,
+            "POST",
+            "/api/v2/alerts",
+            &[("Content-Type", "application/json")],
+            &body,
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn rfc3339(at: std::time::SystemTime) -> String {
+    let secs = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[test]
+fn alertmanager_fire_and_resolve_reach_slack_once_each() {
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("alertmanager");
+    let server = Server::start(
+        &dir.0,
+        &[
+            ("SLACK_API_URL", &slack.api_url()),
+            ("SLACK_BOT_TOKEN", TOKEN),
+            ("SLACK_CHANNEL", "#alerts"),
+            ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
+            ("DRAIN_INTERVAL_SECS", "1"),
+        ],
+    );
+    let am = Alertmanager::start(&dir, server.addr);
+
+    let starts_at = rfc3339(std::time::SystemTime::now() - Duration::from_secs(60));
+    let alert = serde_json::json!({
+        "labels": {"alertname": "HighErrorRate", "service": "checkout", "severity": "page"},
+        "annotations": {"summary": "High error rate on checkout"},
+        "startsAt": starts_at,
+        "generatorURL": "http://127.0.0.1:9/graph?g0.expr=up+%3D%3D+0",
+    });
+    am.send(alert.clone());
+    slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
+    let posts = slack.accepted("chat.postMessage");
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert_eq!(
+        posts[0]["text"],
+        "[FIRING] HighErrorRate: High error rate on checkout"
+    );
+
+    let mut resolved = alert;
+    resolved["endsAt"] = rfc3339(std::time::SystemTime::now()).into();
+    am.send(resolved);
+    slack.wait_until(WAIT, |calls| {
+        calls.iter().any(|c| c.ok && c.method == "chat.update")
+            && calls
+                .iter()
+                .filter(|c| c.ok && c.method == "chat.postMessage")
+                .count()
+                == 2
+    });
+    server.wait_outbox_settled(WAIT);
+    let updates = slack.accepted("chat.update");
+    assert_eq!(updates.len(), 1, "{updates:#?}");
+    assert_eq!(updates[0]["attachments"][0]["color"], "#2EC95A");
+    assert_eq!(server.count("alerts"), 1);
+    assert_eq!(slack.calls().iter().filter(|c| !c.ok).count(), 0);
+}
+
+#[test]
+fn two_alertmanagers_sending_the_same_alert_give_one_message() {
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("alertmanager-ha");
+    let server = Server::start(
+        &dir.0,
+        &[
+            ("SLACK_API_URL", &slack.api_url()),
+            ("SLACK_BOT_TOKEN", TOKEN),
+            ("SLACK_CHANNEL", "#alerts"),
+            ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
+            ("DRAIN_INTERVAL_SECS", "1"),
+        ],
+    );
+    let first_dir = TempDir::new("alertmanager-ha-1");
+    let second_dir = TempDir::new("alertmanager-ha-2");
+    let pair = [
+        Alertmanager::start(&first_dir, server.addr),
+        Alertmanager::start(&second_dir, server.addr),
+    ];
+    let alert = serde_json::json!({
+        "labels": {"alertname": "InstanceDown", "instance": "db-1:9100", "severity": "ticket"},
+        "startsAt": rfc3339(std::time::SystemTime::now() - Duration::from_secs(30)),
+        "generatorURL": "http://127.0.0.1:9/graph?g0.expr=up+%3D%3D+0",
+    });
+    for am in &pair {
+        am.send(alert.clone());
+    }
+    // Both webhooks arrive (Prometheus sends to every Alertmanager of an HA pair).
+    let started = Instant::now();
+    while !server
+        .get("/metrics")
+        .body
+        .contains(r#"alertgraph_webhooks_received_total{outcome="accepted"} 2"#)
+    {
+        assert!(started.elapsed() < WAIT, "{}", server.get("/metrics").body);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.wait_outbox_settled(WAIT);
+    let posts = slack.accepted("chat.postMessage");
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert_eq!(posts[0]["text"], "[FIRING] InstanceDown: db-1:9100 is down");
+}
