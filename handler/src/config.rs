@@ -12,6 +12,12 @@ pub fn drain_token() -> Result<Option<String>, variables::Error> {
     optional("drain_token")
 }
 
+/// Who takes outbox leases: the embedded host gives each process its own id; elsewhere all
+/// replicas share "".
+pub fn lease_owner() -> Result<String, variables::Error> {
+    Ok(optional("lease_owner")?.unwrap_or_default())
+}
+
 /// What delivering to Slack needs; `None` while no bot token is configured.
 pub struct Slack {
     pub api_url: String,

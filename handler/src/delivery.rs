@@ -23,9 +23,16 @@ pub async fn drain(settings: &config::Slack) {
         api_url: settings.api_url.clone(),
         token: settings.token.clone(),
     };
+    let owner = match config::lease_owner() {
+        Ok(owner) => owner,
+        Err(e) => {
+            eprintln!("alertgraph: cannot read variable lease_owner: {e}");
+            return;
+        }
+    };
     let started = Instant::now();
     while started.elapsed() < BUDGET {
-        let jobs = match store::claim_jobs(crate::now_ms(), LEASE_MS, BATCH) {
+        let jobs = match store::claim_jobs(crate::now_ms(), LEASE_MS, BATCH, &owner) {
             Ok(jobs) if jobs.is_empty() => return,
             Ok(jobs) => jobs,
             Err(e) => {

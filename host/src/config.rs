@@ -206,6 +206,8 @@ impl Config {
 
         // The host's own drains need the token; without one set, a fresh one per process.
         variables.entry("drain_token").or_insert_with(random_token);
+        // Outbox leases of an earlier process (one that crashed) are not waited for.
+        variables.insert("lease_owner", random_token());
 
         let memory_mb: usize = parse_number(&get, "INSTANCE_MEMORY_MB", 64)?;
         let timeout_secs: u64 = parse_number(&get, "REQUEST_TIMEOUT_SECS", 30)?;

@@ -59,8 +59,13 @@ impl Guest for Store {
         with_db(|db| webhook::reject(db, &reason, handling_ns))
     }
 
-    fn claim_jobs(now: Timestamp, lease_ms: u32, max: u32) -> Result<Vec<Job>, StoreError> {
-        with_db(|db| outbox::claim(db, now, lease_ms, max))
+    fn claim_jobs(
+        now: Timestamp,
+        lease_ms: u32,
+        max: u32,
+        owner: String,
+    ) -> Result<Vec<Job>, StoreError> {
+        with_db(|db| outbox::claim(db, now, lease_ms, max, &owner))
     }
 
     fn complete_job(id: i64, attempt: u32) -> Result<(), StoreError> {

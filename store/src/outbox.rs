@@ -35,24 +35,32 @@ pub fn enqueue(
 ///
 /// A job also waits while an older job for the same alert is pending, so an alert's
 /// messages are posted and updated in order even with several workers.
-pub fn claim(db: &dyn Db, now: Timestamp, lease_ms: u32, max: u32) -> Result<Vec<Job>, StoreError> {
+pub fn claim(
+    db: &dyn Db,
+    now: Timestamp,
+    lease_ms: u32,
+    max: u32,
+    owner: &str,
+) -> Result<Vec<Job>, StoreError> {
     if max == 0 {
         return Ok(Vec::new());
     }
     let lease_until = now.saturating_add(i64::from(lease_ms));
     let rows = tx::write(db, || {
         db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, lease_until = ?2, updated_at = ?1
+            "UPDATE outbox SET attempts = attempts + 1, lease_until = ?2, lease_owner = ?4,
+                              updated_at = ?1
              WHERE id IN (
                  SELECT id FROM outbox AS o
-                 WHERE state = 'pending' AND due_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                 WHERE state = 'pending' AND due_at <= ?1
+                   AND (lease_until IS NULL OR lease_until <= ?1 OR lease_owner <> ?4)
                    AND NOT EXISTS (
                        SELECT 1 FROM outbox AS older
                        WHERE older.alert_id = o.alert_id AND older.state = 'pending' AND older.id < o.id)
                  ORDER BY due_at, id
                  LIMIT ?3)
              RETURNING id, kind, alert_id, attempts, due_at, lease_until, last_error",
-            &[int(now), int(lease_until), int(i64::from(max))],
+            &[int(now), int(lease_until), int(i64::from(max)), text(owner)],
         )
     })?;
     let mut jobs = rows
@@ -198,7 +206,7 @@ mod tests {
         let db = with_alerts(&["a", "b", "c"], 1_000);
         db.exec("UPDATE outbox SET due_at = 900 WHERE id = 3");
         db.exec("UPDATE outbox SET due_at = 5000 WHERE id = 2");
-        let jobs = claim(&db, 1_000, 30_000, 10).unwrap();
+        let jobs = claim(&db, 1_000, 30_000, 10, "").unwrap();
         assert_eq!(
             jobs,
             [
@@ -223,9 +231,9 @@ mod tests {
             ]
         );
         // Leased jobs are not claimed again while the lease lives...
-        assert_eq!(ids(claim(&db, 30_999, 30_000, 10)), [2]);
+        assert_eq!(ids(claim(&db, 30_999, 30_000, 10, "")), [2]);
         // ...and are once it has expired, as the next lease generation.
-        let again = claim(&db, 31_000, 1_000, 10).unwrap();
+        let again = claim(&db, 31_000, 1_000, 10, "").unwrap();
         assert_eq!(
             again.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(),
             [(3, 2), (1, 2)]
@@ -233,17 +241,32 @@ mod tests {
     }
 
     #[test]
+    fn a_lease_of_another_owner_is_taken_over_at_once() {
+        let db = with_alerts(&["a"], 1_000);
+        let first = claim(&db, 1_000, 60_000, 10, "boot-1").unwrap();
+        assert_eq!(first.len(), 1);
+        assert!(claim(&db, 2_000, 60_000, 10, "boot-1").unwrap().is_empty());
+        let taken = claim(&db, 2_000, 60_000, 10, "boot-2").unwrap();
+        assert_eq!(
+            taken.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(),
+            [(first[0].id, 2)]
+        );
+        assert!(complete(&db, first[0].id, first[0].attempt).is_err());
+        assert!(claim(&db, 3_000, 60_000, 10, "boot-2").unwrap().is_empty());
+    }
+
+    #[test]
     fn max_limits_the_claim() {
         let db = with_alerts(&["a", "b", "c"], 1_000);
-        assert!(claim(&db, 1_000, 10, 0).unwrap().is_empty());
-        assert_eq!(ids(claim(&db, 1_000, 10, 2)), [1, 2]);
-        assert_eq!(ids(claim(&db, 1_000, 10, 2)), [3]);
+        assert!(claim(&db, 1_000, 10, 0, "").unwrap().is_empty());
+        assert_eq!(ids(claim(&db, 1_000, 10, 2, "")), [1, 2]);
+        assert_eq!(ids(claim(&db, 1_000, 10, 2, "")), [3]);
     }
 
     #[test]
     fn complete_reschedule_and_dead_letter() {
         let db = with_alerts(&["a", "b", "c"], 1_000);
-        let jobs = claim(&db, 1_000, 30_000, 10).unwrap();
+        let jobs = claim(&db, 1_000, 30_000, 10, "").unwrap();
         complete(&db, jobs[0].id, 1).unwrap();
         reschedule(&db, jobs[1].id, 1, 61_000, "slack: 503").unwrap();
         dead_letter(&db, jobs[2].id, 1, "slack: channel_not_found").unwrap();
@@ -266,8 +289,8 @@ mod tests {
             ]
         );
         // The rescheduled job comes back when due, with its error and the next attempt.
-        assert!(claim(&db, 60_999, 30_000, 10).unwrap().is_empty());
-        let retry = claim(&db, 61_000, 30_000, 10).unwrap();
+        assert!(claim(&db, 60_999, 30_000, 10, "").unwrap().is_empty());
+        let retry = claim(&db, 61_000, 30_000, 10, "").unwrap();
         assert_eq!(retry.len(), 1);
         assert_eq!((retry[0].id, retry[0].attempt), (jobs[1].id, 2));
         assert_eq!(retry[0].last_error.as_deref(), Some("slack: 503"));
@@ -287,8 +310,8 @@ mod tests {
     #[test]
     fn a_lost_lease_is_invalid_and_changes_nothing() {
         let db = with_alerts(&["a"], 1_000);
-        let first = claim(&db, 1_000, 10, 1).unwrap()[0].clone();
-        let second = claim(&db, 2_000, 10, 1).unwrap()[0].clone();
+        let first = claim(&db, 1_000, 10, 1, "").unwrap()[0].clone();
+        let second = claim(&db, 2_000, 10, 1, "").unwrap()[0].clone();
         assert_eq!((first.attempt, second.attempt), (1, 2));
         let before = db.table("SELECT * FROM outbox");
         assert!(matches!(
@@ -329,19 +352,19 @@ mod tests {
         let resolved = alert("a", AlertStatus::Resolved, 100, &[]);
         webhook::record(&db, &hook(vec![firing]), 1_000, 1).unwrap();
         webhook::record(&db, &hook(vec![resolved]), 1_000, 1).unwrap();
-        let jobs = claim(&db, 1_000, 10_000, 10).unwrap();
+        let jobs = claim(&db, 1_000, 10_000, 10, "").unwrap();
         assert_eq!(
             jobs.iter().map(|j| j.kind).collect::<Vec<_>>(),
             [JobKind::AlertFired]
         );
         // Still held back while the fired job is retried later...
         reschedule(&db, jobs[0].id, 1, 5_000, "timeout").unwrap();
-        assert!(claim(&db, 2_000, 10_000, 10).unwrap().is_empty());
+        assert!(claim(&db, 2_000, 10_000, 10, "").unwrap().is_empty());
         // ...and released once it is settled.
-        let fired = claim(&db, 5_000, 10_000, 10).unwrap();
+        let fired = claim(&db, 5_000, 10_000, 10, "").unwrap();
         assert_eq!(fired.len(), 1);
         complete(&db, fired[0].id, fired[0].attempt).unwrap();
-        let next = claim(&db, 5_000, 10_000, 10).unwrap();
+        let next = claim(&db, 5_000, 10_000, 10, "").unwrap();
         assert_eq!(
             next.iter().map(|j| j.kind).collect::<Vec<_>>(),
             [JobKind::AlertResolved]

@@ -9,7 +9,7 @@ use crate::db::{query_one, Db, Row};
 use crate::tx;
 
 /// Migration `i` moves the schema from version `i` to `i + 1`; append, never edit.
-const MIGRATIONS: &[&[&str]] = &[V1];
+const MIGRATIONS: &[&[&str]] = &[V1, V2];
 
 /// The schema version this build writes and reads.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -87,6 +87,11 @@ const V1: &[&str] = &[
     ) WITHOUT ROWID",
 ];
 
+const V2: &[&str] = &[
+    // Who holds a lease: a lease of another owner (a crashed host process) is not waited for.
+    "ALTER TABLE outbox ADD COLUMN lease_owner TEXT NOT NULL DEFAULT ''",
+];
+
 /// The database's schema version.
 pub fn version(db: &dyn Db) -> Result<i64, StoreError> {
     Row(&query_one(db, "PRAGMA user_version", &[])?).int(0)
@@ -150,6 +155,31 @@ mod tests {
             db.int("SELECT value FROM counters WHERE name = 'x'"),
             7,
             "data survives a second run"
+        );
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_in_place() {
+        let db = NativeDb::memory_unmigrated();
+        for statement in V1 {
+            db.exec(statement);
+        }
+        db.exec("PRAGMA user_version = 1");
+        db.exec(
+            "INSERT INTO alerts (id, fingerprint, starts_at, status, alertname, labels, annotations,
+                                 generator_url, received_at, updated_at)
+             VALUES (1, 'f', 1, 'firing', 'A', '{}', '{}', '', 1, 1)",
+        );
+        db.exec(
+            "INSERT INTO outbox (kind, alert_id, state, due_at, created_at, updated_at)
+             VALUES ('alert-fired', 1, 'pending', 1, 1, 1)",
+        );
+        migrate(&db).unwrap();
+        assert_eq!(version(&db).unwrap(), LATEST);
+        assert_eq!(
+            db.strings("SELECT lease_owner FROM outbox"),
+            [""],
+            "existing jobs get the shared owner"
         );
     }
 

@@ -175,3 +175,28 @@ fn refused_token_dead_letters_the_job_with_its_reason() {
         "{metrics}"
     );
 }
+
+#[test]
+fn kill_9_right_after_the_answer_still_delivers_exactly_once() {
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("slack-kill9");
+    let server = start(&slack, &dir, TOKEN);
+    assert_eq!(
+        server
+            .post("/api/alerts", &[JSON], FIRING.as_bytes())
+            .status,
+        200
+    );
+    server.crash();
+
+    // The successor takes over whatever the dead process had leased, without waiting.
+    let server = start(&slack, &dir, TOKEN);
+    server.wait_outbox_settled(WAIT);
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        1,
+        "{:#?}",
+        slack.calls()
+    );
+    assert_eq!(server.scalar("SELECT count(*) FROM messages"), 1);
+}
