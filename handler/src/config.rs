@@ -24,6 +24,8 @@ pub struct Slack {
     pub token: String,
     pub default_channel: Option<String>,
     pub explorer_url: Option<String>,
+    /// At most one message per channel this often (Slack allows about one per second).
+    pub channel_interval_ms: u32,
 }
 
 pub fn slack() -> Result<Option<Slack>, variables::Error> {
@@ -35,10 +37,14 @@ pub fn slack() -> Result<Option<Slack>, variables::Error> {
         token,
         default_channel: optional("slack_channel")?,
         explorer_url: optional("explorer_url")?,
+        channel_interval_ms: optional("slack_channel_interval_ms")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_CHANNEL_INTERVAL_MS),
     }))
 }
 
 const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+const DEFAULT_CHANNEL_INTERVAL_MS: u32 = 1_000;
 
 fn optional(name: &str) -> Result<Option<String>, variables::Error> {
     token(variables::get(name))

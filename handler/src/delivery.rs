@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::config;
 use crate::slack::api::{Client, Failure, Posted};
 use crate::slack::message::{self, AlertView, Chart, MessageOptions};
-use crate::store::{self, Job, JobKind, SlackMessage, StoreError};
+use crate::store::{self, Job, JobKind, SlackMessage, StoreError, Timestamp};
 
 /// A job is someone else's again if its instance dies this long after claiming it.
 const LEASE_MS: u32 = 60_000;
@@ -16,6 +16,19 @@ const BATCH: u32 = 20;
 const BUDGET: Duration = Duration::from_secs(15);
 /// After this many failed attempts a job is dead-lettered whatever the cause.
 const MAX_ATTEMPTS: u32 = 12;
+
+/// Why a job did not complete this time.
+enum Hold {
+    Failed(Failure),
+    /// Its channel has no turn before then: not a failure.
+    Deferred(Timestamp),
+}
+
+impl From<Failure> for Hold {
+    fn from(failure: Failure) -> Hold {
+        Hold::Failed(failure)
+    }
+}
 
 /// Delivers due jobs until none is left or the time budget is spent.
 pub async fn drain(settings: &config::Slack) {
@@ -47,7 +60,7 @@ pub async fn drain(settings: &config::Slack) {
     }
 }
 
-async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result<(), Failure> {
+async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result<(), Hold> {
     let stored = store::get_alert(job.alert_id)
         .map_err(retry)?
         .ok_or_else(|| Failure::Permanent(format!("alert {} is gone", job.alert_id)))?;
@@ -70,17 +83,45 @@ async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result
         // Posted by an earlier attempt that could not complete the job.
         (JobKind::AlertFired, Some(_)) => Ok(()),
         (JobKind::AlertFired | JobKind::AlertResolved, None) => {
-            let posted = client.post_message(&body).await?;
-            record(job.alert_id, posted)
+            let posted = post(settings, client, &body).await?;
+            Ok(record(job.alert_id, posted)?)
         }
         (JobKind::AlertResolved, Some(original)) => {
             let mut updated = body;
             updated.channel = original.channel.clone();
             client.update_message(&updated, &original.ts).await?;
             let reply = message::resolved_reply(&alert, &original.channel, &original.ts);
-            client.post_message(&reply).await.map(drop)
+            post(settings, client, &reply).await.map(drop)
         }
     }
+}
+
+/// `chat.postMessage` in the channel's turn; a rate limit pauses that channel only.
+async fn post(
+    settings: &config::Slack,
+    client: &Client,
+    message: &message::Message,
+) -> Result<Posted, Hold> {
+    let channel = message.channel.as_str();
+    let turn = store::take_channel_turn(channel, crate::now_ms(), settings.channel_interval_ms);
+    if let Some(next) = turn.map_err(retry)? {
+        return Err(Hold::Deferred(next));
+    }
+    let result = client.post_message(message).await;
+    if let Err(Failure::Retry {
+        after_ms: Some(wait),
+        ..
+    }) = &result
+    {
+        let until = crate::now_ms().saturating_add(i64::try_from(*wait).unwrap_or(i64::MAX));
+        if let Err(e) = store::pause_channel(channel, until) {
+            eprintln!(
+                "alertgraph: cannot pause channel {channel}: {}",
+                describe(&e)
+            );
+        }
+    }
+    Ok(result?)
 }
 
 fn record(alert_id: i64, posted: Posted) -> Result<(), Failure> {
@@ -92,20 +133,22 @@ fn record(alert_id: i64, posted: Posted) -> Result<(), Failure> {
 }
 
 /// Writes the job's fate; a lost lease means another instance owns it now.
-fn settle(job: &Job, result: Result<(), Failure>) {
+fn settle(job: &Job, result: Result<(), Hold>) {
+    let tries = job.failures + 1;
     let written = match result {
         Ok(()) => store::complete_job(job.id, job.attempt),
-        Err(Failure::Retry { after_ms, reason }) if job.attempt < MAX_ATTEMPTS => {
-            let wait = after_ms.unwrap_or_else(|| backoff_ms(job.attempt, crate::now_ms()));
+        Err(Hold::Deferred(until)) => store::defer_job(job.id, job.attempt, until),
+        Err(Hold::Failed(Failure::Retry { after_ms, reason })) if tries < MAX_ATTEMPTS => {
+            let wait = after_ms.unwrap_or_else(|| backoff_ms(tries, crate::now_ms()));
             let due = crate::now_ms().saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
             store::reschedule_job(job.id, job.attempt, due, &reason)
         }
-        Err(Failure::Retry { reason, .. }) => {
-            let reason = format!("gave up after {} attempts: {reason}", job.attempt);
+        Err(Hold::Failed(Failure::Retry { reason, .. })) => {
+            let reason = format!("gave up after {tries} attempts: {reason}");
             eprintln!("alertgraph: dead-lettered outbox job {}: {reason}", job.id);
             store::dead_letter_job(job.id, job.attempt, &reason)
         }
-        Err(Failure::Permanent(reason)) => {
+        Err(Hold::Failed(Failure::Permanent(reason))) => {
             eprintln!("alertgraph: dead-lettered outbox job {}: {reason}", job.id);
             store::dead_letter_job(job.id, job.attempt, &reason)
         }

@@ -88,7 +88,7 @@ impl std::error::Error for ConfigError {}
 
 /// Seed env var → Spin variable, and whether the value is a URL whose origin the
 /// components may call.
-const VARIABLES: [(&str, &str, Kind); 12] = [
+const VARIABLES: [(&str, &str, Kind); 13] = [
     ("BASE_URL", "base_url", Kind::Url),
     ("EXPLORER_URL", "explorer_url", Kind::Url),
     ("SLACK_CHANNEL", "slack_channel", Kind::Text),
@@ -100,6 +100,11 @@ const VARIABLES: [(&str, &str, Kind); 12] = [
     ("RENDERER_URL", "renderer_url", Kind::OutboundUrl),
     ("WEBHOOK_TOKEN", "webhook_token", Kind::Secret),
     ("DRAIN_TOKEN", "drain_token", Kind::Secret),
+    (
+        "SLACK_CHANNEL_INTERVAL_MS",
+        "slack_channel_interval_ms",
+        Kind::Millis(60_000),
+    ),
     (
         "CHART_DELIVERY",
         "chart_delivery",
@@ -116,6 +121,8 @@ enum Kind {
     Url,
     OutboundUrl,
     OneOf(&'static [&'static str]),
+    /// Milliseconds up to the given maximum.
+    Millis(u32),
 }
 
 pub fn is_secret(variable: &str) -> bool {
@@ -166,6 +173,16 @@ impl Config {
                     })?;
                     if !allowed_outbound.contains(&origin) {
                         allowed_outbound.push(origin);
+                    }
+                }
+                Kind::Millis(max) => {
+                    if !value.parse::<u32>().is_ok_and(|ms| ms <= max) {
+                        return Err(ConfigError {
+                            variable: env,
+                            reason: format!(
+                                "{value:?} is not a number of milliseconds up to {max}"
+                            ),
+                        });
                     }
                 }
                 Kind::OneOf(choices) => {
@@ -422,6 +439,8 @@ mod tests {
             ("REQUEST_TIMEOUT_SECS", "0"),
             ("MAX_CONCURRENT_REQUESTS", "-3"),
             ("DRAIN_INTERVAL_SECS", "0"),
+            ("SLACK_CHANNEL_INTERVAL_MS", "fast"),
+            ("SLACK_CHANNEL_INTERVAL_MS", "600000"),
         ];
         for (variable, value) in cases {
             let err = config(&[(variable, value)]).expect_err(value);

@@ -6,7 +6,7 @@ use crate::api::{
 };
 use crate::db::{Db, Rows, Value};
 use crate::errors::from_spin;
-use crate::{alerts, charts, messages, metrics, outbox, schema, webhook};
+use crate::{alerts, channels, charts, messages, metrics, outbox, schema, webhook};
 use spin_sdk::sqlite3::Connection;
 use std::cell::OnceCell;
 
@@ -83,6 +83,22 @@ impl Guest for Store {
 
     fn dead_letter_job(id: i64, attempt: u32, error: String) -> Result<(), StoreError> {
         with_db(|db| outbox::dead_letter(db, id, attempt, &error))
+    }
+
+    fn defer_job(id: i64, attempt: u32, due_at: Timestamp) -> Result<(), StoreError> {
+        with_db(|db| outbox::defer(db, id, attempt, due_at))
+    }
+
+    fn take_channel_turn(
+        channel: String,
+        now: Timestamp,
+        interval_ms: u32,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        with_db(|db| channels::take_turn(db, &channel, now, interval_ms))
+    }
+
+    fn pause_channel(channel: String, until: Timestamp) -> Result<(), StoreError> {
+        with_db(|db| channels::pause(db, &channel, until))
     }
 
     fn get_alert(id: i64) -> Result<Option<StoredAlert>, StoreError> {

@@ -6,12 +6,14 @@
 //! - [`db`], [`errors`], [`tx`]: the connection trait, error mapping, transactions.
 //! - [`schema`]: versioned migrations, applied once per instance on first use.
 //! - [`webhook`]: recording webhooks (dedupe by fingerprint + startsAt) and rejections.
-//! - [`outbox`]: leasing, completing, rescheduling and dead-lettering jobs.
+//! - [`outbox`]: leasing, completing, rescheduling, deferring and dead-lettering jobs;
+//!   [`channels`]: per-channel send turns (pacing, Retry-After).
 //! - [`alerts`], [`messages`], [`charts`]: reads and the per-alert Slack/chart state.
 //! - [`metrics`]: counters, duration histograms and the `/metrics` snapshot.
 //! - [`labels`]: label sets as canonical JSON objects.
 
 pub mod alerts;
+pub mod channels;
 pub mod charts;
 pub mod component;
 pub mod db;

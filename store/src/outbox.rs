@@ -59,7 +59,8 @@ pub fn claim(
                        WHERE older.alert_id = o.alert_id AND older.state = 'pending' AND older.id < o.id)
                  ORDER BY due_at, id
                  LIMIT ?3)
-             RETURNING id, kind, alert_id, attempts, due_at, lease_until, last_error",
+             RETURNING id, kind, alert_id, attempts, due_at, lease_until, last_error,
+                       attempts - 1 - deferrals",
             &[int(now), int(lease_until), int(i64::from(max)), text(owner)],
         )
     })?;
@@ -114,6 +115,18 @@ pub fn dead_letter(db: &dyn Db, id: i64, attempt: u32, error: &str) -> Result<()
     )
 }
 
+/// The job's channel was busy: try again at `due_at`, without counting a failure.
+pub fn defer(db: &dyn Db, id: i64, attempt: u32, due_at: Timestamp) -> Result<(), StoreError> {
+    settle(
+        db,
+        id,
+        attempt,
+        "deferred",
+        "UPDATE outbox SET due_at = ?, deferrals = deferrals + 1, lease_until = NULL",
+        &[int(due_at)],
+    )
+}
+
 /// Apply `update` to the job if the caller still holds its lease, and count the outcome.
 fn settle(
     db: &dyn Db,
@@ -146,6 +159,7 @@ fn job(row: Row<'_>) -> Result<Job, StoreError> {
         due_at: row.int(4)?,
         lease_until: row.int(5)?,
         last_error: row.opt_text(6)?,
+        failures: u32::try_from(row.int(7)?).map_err(|_| corrupt("deferrals out of range"))?,
     })
 }
 
@@ -217,7 +231,8 @@ mod tests {
                     attempt: 1,
                     due_at: 900,
                     lease_until: 31_000,
-                    last_error: None
+                    last_error: None,
+                    failures: 0
                 },
                 Job {
                     id: 1,
@@ -226,7 +241,8 @@ mod tests {
                     attempt: 1,
                     due_at: 1_000,
                     lease_until: 31_000,
-                    last_error: None
+                    last_error: None,
+                    failures: 0
                 },
             ]
         );
@@ -253,6 +269,24 @@ mod tests {
         );
         assert!(complete(&db, first[0].id, first[0].attempt).is_err());
         assert!(claim(&db, 3_000, 60_000, 10, "boot-2").unwrap().is_empty());
+    }
+
+    #[test]
+    fn deferred_claims_are_no_failures() {
+        let db = with_alerts(&["a"], 1_000);
+        let job = claim(&db, 1_000, 10_000, 10, "").unwrap().remove(0);
+        assert_eq!((job.attempt, job.failures), (1, 0));
+        defer(&db, job.id, job.attempt, 2_000).unwrap();
+        assert!(claim(&db, 1_999, 10_000, 10, "").unwrap().is_empty());
+        let job = claim(&db, 2_000, 10_000, 10, "").unwrap().remove(0);
+        assert_eq!((job.attempt, job.failures), (2, 0));
+        reschedule(&db, job.id, job.attempt, 3_000, "boom").unwrap();
+        let job = claim(&db, 3_000, 10_000, 10, "").unwrap().remove(0);
+        assert_eq!((job.attempt, job.failures), (3, 1));
+        assert!(
+            defer(&db, job.id, 2, 4_000).is_err(),
+            "a lost lease cannot defer"
+        );
     }
 
     #[test]

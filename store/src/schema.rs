@@ -90,6 +90,13 @@ const V1: &[&str] = &[
 const V2: &[&str] = &[
     // Who holds a lease: a lease of another owner (a crashed host process) is not waited for.
     "ALTER TABLE outbox ADD COLUMN lease_owner TEXT NOT NULL DEFAULT ''",
+    // Claims put back because the channel was busy: they are no failures.
+    "ALTER TABLE outbox ADD COLUMN deferrals INTEGER NOT NULL DEFAULT 0",
+    // The next moment each Slack channel may take a message (pacing and Retry-After).
+    "CREATE TABLE IF NOT EXISTS channel_turns (
+        channel TEXT PRIMARY KEY,
+        next_at INTEGER NOT NULL
+    ) WITHOUT ROWID",
 ];
 
 /// The database's schema version.
@@ -139,6 +146,7 @@ mod tests {
             tables,
             [
                 "alerts",
+                "channel_turns",
                 "charts",
                 "counters",
                 "histogram_buckets",

@@ -200,3 +200,90 @@ fn kill_9_right_after_the_answer_still_delivers_exactly_once() {
     );
     assert_eq!(server.scalar("SELECT count(*) FROM messages"), 1);
 }
+
+/// The firing fixture with `n` alerts, each its own fingerprint, with extra labels.
+fn webhook_with(alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
+    let mut hook: serde_json::Value = serde_json::from_str(FIRING).unwrap();
+    let template = hook["alerts"][0].clone();
+    hook["alerts"] = alerts
+        .iter()
+        .map(|(fingerprint, labels)| {
+            let mut alert = template.clone();
+            alert["fingerprint"] = (*fingerprint).into();
+            for (k, v) in labels.iter() {
+                alert["labels"][*k] = (*v).into();
+            }
+            alert
+        })
+        .collect();
+    serde_json::to_vec(&hook).unwrap()
+}
+
+#[test]
+fn posts_to_one_channel_are_paced() {
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("slack-pace");
+    let server = Server::start(
+        &dir.0,
+        &[
+            ("SLACK_API_URL", &slack.api_url()),
+            ("SLACK_BOT_TOKEN", TOKEN),
+            ("SLACK_CHANNEL", "#alerts"),
+            ("SLACK_CHANNEL_INTERVAL_MS", "300"),
+            ("DRAIN_INTERVAL_SECS", "1"),
+        ],
+    );
+    let body = webhook_with(&[("f1", &[]), ("f2", &[]), ("f3", &[]), ("f4", &[])]);
+    assert_eq!(server.post("/api/alerts", &[JSON], &body).status, 200);
+    server.wait_outbox_settled(WAIT);
+    let posts: Vec<_> = slack
+        .calls()
+        .into_iter()
+        .filter(|c| c.ok && c.method == "chat.postMessage")
+        .collect();
+    assert_eq!(posts.len(), 4);
+    for pair in posts.windows(2) {
+        let gap = pair[1].at - pair[0].at;
+        assert!(gap >= Duration::from_millis(290), "posts {gap:?} apart");
+    }
+    let metrics = server.get("/metrics").body;
+    assert!(
+        metrics.contains(r#"alertgraph_deliveries_total{outcome="delivered"} 4"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"outcome="deferred""#), "{metrics}");
+}
+
+#[test]
+fn a_rate_limit_holds_only_its_channel() {
+    let slack = FakeSlack::start(TOKEN);
+    slack.push_for(
+        "#a",
+        Scripted::RateLimited {
+            retry_after_secs: 3,
+        },
+    );
+    let dir = TempDir::new("slack-429-channel");
+    let server = Server::start(
+        &dir.0,
+        &[
+            ("SLACK_API_URL", &slack.api_url()),
+            ("SLACK_BOT_TOKEN", TOKEN),
+            ("SLACK_CHANNEL_INTERVAL_MS", "100"),
+            ("DRAIN_INTERVAL_SECS", "1"),
+        ],
+    );
+    let body = webhook_with(&[
+        ("fa", &[("slack_channel", "#a")]),
+        ("fb1", &[("slack_channel", "#b")]),
+        ("fb2", &[("slack_channel", "#b")]),
+    ]);
+    assert_eq!(server.post("/api/alerts", &[JSON], &body).status, 200);
+    server.wait_outbox_settled(WAIT);
+    let order: Vec<String> = slack
+        .accepted("chat.postMessage")
+        .iter()
+        .map(|p| p["channel"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, ["#b", "#b", "#a"], "{:#?}", slack.calls());
+}

@@ -17,10 +17,10 @@ pub struct Call {
     pub body: Value,
     /// What the fake answered: Slack's `ok`.
     pub ok: bool,
+    pub at: Instant,
 }
 
 /// An answer to give instead of the normal one, in order.
-#[allow(dead_code)] // each scenario uses some of them
 pub enum Scripted {
     RateLimited { retry_after_secs: u32 },
     Status(u16),
@@ -29,7 +29,8 @@ pub enum Scripted {
 #[derive(Default)]
 struct State {
     calls: Vec<Call>,
-    script: VecDeque<Scripted>,
+    /// Answers to give next, each for one channel or (None) for any call.
+    script: VecDeque<(Option<String>, Scripted)>,
     /// channel name → id, as Slack answers ids.
     channels: HashMap<String, String>,
     /// (channel id, ts) → the message as last posted or updated.
@@ -65,9 +66,15 @@ impl FakeSlack {
         format!("http://{}/api", self.addr)
     }
 
-    #[allow(dead_code)] // used by the rate-limit and outage scenarios
+    /// The next call gets `answer` instead of the normal one.
     pub fn push(&self, answer: Scripted) {
-        self.state.lock().unwrap().script.push_back(answer);
+        self.state.lock().unwrap().script.push_back((None, answer));
+    }
+
+    /// The next call for `channel` gets `answer`.
+    pub fn push_for(&self, channel: &str, answer: Scripted) {
+        let mut state = self.state.lock().unwrap();
+        state.script.push_back((Some(channel.to_string()), answer));
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -183,9 +190,16 @@ fn answer(
             method: method.clone(),
             body: parsed.clone(),
             ok,
+            at: Instant::now(),
         })
     };
-    if let Some(scripted) = state.script.pop_front() {
+    let channel = parsed["channel"].as_str().unwrap_or_default();
+    let scripted = state
+        .script
+        .iter()
+        .position(|(only, _)| only.as_deref().is_none_or(|c| c == channel))
+        .and_then(|i| state.script.remove(i));
+    if let Some((_, scripted)) = scripted {
         record(&mut state, false);
         return match scripted {
             Scripted::RateLimited { retry_after_secs } => (
