@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use crate::config;
 use crate::slack::api::{Client, Failure, Posted};
-use crate::slack::message::{self, AlertView, Chart, MessageOptions};
-use crate::store::{self, Job, JobKind, SlackMessage, StoreError, Timestamp};
+use crate::slack::message::{self, AlertView, Chart, MessageOptions, Metadata};
+use crate::store::{self, Job, JobKind, PostingIntent, SlackMessage, StoreError, Timestamp};
 
 /// A job is someone else's again if its instance dies this long after claiming it.
 const LEASE_MS: u32 = 60_000;
@@ -83,29 +83,75 @@ async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result
         // Posted by an earlier attempt that could not complete the job.
         (JobKind::AlertFired, Some(_)) => Ok(()),
         (JobKind::AlertFired | JobKind::AlertResolved, None) => {
-            let posted = post(settings, client, &body).await?;
-            Ok(record(job.alert_id, posted)?)
+            if let Some(intent) = &job.posting {
+                if let Some(found) = earlier_post(client, intent, job.alert_id).await? {
+                    return Ok(record(job.alert_id, found, &intent.channel)?);
+                }
+            }
+            let mut body = body;
+            body.metadata = Some(Metadata::alert(job.alert_id));
+            let posted = post(settings, client, &body, Some(job)).await?;
+            Ok(record(job.alert_id, posted, &channel)?)
         }
         (JobKind::AlertResolved, Some(original)) => {
             let mut updated = body;
             updated.channel = original.channel.clone();
             client.update_message(&updated, &original.ts).await?;
             let reply = message::resolved_reply(&alert, &original.channel, &original.ts);
-            post(settings, client, &reply).await.map(drop)
+            post(settings, client, &reply, None).await.map(drop)
         }
     }
 }
 
-/// `chat.postMessage` in the channel's turn; a rate limit pauses that channel only.
+/// An earlier attempt may have posted without hearing back: look for its message in the
+/// channel's history. Without a known channel id it cannot look (and says so).
+async fn earlier_post(
+    client: &Client,
+    intent: &PostingIntent,
+    alert_id: i64,
+) -> Result<Option<Posted>, Failure> {
+    let channel_id = if looks_like_channel_id(&intent.channel) {
+        Some(intent.channel.clone())
+    } else {
+        store::channel_id(&intent.channel).map_err(retry)?
+    };
+    let Some(channel_id) = channel_id else {
+        eprintln!(
+            "alertgraph: alert {alert_id} may already be posted in {}, whose channel id is not \
+             known yet: posting again (set SLACK_CHANNEL to the channel id to avoid this)",
+            intent.channel
+        );
+        return Ok(None);
+    };
+    // Slack's clock and ours may differ a little: look a minute further back.
+    let oldest = intent.since.saturating_sub(60_000);
+    client.find_posted(&channel_id, oldest, alert_id).await
+}
+
+/// Slack channel ids look like `C0123ABCD` (public), `G…` (private) or `D…` (direct).
+fn looks_like_channel_id(channel: &str) -> bool {
+    channel.len() >= 9
+        && channel.starts_with(['C', 'G', 'D'])
+        && channel
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// `chat.postMessage` in the channel's turn; a rate limit pauses that channel only. For an
+/// alert's own message (`job`), the intent to post is recorded first.
 async fn post(
     settings: &config::Slack,
     client: &Client,
     message: &message::Message,
+    job: Option<&Job>,
 ) -> Result<Posted, Hold> {
     let channel = message.channel.as_str();
     let turn = store::take_channel_turn(channel, crate::now_ms(), settings.channel_interval_ms);
     if let Some(next) = turn.map_err(retry)? {
         return Err(Hold::Deferred(next));
+    }
+    if let Some(job) = job {
+        store::mark_posting(job.id, job.attempt, channel, crate::now_ms()).map_err(retry)?;
     }
     let result = client.post_message(message).await;
     if let Err(Failure::Retry {
@@ -124,12 +170,12 @@ async fn post(
     Ok(result?)
 }
 
-fn record(alert_id: i64, posted: Posted) -> Result<(), Failure> {
+fn record(alert_id: i64, posted: Posted, requested_channel: &str) -> Result<(), Failure> {
     let message = SlackMessage {
         channel: posted.channel,
         ts: posted.ts,
     };
-    store::save_message(alert_id, &message, crate::now_ms()).map_err(retry)
+    store::save_message(alert_id, &message, requested_channel, crate::now_ms()).map_err(retry)
 }
 
 /// Writes the job's fate; a lost lease means another instance owns it now.
@@ -138,10 +184,16 @@ fn settle(job: &Job, result: Result<(), Hold>) {
     let written = match result {
         Ok(()) => store::complete_job(job.id, job.attempt),
         Err(Hold::Deferred(until)) => store::defer_job(job.id, job.attempt, until),
-        Err(Hold::Failed(Failure::Retry { after_ms, reason })) if tries < MAX_ATTEMPTS => {
+        Err(Hold::Failed(Failure::Retry {
+            after_ms,
+            reason,
+            maybe_posted,
+        })) if tries < MAX_ATTEMPTS => {
             let wait = after_ms.unwrap_or_else(|| backoff_ms(tries, crate::now_ms()));
             let due = crate::now_ms().saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
-            store::reschedule_job(job.id, job.attempt, due, &reason)
+            // An earlier unanswered post stays in doubt until a lookup settles it.
+            let uncertain = maybe_posted || job.posting.is_some();
+            store::reschedule_job(job.id, job.attempt, due, &reason, uncertain)
         }
         Err(Hold::Failed(Failure::Retry { reason, .. })) => {
             let reason = format!("gave up after {tries} attempts: {reason}");
@@ -172,10 +224,12 @@ pub fn backoff_ms(attempt: u32, now_ms: i64) -> u64 {
     jittered.max(1) as u64
 }
 
+/// A store failure: nothing reached Slack in this step.
 fn retry(e: StoreError) -> Failure {
     Failure::Retry {
         after_ms: None,
         reason: format!("store: {}", describe(&e)),
+        maybe_posted: false,
     }
 }
 
@@ -185,7 +239,17 @@ fn describe(e: &StoreError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff_ms;
+    use super::{backoff_ms, looks_like_channel_id};
+
+    #[test]
+    fn channel_ids_are_told_from_names() {
+        for id in ["C0123ABCD", "G01ABCDEF99", "D0ABCDEFG"] {
+            assert!(looks_like_channel_id(id), "{id}");
+        }
+        for name in ["#alerts", "alerts", "C012", "c0123abcd", "CHANNEL-1"] {
+            assert!(!looks_like_channel_id(name), "{name}");
+        }
+    }
 
     #[test]
     fn backoff_doubles_up_to_five_minutes_with_bounded_jitter() {

@@ -72,13 +72,23 @@ impl Guest for Store {
         with_db(|db| outbox::complete(db, id, attempt))
     }
 
+    fn mark_posting(
+        id: i64,
+        attempt: u32,
+        channel: String,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        with_db(|db| outbox::mark_posting(db, id, attempt, &channel, now))
+    }
+
     fn reschedule_job(
         id: i64,
         attempt: u32,
         due_at: Timestamp,
         error: String,
+        uncertain: bool,
     ) -> Result<(), StoreError> {
-        with_db(|db| outbox::reschedule(db, id, attempt, due_at, &error))
+        with_db(|db| outbox::reschedule(db, id, attempt, due_at, &error, uncertain))
     }
 
     fn dead_letter_job(id: i64, attempt: u32, error: String) -> Result<(), StoreError> {
@@ -112,9 +122,14 @@ impl Guest for Store {
     fn save_message(
         alert_id: i64,
         message: SlackMessage,
+        requested_channel: String,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        with_db(|db| messages::save(db, alert_id, &message, now))
+        with_db(|db| messages::save(db, alert_id, &message, &requested_channel, now))
+    }
+
+    fn channel_id(name: String) -> Result<Option<String>, StoreError> {
+        with_db(|db| messages::channel_id(db, &name))
     }
 
     fn save_chart(alert_id: i64, png: Vec<u8>, now: Timestamp) -> Result<String, StoreError> {

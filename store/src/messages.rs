@@ -21,15 +21,22 @@ pub fn find(db: &dyn Db, alert_id: i64) -> Result<Option<SlackMessage>, StoreErr
     .transpose()
 }
 
-/// Record the alert's message. Saving the same message again is a no-op; a different one is
-/// `invalid`, since updates must go to the message already posted.
+/// Record the alert's message, and `requested_channel` as a name of its channel. Saving the
+/// same message again is a no-op; a different one is `invalid`, since updates must go to the
+/// message already posted.
 pub fn save(
     db: &dyn Db,
     alert_id: i64,
     message: &SlackMessage,
+    requested_channel: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     tx::write(db, || {
+        db.execute(
+            "INSERT INTO channel_ids (name, id) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET id = ?2",
+            &[text(requested_channel), text(&message.channel)],
+        )?;
         if let Some(existing) = find(db, alert_id)? {
             return if existing == *message {
                 Ok(())
@@ -56,6 +63,17 @@ pub fn save(
     })
 }
 
+/// The id Slack answered for posts to `name`, if any were made.
+pub fn channel_id(db: &dyn Db, name: &str) -> Result<Option<String>, StoreError> {
+    query_opt(
+        db,
+        "SELECT id FROM channel_ids WHERE name = ?",
+        &[text(name)],
+    )?
+    .map(|r| Row(&r).text(0))
+    .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,13 +92,33 @@ mod tests {
         let db = NativeDb::memory();
         webhook::record(&db, &fixture_firing(), 1_000, 1).unwrap();
         assert_eq!(find(&db, 1).unwrap(), None);
-        save(&db, 1, &message("C123", "1700000000.000100"), 2_000).unwrap();
+        save(
+            &db,
+            1,
+            &message("C123", "1700000000.000100"),
+            "#alerts",
+            2_000,
+        )
+        .unwrap();
         assert_eq!(
             find(&db, 1).unwrap(),
             Some(message("C123", "1700000000.000100"))
         );
-        save(&db, 1, &message("C123", "1700000000.000100"), 3_000).unwrap();
-        let other = save(&db, 1, &message("C123", "1700000000.000200"), 4_000);
+        save(
+            &db,
+            1,
+            &message("C123", "1700000000.000100"),
+            "#alerts",
+            3_000,
+        )
+        .unwrap();
+        let other = save(
+            &db,
+            1,
+            &message("C123", "1700000000.000200"),
+            "#alerts",
+            4_000,
+        );
         assert!(matches!(other, Err(StoreError::Invalid(_))), "{other:?}");
         assert_eq!(
             find(&db, 1).unwrap(),
@@ -93,10 +131,20 @@ mod tests {
     }
 
     #[test]
+    fn channel_ids_are_learnt_from_posts() {
+        let db = NativeDb::memory();
+        webhook::record(&db, &fixture_firing(), 1_000, 1).unwrap();
+        assert_eq!(channel_id(&db, "#alerts").unwrap(), None);
+        save(&db, 1, &message("C123", "1.2"), "#alerts", 2_000).unwrap();
+        assert_eq!(channel_id(&db, "#alerts").unwrap().as_deref(), Some("C123"));
+        assert_eq!(channel_id(&db, "#other").unwrap(), None);
+    }
+
+    #[test]
     fn a_message_needs_its_alert() {
         let db = NativeDb::memory();
         assert!(matches!(
-            save(&db, 7, &message("C1", "1.2"), 1),
+            save(&db, 7, &message("C1", "1.2"), "#alerts", 1),
             Err(StoreError::Invalid(_))
         ));
         assert_eq!(db.int("SELECT count(*) FROM messages"), 0);

@@ -4,7 +4,7 @@
 //! rescheduling or dead-lettering names the attempt it holds, and fails as `invalid` once a
 //! later claim has taken the job over.
 
-use crate::api::{Job, JobKind, StoreError, Timestamp};
+use crate::api::{Job, JobKind, PostingIntent, StoreError, Timestamp};
 use crate::db::{int, text, Db, Row, Value};
 use crate::errors::{corrupt, invalid};
 use crate::metrics::{bump, DELIVERIES};
@@ -60,7 +60,7 @@ pub fn claim(
                  ORDER BY due_at, id
                  LIMIT ?3)
              RETURNING id, kind, alert_id, attempts, due_at, lease_until, last_error,
-                       attempts - 1 - deferrals",
+                       attempts - 1 - deferrals, posting_channel, posting_since",
             &[int(now), int(lease_until), int(i64::from(max)), text(owner)],
         )
     })?;
@@ -85,22 +85,50 @@ pub fn complete(db: &dyn Db, id: i64, attempt: u32) -> Result<(), StoreError> {
     )
 }
 
-/// The attempt failed; try again at `due_at`.
+/// The attempt failed; try again at `due_at`. Unless `uncertain`, nothing was posted, so
+/// the posting intent is cleared.
 pub fn reschedule(
     db: &dyn Db,
     id: i64,
     attempt: u32,
     due_at: Timestamp,
     error: &str,
+    uncertain: bool,
 ) -> Result<(), StoreError> {
+    let update = if uncertain {
+        "UPDATE outbox SET due_at = ?, last_error = ?, lease_until = NULL"
+    } else {
+        "UPDATE outbox SET due_at = ?, last_error = ?, lease_until = NULL,
+                           posting_channel = NULL, posting_since = NULL"
+    };
     settle(
         db,
         id,
         attempt,
         "retried",
-        "UPDATE outbox SET due_at = ?, last_error = ?, lease_until = NULL",
+        update,
         &[int(due_at), text(error)],
     )
+}
+
+/// The claimed job is about to post to `channel`: if no answer comes, the next attempt
+/// looks for the message first.
+pub fn mark_posting(
+    db: &dyn Db,
+    id: i64,
+    attempt: u32,
+    channel: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE outbox SET posting_channel = ?, posting_since = coalesce(posting_since, ?)
+         WHERE id = ? AND state = 'pending' AND attempts = ?",
+        &[text(channel), int(now), int(id), int(i64::from(attempt))],
+    )?;
+    if db.changes() == 0 {
+        return Err(invalid(format!("job {id} attempt {attempt} is not leased")));
+    }
+    Ok(())
 }
 
 /// Give up: the job stays in the outbox as dead, with its reason.
@@ -160,6 +188,10 @@ fn job(row: Row<'_>) -> Result<Job, StoreError> {
         lease_until: row.int(5)?,
         last_error: row.opt_text(6)?,
         failures: u32::try_from(row.int(7)?).map_err(|_| corrupt("deferrals out of range"))?,
+        posting: match (row.opt_text(8)?, row.opt_int(9)?) {
+            (Some(channel), Some(since)) => Some(PostingIntent { channel, since }),
+            _ => None,
+        },
     })
 }
 
@@ -232,7 +264,8 @@ mod tests {
                     due_at: 900,
                     lease_until: 31_000,
                     last_error: None,
-                    failures: 0
+                    failures: 0,
+                    posting: None
                 },
                 Job {
                     id: 1,
@@ -242,7 +275,8 @@ mod tests {
                     due_at: 1_000,
                     lease_until: 31_000,
                     last_error: None,
-                    failures: 0
+                    failures: 0,
+                    posting: None
                 },
             ]
         );
@@ -280,13 +314,34 @@ mod tests {
         assert!(claim(&db, 1_999, 10_000, 10, "").unwrap().is_empty());
         let job = claim(&db, 2_000, 10_000, 10, "").unwrap().remove(0);
         assert_eq!((job.attempt, job.failures), (2, 0));
-        reschedule(&db, job.id, job.attempt, 3_000, "boom").unwrap();
+        reschedule(&db, job.id, job.attempt, 3_000, "boom", false).unwrap();
         let job = claim(&db, 3_000, 10_000, 10, "").unwrap().remove(0);
         assert_eq!((job.attempt, job.failures), (3, 1));
         assert!(
             defer(&db, job.id, 2, 4_000).is_err(),
             "a lost lease cannot defer"
         );
+    }
+
+    #[test]
+    fn a_posting_intent_survives_uncertain_failures_only() {
+        let db = with_alerts(&["a"], 1_000);
+        let job = claim(&db, 1_000, 10_000, 10, "").unwrap().remove(0);
+        assert_eq!(job.posting, None);
+        mark_posting(&db, job.id, job.attempt, "#alerts", 1_100).unwrap();
+        reschedule(&db, job.id, job.attempt, 2_000, "timeout", true).unwrap();
+        let job = claim(&db, 2_000, 10_000, 10, "").unwrap().remove(0);
+        let intent = PostingIntent {
+            channel: "#alerts".into(),
+            since: 1_100,
+        };
+        assert_eq!(job.posting, Some(intent));
+        // A second intent keeps the first moment: the lookup must reach back to it.
+        mark_posting(&db, job.id, job.attempt, "#alerts", 2_100).unwrap();
+        reschedule(&db, job.id, job.attempt, 3_000, "rate limited", false).unwrap();
+        let job = claim(&db, 3_000, 10_000, 10, "").unwrap().remove(0);
+        assert_eq!(job.posting, None);
+        assert!(mark_posting(&db, job.id, job.attempt - 1, "#alerts", 3_100).is_err());
     }
 
     #[test]
@@ -302,7 +357,7 @@ mod tests {
         let db = with_alerts(&["a", "b", "c"], 1_000);
         let jobs = claim(&db, 1_000, 30_000, 10, "").unwrap();
         complete(&db, jobs[0].id, 1).unwrap();
-        reschedule(&db, jobs[1].id, 1, 61_000, "slack: 503").unwrap();
+        reschedule(&db, jobs[1].id, 1, 61_000, "slack: 503", false).unwrap();
         dead_letter(&db, jobs[2].id, 1, "slack: channel_not_found").unwrap();
         assert_eq!(
             db.table(
@@ -353,7 +408,7 @@ mod tests {
             Err(StoreError::Invalid(_))
         ));
         assert!(matches!(
-            reschedule(&db, first.id, first.attempt, 9, "x"),
+            reschedule(&db, first.id, first.attempt, 9, "x", false),
             Err(StoreError::Invalid(_))
         ));
         assert!(matches!(
@@ -392,7 +447,7 @@ mod tests {
             [JobKind::AlertFired]
         );
         // Still held back while the fired job is retried later...
-        reschedule(&db, jobs[0].id, 1, 5_000, "timeout").unwrap();
+        reschedule(&db, jobs[0].id, 1, 5_000, "timeout", false).unwrap();
         assert!(claim(&db, 2_000, 10_000, 10, "").unwrap().is_empty());
         // ...and released once it is settled.
         let fired = claim(&db, 5_000, 10_000, 10, "").unwrap();

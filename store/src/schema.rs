@@ -92,6 +92,14 @@ const V2: &[&str] = &[
     "ALTER TABLE outbox ADD COLUMN lease_owner TEXT NOT NULL DEFAULT ''",
     // Claims put back because the channel was busy: they are no failures.
     "ALTER TABLE outbox ADD COLUMN deferrals INTEGER NOT NULL DEFAULT 0",
+    // An attempt that started posting and may have posted: (channel, since).
+    "ALTER TABLE outbox ADD COLUMN posting_channel TEXT",
+    "ALTER TABLE outbox ADD COLUMN posting_since INTEGER",
+    // Channel names seen in posts and the ids Slack answered for them.
+    "CREATE TABLE IF NOT EXISTS channel_ids (
+        name TEXT PRIMARY KEY,
+        id TEXT NOT NULL
+    ) WITHOUT ROWID",
     // The next moment each Slack channel may take a message (pacing and Retry-After).
     "CREATE TABLE IF NOT EXISTS channel_turns (
         channel TEXT PRIMARY KEY,
@@ -146,6 +154,7 @@ mod tests {
             tables,
             [
                 "alerts",
+                "channel_ids",
                 "channel_turns",
                 "charts",
                 "counters",

@@ -287,3 +287,62 @@ fn a_rate_limit_holds_only_its_channel() {
         .collect();
     assert_eq!(order, ["#b", "#b", "#a"], "{:#?}", slack.calls());
 }
+
+/// Slack took the post but its answer never came back: the retry finds the message in the
+/// channel's history by its metadata instead of posting it again.
+fn assert_lost_answer_not_reposted(slack: &FakeSlack, server: &Server, alert: &[u8]) {
+    slack.push(Scripted::LoseAnswer);
+    assert_eq!(server.post("/api/alerts", &[JSON], alert).status, 200);
+    server.wait_outbox_settled(WAIT);
+    let calls = slack.calls();
+    let lookups = calls
+        .iter()
+        .filter(|c| c.method == "conversations.history")
+        .count();
+    assert_eq!(lookups, 1, "{calls:#?}");
+    let last = slack.accepted("chat.postMessage").pop().unwrap();
+    assert_eq!(last["metadata"]["event_type"], "alertgraph_alert");
+}
+
+#[test]
+fn a_lost_answer_is_not_posted_twice_when_the_channel_id_is_configured() {
+    let slack = FakeSlack::start(TOKEN);
+    let channel = slack.channel_id("#alerts");
+    let dir = TempDir::new("slack-lost-by-id");
+    let server = Server::start(
+        &dir.0,
+        &[
+            ("SLACK_API_URL", &slack.api_url()),
+            ("SLACK_BOT_TOKEN", TOKEN),
+            ("SLACK_CHANNEL", &channel),
+            ("DRAIN_INTERVAL_SECS", "1"),
+        ],
+    );
+    assert_lost_answer_not_reposted(&slack, &server, FIRING.as_bytes());
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        1,
+        "{:#?}",
+        slack.calls()
+    );
+    assert_eq!(server.count("messages"), 1);
+}
+
+#[test]
+fn a_lost_answer_is_not_posted_twice_once_the_channel_id_is_learnt() {
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("slack-lost-learnt");
+    let server = start(&slack, &dir, TOKEN);
+    let first = webhook_with(&[("first", &[])]);
+    assert_eq!(server.post("/api/alerts", &[JSON], &first).status, 200);
+    server.wait_outbox_settled(WAIT);
+    let second = webhook_with(&[("second", &[])]);
+    assert_lost_answer_not_reposted(&slack, &server, &second);
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        2,
+        "{:#?}",
+        slack.calls()
+    );
+    assert_eq!(server.count("messages"), 2);
+}

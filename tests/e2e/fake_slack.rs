@@ -22,8 +22,12 @@ pub struct Call {
 
 /// An answer to give instead of the normal one, in order.
 pub enum Scripted {
-    RateLimited { retry_after_secs: u32 },
+    RateLimited {
+        retry_after_secs: u32,
+    },
     Status(u16),
+    /// Do the work, then close the connection without answering (a lost answer).
+    LoseAnswer,
 }
 
 #[derive(Default)]
@@ -64,6 +68,11 @@ impl FakeSlack {
 
     pub fn api_url(&self) -> String {
         format!("http://{}/api", self.addr)
+    }
+
+    /// The id Slack gives the channel called `name`.
+    pub fn channel_id(&self, name: &str) -> String {
+        channel_id_of(&mut self.state.lock().unwrap(), name)
     }
 
     /// The next call gets `answer` instead of the normal one.
@@ -109,7 +118,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>, token: &str) {
     let mut writer = stream;
     // One request after another on the same connection, until the client closes it.
     while let Some((path, headers, body)) = read_request(&mut reader) {
-        let (status, extra, answer) = answer(state, token, &path, &headers, &body);
+        let Some((status, extra, answer)) = answer(state, token, &path, &headers, &body) else {
+            return;
+        };
         let body = answer.to_string();
         let mut head = format!(
             "HTTP/1.1 {status} X\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\n",
@@ -175,15 +186,30 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
     }
 }
 
+type Answer = (u16, Vec<(&'static str, String)>, Value);
+
+/// The answer to one request; None: close the connection without one.
 fn answer(
     state: &Mutex<State>,
     token: &str,
     path: &str,
     headers: &Headers,
     body: &[u8],
-) -> (u16, Vec<(&'static str, String)>, Value) {
-    let method = path.trim_start_matches("/api/").to_string();
-    let parsed: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+) -> Option<Answer> {
+    let path = path.trim_start_matches("/api/");
+    let (method, query) = path.split_once('?').unwrap_or((path, ""));
+    let method = method.to_string();
+    let parsed: Value = if query.is_empty() {
+        serde_json::from_slice(body).unwrap_or(Value::Null)
+    } else {
+        // GET methods take form-style parameters.
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_string(), Value::String(v.replace("%23", "#"))))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
     let mut state = state.lock().unwrap();
     let record = |state: &mut State, ok: bool| {
         state.calls.push(Call {
@@ -199,9 +225,10 @@ fn answer(
         .iter()
         .position(|(only, _)| only.as_deref().is_none_or(|c| c == channel))
         .and_then(|i| state.script.remove(i));
-    if let Some((_, scripted)) = scripted {
+    let lose_answer = matches!(scripted, Some((_, Scripted::LoseAnswer)));
+    if let Some((_, scripted)) = scripted.filter(|_| !lose_answer) {
         record(&mut state, false);
-        return match scripted {
+        return Some(match scripted {
             Scripted::RateLimited { retry_after_secs } => (
                 429,
                 vec![("retry-after", retry_after_secs.to_string())],
@@ -210,7 +237,8 @@ fn answer(
             Scripted::Status(status) => {
                 (status, vec![], json!({"ok": false, "error": "fatal_error"}))
             }
-        };
+            Scripted::LoseAnswer => unreachable!("answered below"),
+        });
     }
     let result = if headers.get("authorization") != Some(&format!("Bearer {token}")) {
         Err("invalid_auth")
@@ -220,14 +248,54 @@ fn answer(
         match method.as_str() {
             "chat.postMessage" => post(&mut state, &parsed),
             "chat.update" => update(&mut state, &parsed),
+            "conversations.history" => history(&state, &parsed),
             _ => Err("unknown_method"),
         }
     };
     record(&mut state, result.is_ok());
-    match result {
+    if lose_answer {
+        return None;
+    }
+    Some(match result {
         Ok(answer) => (200, vec![], answer),
         Err(error) => (200, vec![], json!({"ok": false, "error": error})),
-    }
+    })
+}
+
+/// Messages of a channel (by id) since `oldest`, newest first, with their metadata.
+fn history(state: &State, query: &Value) -> Result<Value, &'static str> {
+    let channel = query["channel"].as_str().ok_or("channel_not_found")?;
+    let oldest: f64 = query["oldest"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    let mut found: Vec<(f64, Value)> = state
+        .messages
+        .iter()
+        .filter(|((c, _), _)| c == channel)
+        .filter_map(|((_, ts), message)| {
+            let at: f64 = ts.parse().ok()?;
+            (at >= oldest).then(|| {
+                (
+                    at,
+                    json!({"ts": ts, "text": message["text"], "metadata": message["metadata"]}),
+                )
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let messages: Vec<Value> = found.into_iter().map(|(_, m)| m).collect();
+    Ok(json!({"ok": true, "messages": messages, "has_more": false}))
+}
+
+/// The id of the channel called `name`, made up on first use like `C00000001`.
+fn channel_id_of(state: &mut State, name: &str) -> String {
+    let next_id = format!("C{:08}", state.channels.len() + 1);
+    state
+        .channels
+        .entry(name.to_string())
+        .or_insert(next_id)
+        .clone()
 }
 
 fn post(state: &mut State, message: &Value) -> Result<Value, &'static str> {
@@ -240,12 +308,7 @@ fn post(state: &mut State, message: &Value) -> Result<Value, &'static str> {
     let channel = if state.channels.values().any(|id| id == name) {
         name.to_string()
     } else {
-        let next_id = format!("C{:04}", state.channels.len() + 1);
-        state
-            .channels
-            .entry(name.to_string())
-            .or_insert(next_id)
-            .clone()
+        channel_id_of(state, name)
     };
     if let Some(thread) = message["thread_ts"].as_str() {
         if !state
@@ -256,7 +319,11 @@ fn post(state: &mut State, message: &Value) -> Result<Value, &'static str> {
         }
     }
     state.next_ts += 1;
-    let ts = format!("1700000000.{:06}", state.next_ts);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let ts = format!("{now}.{:06}", state.next_ts);
     state
         .messages
         .insert((channel.clone(), ts.clone()), message.clone());

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::message::Message;
+use super::message::{Message, ALERT_EVENT};
 
 /// Where and as whom to call Slack.
 pub struct Client {
@@ -28,6 +28,8 @@ pub enum Failure {
         /// Slack's `Retry-After`, when it gave one.
         after_ms: Option<u64>,
         reason: String,
+        /// No clear answer came (network, 5xx): Slack may have taken the message.
+        maybe_posted: bool,
     },
     /// Trying again cannot help (bad token, unknown channel, refused content).
     Permanent(String),
@@ -56,32 +58,128 @@ impl Client {
         self.call("chat.update", body_of(message, Some(ts))).await
     }
 
+    /// The alert's message among those posted to `channel_id` since `oldest_ms`, found by
+    /// its metadata (`conversations.history`; needs the `channels:history` scope).
+    pub async fn find_posted(
+        &self,
+        channel_id: &str,
+        oldest_ms: i64,
+        alert_id: i64,
+    ) -> Result<Option<Posted>, Failure> {
+        let query = format!(
+            "channel={}&oldest={}.{:03}&include_all_metadata=true&limit=200",
+            percent_encode(channel_id),
+            oldest_ms.div_euclid(1000),
+            oldest_ms.rem_euclid(1000)
+        );
+        let method = "conversations.history";
+        let (status, retry_after, body) = self
+            .send(
+                spin_sdk::http::Method::Get,
+                &format!("{method}?{query}"),
+                Vec::new(),
+            )
+            .await?;
+        let history = classify_history(method, status, retry_after.as_deref(), &body)?;
+        Ok(find_in_history(&history, alert_id).map(|ts| Posted {
+            channel: channel_id.to_owned(),
+            ts,
+        }))
+    }
+
     async fn call(&self, method: &str, body: Vec<u8>) -> Result<Posted, Failure> {
+        let (status, retry_after, body) = self
+            .send(spin_sdk::http::Method::Post, method, body)
+            .await?;
+        classify(method, status, retry_after.as_deref(), &body)
+    }
+
+    /// One Web API request: status, `Retry-After`, body; a transport error is a retry.
+    async fn send(
+        &self,
+        http_method: spin_sdk::http::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<(u16, Option<String>, Vec<u8>), Failure> {
         let request = spin_sdk::http::Request::builder()
-            .method(spin_sdk::http::Method::Post)
-            .uri(format!("{}/{method}", self.api_url.trim_end_matches('/')))
+            .method(http_method)
+            .uri(format!("{}/{path}", self.api_url.trim_end_matches('/')))
             .header("authorization", format!("Bearer {}", self.token))
             .header("content-type", "application/json; charset=utf-8")
             .body(body)
             .build();
+        let method = path.split('?').next().unwrap_or(path);
         let response: spin_sdk::http::Response =
             spin_sdk::http::send(request)
                 .await
                 .map_err(|e| Failure::Retry {
                     after_ms: None,
                     reason: format!("{method}: {}", one_line(&e.to_string())),
+                    maybe_posted: true,
                 })?;
         let retry_after = response
             .header("retry-after")
             .and_then(|v| v.as_str())
             .map(str::to_owned);
-        classify(
-            method,
-            *response.status(),
-            retry_after.as_deref(),
-            response.body(),
-        )
+        Ok((*response.status(), retry_after, response.into_body()))
     }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct History {
+    ok: bool,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    messages: Vec<HistoryMessage>,
+}
+
+#[derive(Deserialize)]
+struct HistoryMessage {
+    ts: String,
+    #[serde(default)]
+    metadata: Option<Value>,
+}
+
+fn classify_history(
+    method: &str,
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> Result<History, Failure> {
+    check_status(method, status, retry_after)?;
+    let history: History = serde_json::from_slice(body).map_err(|e| unreadable(method, e))?;
+    if history.ok {
+        Ok(history)
+    } else {
+        let error = history.error.unwrap_or_else(|| "unknown_error".into());
+        Err(answer_error(method, error, retry_after_ms(retry_after)))
+    }
+}
+
+/// The ts of the message carrying `alert_id` in our metadata.
+fn find_in_history(history: &History, alert_id: i64) -> Option<String> {
+    history
+        .messages
+        .iter()
+        .find(|m| {
+            m.metadata.as_ref().is_some_and(|meta| {
+                meta["event_type"] == ALERT_EVENT && meta["event_payload"]["alert_id"] == alert_id
+            })
+        })
+        .map(|m| m.ts.clone())
 }
 
 /// The JSON body of `chat.postMessage` (no `ts`) or `chat.update` (with `ts`).
@@ -116,45 +214,63 @@ pub fn classify(
     retry_after: Option<&str>,
     body: &[u8],
 ) -> Result<Posted, Failure> {
-    let retry_after_ms = retry_after
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|secs| secs.saturating_mul(1000));
-    match status {
-        429 => {
-            return Err(Failure::Retry {
-                after_ms: Some(retry_after_ms.unwrap_or(DEFAULT_RETRY_AFTER_MS)),
-                reason: format!("{method}: rate limited (HTTP 429)"),
-            })
-        }
-        500..=599 => {
-            return Err(Failure::Retry {
-                after_ms: retry_after_ms,
-                reason: format!("{method}: Slack answered HTTP {status}"),
-            })
-        }
-        200..=299 => {}
-        _ => return Err(Failure::Permanent(format!("{method}: HTTP {status}"))),
-    }
-    let answer: Answer = serde_json::from_slice(body).map_err(|e| Failure::Retry {
-        after_ms: None,
-        reason: format!("{method}: unreadable answer: {e}"),
-    })?;
+    check_status(method, status, retry_after)?;
+    let answer: Answer = serde_json::from_slice(body).map_err(|e| unreadable(method, e))?;
     match (answer.ok, answer.error, answer.channel, answer.ts) {
         (true, _, Some(channel), Some(ts)) => Ok(Posted { channel, ts }),
         (true, ..) => Err(Failure::Permanent(format!(
             "{method}: answer lacks channel or ts"
         ))),
-        (false, error, ..) => {
-            let error = error.unwrap_or_else(|| "unknown_error".into());
-            if TRANSIENT_ERRORS.contains(&error.as_str()) {
-                Err(Failure::Retry {
-                    after_ms: retry_after_ms,
-                    reason: format!("{method}: {error}"),
-                })
-            } else {
-                Err(Failure::Permanent(format!("{method}: {error}")))
-            }
+        (false, error, ..) => Err(answer_error(
+            method,
+            error.unwrap_or_else(|| "unknown_error".into()),
+            retry_after_ms(retry_after),
+        )),
+    }
+}
+
+/// The HTTP status alone: 429 and 5xx are retried, other non-2xx are permanent.
+fn check_status(method: &str, status: u16, retry_after: Option<&str>) -> Result<(), Failure> {
+    match status {
+        200..=299 => Ok(()),
+        429 => Err(Failure::Retry {
+            after_ms: Some(retry_after_ms(retry_after).unwrap_or(DEFAULT_RETRY_AFTER_MS)),
+            reason: format!("{method}: rate limited (HTTP 429)"),
+            maybe_posted: false,
+        }),
+        500..=599 => Err(Failure::Retry {
+            after_ms: retry_after_ms(retry_after),
+            reason: format!("{method}: Slack answered HTTP {status}"),
+            maybe_posted: true,
+        }),
+        _ => Err(Failure::Permanent(format!("{method}: HTTP {status}"))),
+    }
+}
+
+fn retry_after_ms(retry_after: Option<&str>) -> Option<u64> {
+    retry_after
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|secs| secs.saturating_mul(1000))
+}
+
+fn unreadable(method: &str, e: serde_json::Error) -> Failure {
+    Failure::Retry {
+        after_ms: None,
+        reason: format!("{method}: unreadable answer: {e}"),
+        maybe_posted: true,
+    }
+}
+
+/// `ok: false`: Slack's own trouble is retried, anything else is our mistake.
+fn answer_error(method: &str, error: String, after_ms: Option<u64>) -> Failure {
+    if TRANSIENT_ERRORS.contains(&error.as_str()) {
+        Failure::Retry {
+            after_ms,
+            reason: format!("{method}: {error}"),
+            maybe_posted: false,
         }
+    } else {
+        Failure::Permanent(format!("{method}: {error}"))
     }
 }
 
@@ -176,6 +292,7 @@ mod tests {
                 color: "#F2303C",
                 blocks: vec![],
             }],
+            metadata: None,
         }
     }
 
@@ -253,6 +370,38 @@ mod tests {
                 "{status}: {got:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_unclear_answers_may_have_posted() {
+        let maybe = |status, body: &[u8]| match classify("chat.postMessage", status, None, body) {
+            Err(Failure::Retry { maybe_posted, .. }) => maybe_posted,
+            other => panic!("{other:?}"),
+        };
+        assert!(maybe(502, b""));
+        assert!(maybe(200, b"<html>"));
+        assert!(!maybe(429, b""));
+        assert!(!maybe(200, br#"{"ok":false,"error":"ratelimited"}"#));
+    }
+
+    #[test]
+    fn the_alerts_message_is_found_by_its_metadata() {
+        let body = br#"{"ok":true,"messages":[
+            {"ts":"3.0","text":"other"},
+            {"ts":"2.0","metadata":{"event_type":"alertgraph_alert","event_payload":{"alert_id":8}}},
+            {"ts":"1.0","metadata":{"event_type":"alertgraph_alert","event_payload":{"alert_id":7}}}
+        ]}"#;
+        let history = classify_history("conversations.history", 200, None, body).unwrap();
+        assert_eq!(find_in_history(&history, 7).as_deref(), Some("1.0"));
+        assert_eq!(find_in_history(&history, 9), None);
+        let refused = classify_history(
+            "conversations.history",
+            200,
+            None,
+            br#"{"ok":false,"error":"missing_scope"}"#,
+        );
+        assert!(matches!(refused, Err(Failure::Permanent(_))));
+        assert_eq!(percent_encode("C0 1/#"), "C0%201%2F%23");
     }
 
     #[test]

@@ -73,6 +73,33 @@ pub struct Message {
     pub thread_ts: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Marks the message as an alert's, so a retry after a lost answer can find it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+}
+
+/// Slack message metadata (`event_type` + `event_payload`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metadata {
+    pub event_type: &'static str,
+    pub event_payload: AlertRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertRef {
+    pub alert_id: i64,
+}
+
+/// The metadata `event_type` of alert messages.
+pub const ALERT_EVENT: &str = "alertgraph_alert";
+
+impl Metadata {
+    pub fn alert(alert_id: i64) -> Metadata {
+        Metadata {
+            event_type: ALERT_EVENT,
+            event_payload: AlertRef { alert_id },
+        }
+    }
 }
 
 /// An attachment only for its colour bar: the content is Block Kit.
@@ -168,6 +195,7 @@ pub fn alert_message(alert: &AlertView, options: &MessageOptions, channel: &str)
         text: format!("{tag}{}", escape_cut(&line, FALLBACK_MAX - tag.len())),
         thread_ts: None,
         attachments: vec![Attachment { color, blocks }],
+        metadata: None,
     }
 }
 
@@ -185,6 +213,7 @@ pub fn resolved_reply(alert: &AlertView, channel: &str, thread_ts: &str) -> Mess
         text,
         thread_ts: Some(thread_ts.to_owned()),
         attachments: Vec::new(),
+        metadata: None,
     }
 }
 
