@@ -18,6 +18,17 @@ pub fn lease_owner() -> Result<String, variables::Error> {
     Ok(optional("lease_owner")?.unwrap_or_default())
 }
 
+/// How many new alerts of one webhook get a message each; the rest share a summary.
+pub fn group_limit() -> u32 {
+    optional("slack_group_limit")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_GROUP_LIMIT)
+}
+
+const DEFAULT_GROUP_LIMIT: u32 = 10;
+
 /// What delivering to Slack needs; `None` while no bot token is configured.
 pub struct Slack {
     pub api_url: String,

@@ -61,6 +61,9 @@ pub async fn drain(settings: &config::Slack) {
 }
 
 async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result<(), Hold> {
+    if job.kind == JobKind::GroupSummary {
+        return deliver_summary(settings, client, job).await;
+    }
     let stored = store::get_alert(job.alert_id)
         .map_err(retry)?
         .ok_or_else(|| Failure::Permanent(format!("alert {} is gone", job.alert_id)))?;
@@ -80,6 +83,7 @@ async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result
     let body = message::alert_message(&alert, &options, &channel);
     let existing = store::find_message(job.alert_id).map_err(retry)?;
     match (job.kind, existing) {
+        (JobKind::GroupSummary, _) => unreachable!("summaries are delivered above"),
         // Posted by an earlier attempt that could not complete the job.
         (JobKind::AlertFired, Some(_)) => Ok(()),
         (JobKind::AlertFired | JobKind::AlertResolved, None) => {
@@ -101,6 +105,51 @@ async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result
             post(settings, client, &reply, None).await.map(drop)
         }
     }
+}
+
+/// The alert ids of a `group-summary` job.
+#[derive(serde::Deserialize)]
+struct Summary {
+    firing: Vec<i64>,
+    resolved: Vec<i64>,
+}
+
+/// One summary message per channel the summarized alerts go to.
+async fn deliver_summary(settings: &config::Slack, client: &Client, job: &Job) -> Result<(), Hold> {
+    let payload = job.payload.as_deref().unwrap_or_default();
+    let summary: Summary = serde_json::from_str(payload)
+        .map_err(|e| Failure::Permanent(format!("unreadable summary payload: {e}")))?;
+    let mut alerts = Vec::new();
+    for (ids, firing) in [(&summary.firing, true), (&summary.resolved, false)] {
+        for id in ids {
+            // An alert deleted since is simply left out.
+            if let Some(stored) = store::get_alert(*id).map_err(retry)? {
+                alerts.push((stored.alert, firing));
+            }
+        }
+    }
+    let mut by_channel = std::collections::BTreeMap::<String, (Vec<_>, Vec<_>)>::new();
+    for (alert, firing) in &alerts {
+        let view = AlertView::of(alert);
+        let Some(channel) = message::channel_for(
+            view.labels,
+            view.annotations,
+            settings.default_channel.as_deref(),
+        ) else {
+            continue;
+        };
+        let entry = by_channel.entry(channel).or_default();
+        if *firing {
+            entry.0.push(view);
+        } else {
+            entry.1.push(view);
+        }
+    }
+    for (channel, (firing, resolved)) in &by_channel {
+        let body = message::group_summary(firing, resolved, channel);
+        post(settings, client, &body, None).await?;
+    }
+    Ok(())
 }
 
 /// An earlier attempt may have posted without hearing back: look for its message in the

@@ -101,10 +101,13 @@ async fn alerts(req: IncomingRequest, started: Instant) -> Reply {
         Err(e) => return Reply::text(500, &format!("cannot read variable webhook_token: {e}")),
     };
     match intake(req, token.as_deref()).await {
-        Ok(hook) => match store::record_webhook(&hook, now_ms(), elapsed_ns(started)) {
-            Ok(recorded) => reply::recorded(&recorded),
-            Err(e) => reply::store_failure(&e),
-        },
+        Ok(hook) => {
+            match store::record_webhook(&hook, now_ms(), elapsed_ns(started), config::group_limit())
+            {
+                Ok(recorded) => reply::recorded(&recorded),
+                Err(e) => reply::store_failure(&e),
+            }
+        }
         Err(refusal) => refuse(refusal, started),
     }
 }

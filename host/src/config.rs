@@ -88,7 +88,7 @@ impl std::error::Error for ConfigError {}
 
 /// Seed env var → Spin variable, and whether the value is a URL whose origin the
 /// components may call.
-const VARIABLES: [(&str, &str, Kind); 13] = [
+const VARIABLES: [(&str, &str, Kind); 14] = [
     ("BASE_URL", "base_url", Kind::Url),
     ("EXPLORER_URL", "explorer_url", Kind::Url),
     ("SLACK_CHANNEL", "slack_channel", Kind::Text),
@@ -103,7 +103,12 @@ const VARIABLES: [(&str, &str, Kind); 13] = [
     (
         "SLACK_CHANNEL_INTERVAL_MS",
         "slack_channel_interval_ms",
-        Kind::Millis(60_000),
+        Kind::Number(60_000),
+    ),
+    (
+        "SLACK_GROUP_LIMIT",
+        "slack_group_limit",
+        Kind::Number(1_000),
     ),
     (
         "CHART_DELIVERY",
@@ -121,8 +126,8 @@ enum Kind {
     Url,
     OutboundUrl,
     OneOf(&'static [&'static str]),
-    /// Milliseconds up to the given maximum.
-    Millis(u32),
+    /// A whole number up to the given maximum.
+    Number(u32),
 }
 
 pub fn is_secret(variable: &str) -> bool {
@@ -175,13 +180,11 @@ impl Config {
                         allowed_outbound.push(origin);
                     }
                 }
-                Kind::Millis(max) => {
-                    if !value.parse::<u32>().is_ok_and(|ms| ms <= max) {
+                Kind::Number(max) => {
+                    if !value.parse::<u32>().is_ok_and(|n| n <= max) {
                         return Err(ConfigError {
                             variable: env,
-                            reason: format!(
-                                "{value:?} is not a number of milliseconds up to {max}"
-                            ),
+                            reason: format!("{value:?} is not a whole number up to {max}"),
                         });
                     }
                 }
@@ -441,6 +444,7 @@ mod tests {
             ("DRAIN_INTERVAL_SECS", "0"),
             ("SLACK_CHANNEL_INTERVAL_MS", "fast"),
             ("SLACK_CHANNEL_INTERVAL_MS", "600000"),
+            ("SLACK_GROUP_LIMIT", "-1"),
         ];
         for (variable, value) in cases {
             let err = config(&[(variable, value)]).expect_err(value);

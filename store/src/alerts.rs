@@ -144,7 +144,7 @@ mod tests {
                 1000 * i,
                 &[("alertname", name), ("service", service)],
             );
-            webhook::record(&db, &hook(vec![a]), 10_000 + i, 1).unwrap();
+            webhook::record(&db, &hook(vec![a]), 10_000 + i, 1, u32::MAX).unwrap();
         }
         for i in [3_i64, 6] {
             let name = if i % 2 == 1 { "A" } else { "B" };
@@ -156,7 +156,7 @@ mod tests {
                 &[("alertname", name), ("service", service)],
             );
             a.ends_at = Some(1000 * i + 500);
-            webhook::record(&db, &hook(vec![a]), 20_000, 1).unwrap();
+            webhook::record(&db, &hook(vec![a]), 20_000, 1, u32::MAX).unwrap();
         }
         db
     }
@@ -164,7 +164,7 @@ mod tests {
     #[test]
     fn get_returns_the_alert_as_recorded() {
         let db = NativeDb::memory();
-        webhook::record(&db, &fixture_firing(), 1_000, 1).unwrap();
+        webhook::record(&db, &fixture_firing(), 1_000, 1, u32::MAX).unwrap();
         let stored = get(&db, 1).unwrap().unwrap();
         assert_eq!(
             stored,
@@ -303,7 +303,7 @@ mod tests {
             1,
             &[("code", "500"), ("path", "/a'b\"c")],
         );
-        webhook::record(&db, &hook(vec![a]), 1, 1).unwrap();
+        webhook::record(&db, &hook(vec![a]), 1, 1, u32::MAX).unwrap();
         let by = |k: &str, v: &str| {
             let labels = vec![(k.to_string(), v.to_string())];
             list(&db, &AlertFilter { labels, ..filter() })
@@ -371,7 +371,7 @@ mod tests {
         let many: Vec<_> = (0..520)
             .map(|i| alert(&format!("fp{i}"), AlertStatus::Firing, 1, &[]))
             .collect();
-        webhook::record(&db, &hook(many), 1, 1).unwrap();
+        webhook::record(&db, &hook(many), 1, 1, u32::MAX).unwrap();
         let page = list(
             &db,
             &AlertFilter {

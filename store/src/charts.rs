@@ -85,7 +85,7 @@ mod tests {
     #[test]
     fn save_and_fetch() {
         let db = NativeDb::memory();
-        webhook::record(&db, &fixture_firing(), 1_000, 1).unwrap();
+        webhook::record(&db, &fixture_firing(), 1_000, 1, u32::MAX).unwrap();
         let png = vec![0x89, b'P', b'N', b'G', 0, 1, 2];
         let token = save(&db, 1, png.clone(), 2_000).unwrap();
         assert!(is_token(&token));

@@ -51,8 +51,9 @@ impl Guest for Store {
         hook: Webhook,
         now: Timestamp,
         handling_ns: u64,
+        group_limit: u32,
     ) -> Result<Recorded, StoreError> {
-        with_db(|db| webhook::record(db, &hook, now, handling_ns))
+        with_db(|db| webhook::record(db, &hook, now, handling_ns, group_limit))
     }
 
     fn record_rejection(reason: String, handling_ns: u64) -> Result<(), StoreError> {

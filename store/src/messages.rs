@@ -90,7 +90,7 @@ mod tests {
     #[test]
     fn first_message_wins_and_repeats_are_idempotent() {
         let db = NativeDb::memory();
-        webhook::record(&db, &fixture_firing(), 1_000, 1).unwrap();
+        webhook::record(&db, &fixture_firing(), 1_000, 1, u32::MAX).unwrap();
         assert_eq!(find(&db, 1).unwrap(), None);
         save(
             &db,
@@ -133,7 +133,7 @@ mod tests {
     #[test]
     fn channel_ids_are_learnt_from_posts() {
         let db = NativeDb::memory();
-        webhook::record(&db, &fixture_firing(), 1_000, 1).unwrap();
+        webhook::record(&db, &fixture_firing(), 1_000, 1, u32::MAX).unwrap();
         assert_eq!(channel_id(&db, "#alerts").unwrap(), None);
         save(&db, 1, &message("C123", "1.2"), "#alerts", 2_000).unwrap();
         assert_eq!(channel_id(&db, "#alerts").unwrap().as_deref(), Some("C123"));

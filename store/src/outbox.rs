@@ -31,6 +31,29 @@ pub fn enqueue(
     Ok(())
 }
 
+/// Add the summary job of a webhook's overflow (`payload`: the alert ids), filed under its
+/// first alert. Runs inside the caller's transaction.
+pub fn enqueue_summary(
+    db: &dyn Db,
+    first_alert_id: i64,
+    payload: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO outbox (kind, alert_id, payload, state, due_at, attempts, created_at,
+                             updated_at)
+         VALUES ('group-summary', ?, ?, 'pending', ?, 0, ?, ?)",
+        &[
+            int(first_alert_id),
+            text(payload),
+            int(now),
+            int(now),
+            int(now),
+        ],
+    )?;
+    Ok(())
+}
+
 /// Lease up to `max` due jobs, oldest due first.
 ///
 /// A job also waits while an older job for the same alert is pending, so an alert's
@@ -60,7 +83,7 @@ pub fn claim(
                  ORDER BY due_at, id
                  LIMIT ?3)
              RETURNING id, kind, alert_id, attempts, due_at, lease_until, last_error,
-                       attempts - 1 - deferrals, posting_channel, posting_since",
+                       attempts - 1 - deferrals, posting_channel, posting_since, payload",
             &[int(now), int(lease_until), int(i64::from(max)), text(owner)],
         )
     })?;
@@ -192,6 +215,7 @@ fn job(row: Row<'_>) -> Result<Job, StoreError> {
             (Some(channel), Some(since)) => Some(PostingIntent { channel, since }),
             _ => None,
         },
+        payload: row.opt_text(10)?,
     })
 }
 
@@ -200,6 +224,7 @@ pub fn kind_name(kind: JobKind) -> &'static str {
     match kind {
         JobKind::AlertFired => "alert-fired",
         JobKind::AlertResolved => "alert-resolved",
+        JobKind::GroupSummary => "group-summary",
     }
 }
 
@@ -207,6 +232,7 @@ fn parse_kind(name: &str) -> Result<JobKind, StoreError> {
     match name {
         "alert-fired" => Ok(JobKind::AlertFired),
         "alert-resolved" => Ok(JobKind::AlertResolved),
+        "group-summary" => Ok(JobKind::GroupSummary),
         other => Err(corrupt(&format!("job kind {other}"))),
     }
 }
@@ -231,6 +257,7 @@ mod tests {
                 &hook(vec![alert(fp, AlertStatus::Firing, 100, &[])]),
                 at,
                 1,
+                u32::MAX,
             )
             .unwrap();
         }
@@ -265,7 +292,8 @@ mod tests {
                     lease_until: 31_000,
                     last_error: None,
                     failures: 0,
-                    posting: None
+                    posting: None,
+                    payload: None
                 },
                 Job {
                     id: 1,
@@ -276,7 +304,8 @@ mod tests {
                     lease_until: 31_000,
                     last_error: None,
                     failures: 0,
-                    posting: None
+                    posting: None,
+                    payload: None
                 },
             ]
         );
@@ -439,8 +468,8 @@ mod tests {
         let db = NativeDb::memory();
         let firing = alert("a", AlertStatus::Firing, 100, &[]);
         let resolved = alert("a", AlertStatus::Resolved, 100, &[]);
-        webhook::record(&db, &hook(vec![firing]), 1_000, 1).unwrap();
-        webhook::record(&db, &hook(vec![resolved]), 1_000, 1).unwrap();
+        webhook::record(&db, &hook(vec![firing]), 1_000, 1, u32::MAX).unwrap();
+        webhook::record(&db, &hook(vec![resolved]), 1_000, 1, u32::MAX).unwrap();
         let jobs = claim(&db, 1_000, 10_000, 10, "").unwrap();
         assert_eq!(
             jobs.iter().map(|j| j.kind).collect::<Vec<_>>(),

@@ -47,10 +47,10 @@ const V1: &[&str] = &[
         created_at INTEGER NOT NULL
     )",
     "CREATE INDEX IF NOT EXISTS charts_by_alert ON charts (alert_id)",
-    // `payload` is reserved for job-specific data; today's kinds need only the alert.
+    // `payload`: what a job needs beyond its alert (a summary's alert ids).
     "CREATE TABLE IF NOT EXISTS outbox (
         id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('alert-fired', 'alert-resolved')),
+        kind TEXT NOT NULL CHECK (kind IN ('alert-fired', 'alert-resolved', 'group-summary')),
         alert_id INTEGER NOT NULL REFERENCES alerts (id),
         payload TEXT,
         state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
@@ -90,6 +90,8 @@ const V1: &[&str] = &[
 const V2: &[&str] = &[
     // Who holds a lease: a lease of another owner (a crashed host process) is not waited for.
     "ALTER TABLE outbox ADD COLUMN lease_owner TEXT NOT NULL DEFAULT ''",
+    // Alerts beyond a webhook's group limit: posted in a summary, not one by one.
+    "ALTER TABLE alerts ADD COLUMN summarized INTEGER NOT NULL DEFAULT 0",
     // Claims put back because the channel was busy: they are no failures.
     "ALTER TABLE outbox ADD COLUMN deferrals INTEGER NOT NULL DEFAULT 0",
     // An attempt that started posting and may have posted: (channel, since).

@@ -7,12 +7,15 @@ use crate::metrics::{bump, observe_ns, WEBHOOKS_RECEIVED, WEBHOOK_DURATION};
 use crate::{labels, outbox, tx};
 use std::collections::hash_map::{Entry, HashMap};
 
-/// Record a webhook; on any error nothing of it is written.
+/// Record a webhook; on any error nothing of it is written. Alerts new beyond the first
+/// `group_limit` of the webhook (and, later, the resolves of those alerts) share one summary
+/// job instead of a job each, so a storm posts a bounded number of messages.
 pub fn record(
     db: &dyn Db,
     hook: &Webhook,
     now: Timestamp,
     handling_ns: u64,
+    group_limit: u32,
 ) -> Result<Recorded, StoreError> {
     tx::write(db, || {
         let mut recorded = Recorded {
@@ -21,13 +24,73 @@ pub fn record(
             repeats: 0,
             jobs_enqueued: 0,
         };
+        let mut jobs = Jobs {
+            left: group_limit,
+            summary: Summary::default(),
+        };
         for alert in dedupe(&hook.alerts) {
-            record_alert(db, alert, now, &mut recorded)?;
+            record_alert(db, alert, now, &mut recorded, &mut jobs)?;
+        }
+        if let Some(first) = jobs.summary.first() {
+            let payload = serde_json::to_string(&jobs.summary).expect("ids always serialise");
+            outbox::enqueue_summary(db, first, &payload, now)?;
+            recorded.jobs_enqueued += 1;
         }
         bump(db, WEBHOOKS_RECEIVED, &[("outcome", "accepted")], 1)?;
         observe_ns(db, WEBHOOK_DURATION, handling_ns)?;
         Ok(recorded)
     })
+}
+
+/// The alerts one summary message covers (the payload of a `group-summary` job).
+#[derive(Default, serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+pub struct Summary {
+    pub firing: Vec<i64>,
+    pub resolved: Vec<i64>,
+}
+
+impl Summary {
+    fn first(&self) -> Option<i64> {
+        self.firing.first().or(self.resolved.first()).copied()
+    }
+}
+
+/// Where a webhook's state changes go: a job each while `left` lasts, then the summary.
+struct Jobs {
+    left: u32,
+    summary: Summary,
+}
+
+impl Jobs {
+    /// A new alert's job, or its place in the summary (marking it summarized).
+    fn new_alert(
+        &mut self,
+        db: &dyn Db,
+        id: i64,
+        status: AlertStatus,
+        now: Timestamp,
+        recorded: &mut Recorded,
+    ) -> Result<(), StoreError> {
+        if self.left > 0 {
+            self.left -= 1;
+            outbox::enqueue(db, job_kind(status), id, now)?;
+            recorded.jobs_enqueued += 1;
+            return Ok(());
+        }
+        db.execute("UPDATE alerts SET summarized = 1 WHERE id = ?", &[int(id)])?;
+        match status {
+            AlertStatus::Firing => self.summary.firing.push(id),
+            AlertStatus::Resolved => self.summary.resolved.push(id),
+        }
+        Ok(())
+    }
+}
+
+fn job_kind(status: AlertStatus) -> JobKind {
+    match status {
+        AlertStatus::Firing => JobKind::AlertFired,
+        AlertStatus::Resolved => JobKind::AlertResolved,
+    }
 }
 
 /// Count a refused webhook by reason, and its handling time.
@@ -70,21 +133,17 @@ fn record_alert(
     alert: &Alert,
     now: Timestamp,
     recorded: &mut Recorded,
+    jobs: &mut Jobs,
 ) -> Result<(), StoreError> {
     let known = query_opt(
         db,
-        "SELECT id, status FROM alerts WHERE fingerprint = ? AND starts_at = ?",
+        "SELECT id, status, summarized FROM alerts WHERE fingerprint = ? AND starts_at = ?",
         &[text(&alert.fingerprint), int(alert.starts_at)],
     )?;
     let Some(row) = known else {
         let id = insert(db, alert, now)?;
-        let kind = match alert.status {
-            AlertStatus::Firing => JobKind::AlertFired,
-            AlertStatus::Resolved => JobKind::AlertResolved,
-        };
-        outbox::enqueue(db, kind, id, now)?;
+        jobs.new_alert(db, id, alert.status, now, recorded)?;
         recorded.new_alerts += 1;
-        recorded.jobs_enqueued += 1;
         return Ok(());
     };
     let row = Row(&row);
@@ -96,9 +155,14 @@ fn record_alert(
         }
         ("firing", AlertStatus::Resolved) => {
             refresh(db, id, alert, now)?;
-            outbox::enqueue(db, JobKind::AlertResolved, id, now)?;
+            // An alert with its own message gets its own update; a summarized one is summed up.
+            if row.int(2)? == 0 {
+                outbox::enqueue(db, JobKind::AlertResolved, id, now)?;
+                recorded.jobs_enqueued += 1;
+            } else {
+                jobs.summary.resolved.push(id);
+            }
             recorded.resolved_alerts += 1;
-            recorded.jobs_enqueued += 1;
         }
         // Resolved is final: a late firing copy or a repeated resolve changes nothing.
         _ => recorded.repeats += 1,
@@ -155,6 +219,40 @@ pub fn status_name(status: AlertStatus) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_storm_posts_the_first_alerts_and_one_summary() {
+        let db = NativeDb::memory();
+        let storm: Vec<Alert> = (0..25)
+            .map(|i| alert(&format!("fp-{i}"), AlertStatus::Firing, 100, &[]))
+            .collect();
+        let recorded = record(&db, &hook(storm.clone()), 1_000, 5, 10).unwrap();
+        assert_eq!(recorded, counts(25, 0, 0, 11));
+        assert_eq!(
+            db.table("SELECT kind, count(*) FROM outbox GROUP BY kind ORDER BY kind"),
+            ["alert-fired|10", "group-summary|1"]
+        );
+        let payload = db.strings("SELECT payload FROM outbox WHERE kind = 'group-summary'");
+        let summary: Summary = serde_json::from_str(&payload[0]).unwrap();
+        assert_eq!(summary.firing, (11..=25).collect::<Vec<i64>>());
+
+        // Resolving everything: the ten with messages get updates, the rest one summary.
+        let resolved: Vec<Alert> = storm
+            .iter()
+            .map(|a| Alert {
+                status: AlertStatus::Resolved,
+                ends_at: Some(200),
+                ..a.clone()
+            })
+            .collect();
+        let recorded = record(&db, &hook(resolved), 2_000, 5, 10).unwrap();
+        assert_eq!(recorded, counts(0, 25, 0, 11));
+        let payload = db.strings(
+            "SELECT payload FROM outbox WHERE kind = 'group-summary' ORDER BY id DESC LIMIT 1",
+        );
+        let summary: Summary = serde_json::from_str(&payload[0]).unwrap();
+        assert_eq!((summary.firing.len(), summary.resolved.len()), (0, 15));
+    }
     use crate::testing::{alert, fixture_firing, fixture_resolved, hook, FailingDb, NativeDb};
     use crate::{alerts, metrics};
 
@@ -180,19 +278,22 @@ mod tests {
         let db = NativeDb::memory();
         // Fire: a new alert and an alert-fired job.
         assert_eq!(
-            record(&db, &fixture_firing(), 1_000, 5).unwrap(),
+            record(&db, &fixture_firing(), 1_000, 5, u32::MAX).unwrap(),
             counts(1, 0, 0, 1)
         );
         // Fire again (Alertmanager's repeat_interval): a repeat that refreshes annotations.
         let mut again = fixture_firing();
         again.alerts[0].annotations = vec![("summary".into(), "7% fail".into())];
-        assert_eq!(record(&db, &again, 2_000, 5).unwrap(), counts(0, 0, 1, 0));
+        assert_eq!(
+            record(&db, &again, 2_000, 5, u32::MAX).unwrap(),
+            counts(0, 0, 1, 0)
+        );
         let stored = alerts::get(&db, 1).unwrap().unwrap();
         assert_eq!(stored.alert.annotations, again.alerts[0].annotations);
         assert_eq!((stored.received_at, stored.updated_at), (1_000, 2_000));
         // Resolve: status and endsAt change, alert-resolved job.
         assert_eq!(
-            record(&db, &fixture_resolved(), 3_000, 5).unwrap(),
+            record(&db, &fixture_resolved(), 3_000, 5, u32::MAX).unwrap(),
             counts(0, 1, 0, 1)
         );
         let stored = alerts::get(&db, 1).unwrap().unwrap();
@@ -200,11 +301,11 @@ mod tests {
         assert_eq!(stored.alert.ends_at, fixture_resolved().alerts[0].ends_at);
         // Resolve again, or a late firing copy: repeats, nothing changes.
         assert_eq!(
-            record(&db, &fixture_resolved(), 4_000, 5).unwrap(),
+            record(&db, &fixture_resolved(), 4_000, 5, u32::MAX).unwrap(),
             counts(0, 0, 1, 0)
         );
         assert_eq!(
-            record(&db, &fixture_firing(), 5_000, 5).unwrap(),
+            record(&db, &fixture_firing(), 5_000, 5, u32::MAX).unwrap(),
             counts(0, 0, 1, 0)
         );
         let after = alerts::get(&db, 1).unwrap().unwrap();
@@ -213,7 +314,10 @@ mod tests {
         // Re-fire with a new startsAt: a new alert.
         let mut refire = fixture_firing();
         refire.alerts[0].starts_at += 600_000;
-        assert_eq!(record(&db, &refire, 6_000, 5).unwrap(), counts(1, 0, 0, 1));
+        assert_eq!(
+            record(&db, &refire, 6_000, 5, u32::MAX).unwrap(),
+            counts(1, 0, 0, 1)
+        );
         assert_eq!(
             jobs(&db),
             [
@@ -232,7 +336,7 @@ mod tests {
     fn unknown_resolved_alert_is_inserted_as_resolved() {
         let db = NativeDb::memory();
         assert_eq!(
-            record(&db, &fixture_resolved(), 1_000, 5).unwrap(),
+            record(&db, &fixture_resolved(), 1_000, 5, u32::MAX).unwrap(),
             counts(1, 0, 0, 1)
         );
         let stored = alerts::get(&db, 1).unwrap().unwrap();
@@ -251,13 +355,21 @@ mod tests {
             &hook(vec![a.clone(), b.clone(), a.clone(), b]),
             1_000,
             5,
+            u32::MAX,
         )
         .unwrap();
         assert_eq!(recorded, counts(2, 0, 0, 2));
         // Firing and resolved copies of a new alert: stored once, as resolved.
         let c = alert("fp-c", AlertStatus::Firing, 100, &[]);
         let c_resolved = alert("fp-c", AlertStatus::Resolved, 100, &[]);
-        let recorded = record(&db, &hook(vec![c_resolved, c, a_resolved, a]), 2_000, 5).unwrap();
+        let recorded = record(
+            &db,
+            &hook(vec![c_resolved, c, a_resolved, a]),
+            2_000,
+            5,
+            u32::MAX,
+        )
+        .unwrap();
         assert_eq!(recorded, counts(1, 1, 0, 2));
         assert_eq!(db.int("SELECT count(*) FROM alerts"), 3);
         assert_eq!(
@@ -275,7 +387,7 @@ mod tests {
             alert("fp-2", AlertStatus::Firing, 100, &[]),
         ]);
         assert!(matches!(
-            record(&db, &hook, 1_000, 5),
+            record(&db, &hook, 1_000, 5, u32::MAX),
             Err(StoreError::Database(_))
         ));
         for table in [
@@ -293,7 +405,7 @@ mod tests {
         }
         // The connection is usable again: the transaction was closed, not left open.
         assert_eq!(
-            record(&db.inner, &hook, 1_000, 5).unwrap(),
+            record(&db.inner, &hook, 1_000, 5, u32::MAX).unwrap(),
             counts(2, 0, 0, 2)
         );
     }
@@ -305,12 +417,12 @@ mod tests {
         let db = NativeDb::file(&path);
         db.set_busy_timeout_ms(0);
         holder.exec("BEGIN IMMEDIATE");
-        let result = record(&db, &fixture_firing(), 1_000, 5);
+        let result = record(&db, &fixture_firing(), 1_000, 5, u32::MAX);
         assert!(matches!(result, Err(StoreError::Busy(_))), "{result:?}");
         holder.exec("COMMIT");
         assert_eq!(db.int("SELECT count(*) FROM alerts"), 0);
         assert_eq!(
-            record(&db, &fixture_firing(), 1_000, 5).unwrap(),
+            record(&db, &fixture_firing(), 1_000, 5, u32::MAX).unwrap(),
             counts(1, 0, 0, 1)
         );
         let _ = std::fs::remove_file(path);
@@ -322,7 +434,7 @@ mod tests {
         reject(&db, "bad_json", 2_000_000).unwrap();
         reject(&db, "bad_json", 2_000_000).unwrap();
         reject(&db, "unauthorized", 1_000).unwrap();
-        record(&db, &fixture_firing(), 1_000, 1_000).unwrap();
+        record(&db, &fixture_firing(), 1_000, 1_000, u32::MAX).unwrap();
         let m = metrics::snapshot(&db, 0).unwrap();
         let values: Vec<(String, u64)> = m
             .counters

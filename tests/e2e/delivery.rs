@@ -346,3 +346,46 @@ fn a_lost_answer_is_not_posted_twice_once_the_channel_id_is_learnt() {
     );
     assert_eq!(server.count("messages"), 2);
 }
+
+#[test]
+fn a_500_alert_group_posts_a_bounded_number_of_messages() {
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("slack-storm");
+    let server = Server::start(
+        &dir.0,
+        &[
+            ("SLACK_API_URL", &slack.api_url()),
+            ("SLACK_BOT_TOKEN", TOKEN),
+            ("SLACK_CHANNEL", "#alerts"),
+            ("SLACK_GROUP_LIMIT", "5"),
+            ("SLACK_CHANNEL_INTERVAL_MS", "0"),
+            ("DRAIN_INTERVAL_SECS", "1"),
+        ],
+    );
+    let names: Vec<String> = (0..500).map(|i| format!("storm-{i}")).collect();
+    let alerts: Vec<(&str, &[(&str, &str)])> =
+        names.iter().map(|n| (n.as_str(), &[][..])).collect();
+    let body = webhook_with(&alerts);
+    let answer = server.post("/api/alerts", &[JSON], &body);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body.contains("\"new\":500"), "{}", answer.body);
+    server.wait_outbox_settled(WAIT);
+    let posts = slack.accepted("chat.postMessage");
+    assert_eq!(
+        posts.len(),
+        6,
+        "5 alerts and one summary: {:#?}",
+        slack.calls().len()
+    );
+    let summary = posts
+        .iter()
+        .find(|p| {
+            p["text"]
+                .as_str()
+                .unwrap()
+                .contains("495 more alerts firing")
+        })
+        .unwrap_or_else(|| panic!("no summary among {posts:#?}"));
+    assert_eq!(summary["channel"], "#alerts");
+    assert_eq!(server.count("alerts"), 500);
+}

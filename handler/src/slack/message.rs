@@ -199,6 +199,116 @@ pub fn alert_message(alert: &AlertView, options: &MessageOptions, channel: &str)
     }
 }
 
+/// Alert names listed in a summary before "…and N more names".
+const SUMMARY_NAMES: usize = 20;
+
+/// One message for the alerts of a webhook beyond its group limit: how many fire and
+/// resolve, by alert name, most frequent first.
+pub fn group_summary(firing: &[AlertView], resolved: &[AlertView], channel: &str) -> Message {
+    let (color, header, tag) = match (firing.len(), resolved.len()) {
+        (0, r) => (
+            RESOLVED_COLOR,
+            format!(":white_check_mark: {r} more {} resolved", plural(r)),
+            "[RESOLVED] ",
+        ),
+        (f, 0) => (
+            FIRING_COLOR,
+            format!(":rotating_light: {f} more {} firing", plural(f)),
+            "[FIRING] ",
+        ),
+        (f, r) => (
+            FIRING_COLOR,
+            format!(
+                ":rotating_light: {f} more {} firing, {r} resolved",
+                plural(f)
+            ),
+            "[FIRING] ",
+        ),
+    };
+    let mut lines = Vec::new();
+    for (label, alerts) in [("Firing", firing), ("Resolved", resolved)] {
+        if alerts.is_empty() {
+            continue;
+        }
+        lines.push(format!("*{label}*"));
+        let counts = counts_by_name(alerts);
+        for (name, count) in counts.iter().take(SUMMARY_NAMES) {
+            lines.push(format!("• {} ×{count}", escape_cut(name, 150)));
+        }
+        if counts.len() > SUMMARY_NAMES {
+            lines.push(format!("…and {} more names", counts.len() - SUMMARY_NAMES));
+        }
+    }
+    // Each line is escaped already; cut whole lines to stay within the section limit.
+    let mut text = String::new();
+    for line in lines {
+        if text.chars().count() + line.chars().count() + 1 > SECTION_TEXT_MAX - 1 {
+            text.push('…');
+            break;
+        }
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&line);
+    }
+    let names: Vec<String> = counts_by_name(firing)
+        .into_iter()
+        .chain(counts_by_name(resolved))
+        .map(|(name, count)| format!("{name} ×{count}"))
+        .collect();
+    Message {
+        channel: channel.to_owned(),
+        text: format!(
+            "{tag}{}",
+            escape_cut(
+                &format!(
+                    "{}: {}",
+                    header.trim_start_matches(|c| c != ' ').trim(),
+                    names.join(", ")
+                ),
+                FALLBACK_MAX - tag.len()
+            )
+        ),
+        thread_ts: None,
+        attachments: vec![Attachment {
+            color,
+            blocks: vec![
+                Block::Header {
+                    text: Text::PlainText {
+                        text: header,
+                        emoji: true,
+                    },
+                },
+                Block::Section {
+                    text: mrkdwn(text),
+                    fields: Vec::new(),
+                },
+            ],
+        }],
+        metadata: None,
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        "alert"
+    } else {
+        "alerts"
+    }
+}
+
+/// (alert name, count), most frequent first, then by name.
+fn counts_by_name(alerts: &[AlertView]) -> Vec<(String, usize)> {
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for alert in alerts {
+        *counts.entry(alert.alertname).or_default() += 1;
+    }
+    let mut counts: Vec<(String, usize)> =
+        counts.into_iter().map(|(n, c)| (n.to_owned(), c)).collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+}
+
 /// The reply in the alert's thread when it resolves, e.g. "Resolved after 12 min".
 pub fn resolved_reply(alert: &AlertView, channel: &str, thread_ts: &str) -> Message {
     let text = match alert.ends_at_ms {
@@ -560,6 +670,46 @@ mod tests {
             explorer_url: None,
             chart: Chart::None,
         }
+    }
+
+    #[test]
+    fn a_summary_counts_alerts_by_name_within_limits() {
+        let names: Vec<String> = (0..30).map(|i| format!("Alert{i:02}")).collect();
+        let mut firing: Vec<Alert> = names
+            .iter()
+            .map(|n| alert(&[("alertname", n)], &[]))
+            .collect();
+        firing.extend((0..5).map(|_| alert(&[("alertname", "Busy<!channel>")], &[])));
+        let resolved = [alert(&[("alertname", "Done")], &[])];
+        let views: Vec<AlertView> = firing.iter().map(AlertView::of).collect();
+        let resolved_views: Vec<AlertView> = resolved.iter().map(AlertView::of).collect();
+        let m = group_summary(&views, &resolved_views, "#alerts");
+        check_limits(&m);
+        assert_eq!(m.attachments[0].color, FIRING_COLOR);
+        let Block::Header {
+            text: Text::PlainText { text: header, .. },
+        } = &blocks(&m)[0]
+        else {
+            panic!("{m:?}")
+        };
+        assert_eq!(header, ":rotating_light: 35 more alerts firing, 1 resolved");
+        let (text, _) = section(&m);
+        assert!(
+            text.starts_with("*Firing*\n• Busy&lt;!channel&gt; ×5\n• Alert00 ×1"),
+            "{text}"
+        );
+        assert!(text.contains("…and 11 more names"), "{text}");
+        assert!(text.ends_with("*Resolved*\n• Done ×1"), "{text}");
+        assert!(
+            m.text
+                .starts_with("[FIRING] 35 more alerts firing, 1 resolved: Busy&lt;"),
+            "{}",
+            m.text
+        );
+
+        let only_resolved = group_summary(&[], &resolved_views, "#alerts");
+        check_limits(&only_resolved);
+        assert_eq!(only_resolved.attachments[0].color, RESOLVED_COLOR);
     }
 
     fn message(alert: &Alert, options: &MessageOptions) -> Message {
