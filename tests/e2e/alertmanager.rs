@@ -2,7 +2,7 @@
 //! which posts to a fake Slack: fire, then resolve with `send_resolved: true`.
 
 use crate::fake_slack::FakeSlack;
-use crate::support::{ensure_installed, free_port, request, Server, TempDir};
+use crate::support::{ensure_installed, free_port, request, TempDir};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -92,44 +92,35 @@ impl Drop for Alertmanager {
     }
 }
 
-fn rfc3339(at: std::time::SystemTime) -> String {
-    let secs = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+/// Now plus `offset_secs` as RFC 3339 UTC, from date(1).
+fn rfc3339(offset_secs: i64) -> String {
+    let out = Command::new("date")
+        .args([
+            "-u",
+            "-d",
+            &format!("{offset_secs} seconds"),
+            "+%Y-%m-%dT%H:%M:%SZ",
+        ])
+        .output()
+        .expect("running date");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 #[test]
 fn alertmanager_fire_and_resolve_reach_slack_once_each() {
     let slack = FakeSlack::start(TOKEN);
     let dir = TempDir::new("alertmanager");
-    let server = Server::start(
-        &dir.0,
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
         &[
-            ("SLACK_API_URL", &slack.api_url()),
-            ("SLACK_BOT_TOKEN", TOKEN),
             ("SLACK_CHANNEL", "#alerts"),
             ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
-            ("DRAIN_INTERVAL_SECS", "1"),
         ],
     );
     let am = Alertmanager::start(&dir, server.addr);
 
-    let starts_at = rfc3339(std::time::SystemTime::now() - Duration::from_secs(60));
+    let starts_at = rfc3339(-60);
     let alert = serde_json::json!({
         "labels": {"alertname": "HighErrorRate", "service": "checkout", "severity": "page"},
         "annotations": {"summary": "High error rate on checkout"},
@@ -146,7 +137,7 @@ fn alertmanager_fire_and_resolve_reach_slack_once_each() {
     );
 
     let mut resolved = alert;
-    resolved["endsAt"] = rfc3339(std::time::SystemTime::now()).into();
+    resolved["endsAt"] = rfc3339(0).into();
     am.send(resolved);
     slack.wait_until(WAIT, |calls| {
         calls.iter().any(|c| c.ok && c.method == "chat.update")
@@ -168,14 +159,12 @@ fn alertmanager_fire_and_resolve_reach_slack_once_each() {
 fn two_alertmanagers_sending_the_same_alert_give_one_message() {
     let slack = FakeSlack::start(TOKEN);
     let dir = TempDir::new("alertmanager-ha");
-    let server = Server::start(
-        &dir.0,
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
         &[
-            ("SLACK_API_URL", &slack.api_url()),
-            ("SLACK_BOT_TOKEN", TOKEN),
             ("SLACK_CHANNEL", "#alerts"),
             ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
-            ("DRAIN_INTERVAL_SECS", "1"),
         ],
     );
     let first_dir = TempDir::new("alertmanager-ha-1");
@@ -186,7 +175,7 @@ fn two_alertmanagers_sending_the_same_alert_give_one_message() {
     ];
     let alert = serde_json::json!({
         "labels": {"alertname": "InstanceDown", "instance": "db-1:9100", "severity": "ticket"},
-        "startsAt": rfc3339(std::time::SystemTime::now() - Duration::from_secs(30)),
+        "startsAt": rfc3339(-30),
         "generatorURL": "http://127.0.0.1:9/graph?g0.expr=up+%3D%3D+0",
     });
     for am in &pair {

@@ -10,14 +10,12 @@ const JSON: (&str, &str) = ("Content-Type", "application/json");
 const WAIT: Duration = Duration::from_secs(20);
 
 fn start(slack: &FakeSlack, dir: &TempDir, token: &str) -> Server {
-    Server::start(
-        &dir.0,
+    slack.alertgraph(
+        dir,
+        token,
         &[
-            ("SLACK_API_URL", &slack.api_url()),
-            ("SLACK_BOT_TOKEN", token),
             ("SLACK_CHANNEL", "#alerts"),
             ("EXPLORER_URL", "http://127.0.0.1:9/explorer"),
-            ("DRAIN_INTERVAL_SECS", "1"),
         ],
     )
 }
@@ -223,14 +221,12 @@ fn webhook_with(alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
 fn posts_to_one_channel_are_paced() {
     let slack = FakeSlack::start(TOKEN);
     let dir = TempDir::new("slack-pace");
-    let server = Server::start(
-        &dir.0,
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
         &[
-            ("SLACK_API_URL", &slack.api_url()),
-            ("SLACK_BOT_TOKEN", TOKEN),
             ("SLACK_CHANNEL", "#alerts"),
             ("SLACK_CHANNEL_INTERVAL_MS", "300"),
-            ("DRAIN_INTERVAL_SECS", "1"),
         ],
     );
     let body = webhook_with(&[("f1", &[]), ("f2", &[]), ("f3", &[]), ("f4", &[])]);
@@ -264,15 +260,7 @@ fn a_rate_limit_holds_only_its_channel() {
         },
     );
     let dir = TempDir::new("slack-429-channel");
-    let server = Server::start(
-        &dir.0,
-        &[
-            ("SLACK_API_URL", &slack.api_url()),
-            ("SLACK_BOT_TOKEN", TOKEN),
-            ("SLACK_CHANNEL_INTERVAL_MS", "100"),
-            ("DRAIN_INTERVAL_SECS", "1"),
-        ],
-    );
+    let server = slack.alertgraph(&dir, TOKEN, &[("SLACK_CHANNEL_INTERVAL_MS", "100")]);
     let body = webhook_with(&[
         ("fa", &[("slack_channel", "#a")]),
         ("fb1", &[("slack_channel", "#b")]),
@@ -290,7 +278,8 @@ fn a_rate_limit_holds_only_its_channel() {
 
 /// Slack took the post but its answer never came back: the retry finds the message in the
 /// channel's history by its metadata instead of posting it again.
-fn assert_lost_answer_not_reposted(slack: &FakeSlack, server: &Server, alert: &[u8]) {
+/// `posts`: the alert messages expected in Slack (and recorded) afterwards.
+fn assert_lost_answer_not_reposted(slack: &FakeSlack, server: &Server, alert: &[u8], posts: usize) {
     slack.push(Scripted::LoseAnswer);
     assert_eq!(server.post("/api/alerts", &[JSON], alert).status, 200);
     server.wait_outbox_settled(WAIT);
@@ -300,8 +289,13 @@ fn assert_lost_answer_not_reposted(slack: &FakeSlack, server: &Server, alert: &[
         .filter(|c| c.method == "conversations.history")
         .count();
     assert_eq!(lookups, 1, "{calls:#?}");
-    let last = slack.accepted("chat.postMessage").pop().unwrap();
-    assert_eq!(last["metadata"]["event_type"], "alertgraph_alert");
+    let accepted = slack.accepted("chat.postMessage");
+    assert_eq!(accepted.len(), posts, "{calls:#?}");
+    assert_eq!(
+        accepted[posts - 1]["metadata"]["event_type"],
+        "alertgraph_alert"
+    );
+    assert_eq!(server.count("messages"), posts as i64);
 }
 
 #[test]
@@ -309,23 +303,8 @@ fn a_lost_answer_is_not_posted_twice_when_the_channel_id_is_configured() {
     let slack = FakeSlack::start(TOKEN);
     let channel = slack.channel_id("#alerts");
     let dir = TempDir::new("slack-lost-by-id");
-    let server = Server::start(
-        &dir.0,
-        &[
-            ("SLACK_API_URL", &slack.api_url()),
-            ("SLACK_BOT_TOKEN", TOKEN),
-            ("SLACK_CHANNEL", &channel),
-            ("DRAIN_INTERVAL_SECS", "1"),
-        ],
-    );
-    assert_lost_answer_not_reposted(&slack, &server, FIRING.as_bytes());
-    assert_eq!(
-        slack.accepted("chat.postMessage").len(),
-        1,
-        "{:#?}",
-        slack.calls()
-    );
-    assert_eq!(server.count("messages"), 1);
+    let server = slack.alertgraph(&dir, TOKEN, &[("SLACK_CHANNEL", &channel)]);
+    assert_lost_answer_not_reposted(&slack, &server, FIRING.as_bytes(), 1);
 }
 
 #[test]
@@ -337,29 +316,20 @@ fn a_lost_answer_is_not_posted_twice_once_the_channel_id_is_learnt() {
     assert_eq!(server.post("/api/alerts", &[JSON], &first).status, 200);
     server.wait_outbox_settled(WAIT);
     let second = webhook_with(&[("second", &[])]);
-    assert_lost_answer_not_reposted(&slack, &server, &second);
-    assert_eq!(
-        slack.accepted("chat.postMessage").len(),
-        2,
-        "{:#?}",
-        slack.calls()
-    );
-    assert_eq!(server.count("messages"), 2);
+    assert_lost_answer_not_reposted(&slack, &server, &second, 2);
 }
 
 #[test]
 fn a_500_alert_group_posts_a_bounded_number_of_messages() {
     let slack = FakeSlack::start(TOKEN);
     let dir = TempDir::new("slack-storm");
-    let server = Server::start(
-        &dir.0,
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
         &[
-            ("SLACK_API_URL", &slack.api_url()),
-            ("SLACK_BOT_TOKEN", TOKEN),
             ("SLACK_CHANNEL", "#alerts"),
             ("SLACK_GROUP_LIMIT", "5"),
             ("SLACK_CHANNEL_INTERVAL_MS", "0"),
-            ("DRAIN_INTERVAL_SECS", "1"),
         ],
     );
     let names: Vec<String> = (0..500).map(|i| format!("storm-{i}")).collect();

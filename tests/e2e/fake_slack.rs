@@ -2,6 +2,7 @@
 //! (`invalid_blocks` past the Block Kit limits, unknown messages), answers Slack-shaped JSON,
 //! records every call, and can be told to answer 429 + Retry-After or a 5xx next.
 
+use crate::support::{Server, TempDir};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -68,6 +69,19 @@ impl FakeSlack {
 
     pub fn api_url(&self) -> String {
         format!("http://{}/api", self.addr)
+    }
+
+    /// alertgraph posting here as `token`, draining every second; `extra` adds settings or
+    /// overrides these.
+    pub fn alertgraph(&self, dir: &TempDir, token: &str, extra: &[(&str, &str)]) -> Server {
+        let api_url = self.api_url();
+        let mut env = vec![
+            ("SLACK_API_URL", api_url.as_str()),
+            ("SLACK_BOT_TOKEN", token),
+            ("DRAIN_INTERVAL_SECS", "1"),
+        ];
+        env.extend_from_slice(extra);
+        Server::start(&dir.0, &env)
     }
 
     /// The id Slack gives the channel called `name`.
