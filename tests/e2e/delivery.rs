@@ -359,3 +359,32 @@ fn a_500_alert_group_posts_a_bounded_number_of_messages() {
     assert_eq!(summary["channel"], "#alerts");
     assert_eq!(server.count("alerts"), 500);
 }
+
+#[test]
+fn a_429_storm_still_delivers_once() {
+    let slack = FakeSlack::start(TOKEN);
+    for _ in 0..4 {
+        slack.push(Scripted::RateLimited {
+            retry_after_secs: 1,
+        });
+    }
+    let dir = TempDir::new("slack-429-storm");
+    let server = start(&slack, &dir, TOKEN);
+    assert_eq!(
+        server
+            .post("/api/alerts", &[JSON], FIRING.as_bytes())
+            .status,
+        200
+    );
+    server.wait_outbox_settled(WAIT);
+    let calls = slack.calls();
+    assert_eq!(calls.iter().filter(|c| !c.ok).count(), 4, "{calls:#?}");
+    assert_eq!(slack.accepted("chat.postMessage").len(), 1);
+    // Each retry came after the Retry-After it was given.
+    for pair in calls.windows(2) {
+        assert!(
+            pair[1].at - pair[0].at >= Duration::from_millis(950),
+            "{calls:#?}"
+        );
+    }
+}
