@@ -388,3 +388,47 @@ fn a_429_storm_still_delivers_once() {
         );
     }
 }
+
+#[test]
+fn a_slow_slack_is_waited_for_without_a_second_post() {
+    let slack = FakeSlack::start(TOKEN);
+    // Longer than the drain interval: other drains run while this post is in flight.
+    slack.push(Scripted::Slow(Duration::from_secs(3)));
+    let dir = TempDir::new("slack-slow");
+    let server = start(&slack, &dir, TOKEN);
+    assert_eq!(
+        server
+            .post("/api/alerts", &[JSON], FIRING.as_bytes())
+            .status,
+        200
+    );
+    server.wait_outbox_settled(WAIT);
+    assert_eq!(slack.calls().len(), 1, "{:#?}", slack.calls());
+    assert_eq!(slack.accepted("chat.postMessage").len(), 1);
+}
+
+#[test]
+fn firing_again_after_a_resolve_posts_a_new_message() {
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("slack-refire");
+    let server = start(&slack, &dir, TOKEN);
+    for body in [FIRING.to_string(), RESOLVED.to_string()] {
+        assert_eq!(
+            server.post("/api/alerts", &[JSON], body.as_bytes()).status,
+            200
+        );
+        server.wait_outbox_settled(WAIT);
+    }
+    // Prometheus gives a re-fired alert a new startsAt.
+    let again = FIRING.replace("2026-11-25T20:47:31.731Z", "2026-11-25T21:30:00.000Z");
+    assert_eq!(
+        server.post("/api/alerts", &[JSON], again.as_bytes()).status,
+        200
+    );
+    server.wait_outbox_settled(WAIT);
+    let posts = slack.accepted("chat.postMessage");
+    let firing: Vec<_> = posts.iter().filter(|p| p["thread_ts"].is_null()).collect();
+    assert_eq!(firing.len(), 2, "{posts:#?}");
+    assert_eq!(slack.accepted("chat.update").len(), 1);
+    assert_eq!(server.count("messages"), 2);
+}

@@ -29,6 +29,8 @@ pub enum Scripted {
     Status(u16),
     /// Do the work, then close the connection without answering (a lost answer).
     LoseAnswer,
+    /// Answer normally, but only after this long.
+    Slow(Duration),
 }
 
 #[derive(Default)]
@@ -204,12 +206,13 @@ type Answer = (u16, Vec<(&'static str, String)>, Value);
 
 /// The answer to one request; None: close the connection without one.
 fn answer(
-    state: &Mutex<State>,
+    shared: &Mutex<State>,
     token: &str,
     path: &str,
     headers: &Headers,
     body: &[u8],
 ) -> Option<Answer> {
+    let full_path = path;
     let path = path.trim_start_matches("/api/");
     let (method, query) = path.split_once('?').unwrap_or((path, ""));
     let method = method.to_string();
@@ -224,7 +227,7 @@ fn answer(
             .collect::<serde_json::Map<_, _>>()
             .into()
     };
-    let mut state = state.lock().unwrap();
+    let mut state = shared.lock().unwrap();
     let record = |state: &mut State, ok: bool| {
         state.calls.push(Call {
             method: method.clone(),
@@ -239,6 +242,12 @@ fn answer(
         .iter()
         .position(|(only, _)| only.as_deref().is_none_or(|c| c == channel))
         .and_then(|i| state.script.remove(i));
+    if let Some((_, Scripted::Slow(delay))) = scripted {
+        // Only this answer waits: other connections go on meanwhile.
+        drop(state);
+        std::thread::sleep(delay);
+        return answer(shared, token, full_path, headers, body);
+    }
     let lose_answer = matches!(scripted, Some((_, Scripted::LoseAnswer)));
     if let Some((_, scripted)) = scripted.filter(|_| !lose_answer) {
         record(&mut state, false);
@@ -251,7 +260,7 @@ fn answer(
             Scripted::Status(status) => {
                 (status, vec![], json!({"ok": false, "error": "fatal_error"}))
             }
-            Scripted::LoseAnswer => unreachable!("answered below"),
+            Scripted::LoseAnswer | Scripted::Slow(_) => unreachable!("handled above and below"),
         });
     }
     let result = if headers.get("authorization") != Some(&format!("Bearer {token}")) {
