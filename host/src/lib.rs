@@ -6,13 +6,15 @@
 //! - `server`: the HTTP listener and graceful stop; `drain`: the periodic outbox drain.
 //! - `sqlite`, `variables`, `render`, `outbound`: the host side of what the component
 //!   imports (Spin SQLite, Spin variables, our `renderer`, allow-listed outbound HTTP).
-//! - `bindings`: wasmtime bindgen over the WIT in ../wit and host/wit.
+//! - `bindings`: wasmtime bindgen over the WIT in ../wit and host/wit; `guest_log`: the
+//!   components' stderr as log events.
 //!
 //! The component itself (handler + store, composed by build.rs) is embedded in the binary.
 
 mod bindings;
 pub mod config;
 pub mod drain;
+mod guest_log;
 pub mod logging;
 mod outbound;
 mod render;

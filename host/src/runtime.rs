@@ -229,7 +229,9 @@ impl App {
         let state = InstanceState {
             shared: self.shared.clone(),
             table: ResourceTable::new(),
-            wasi: WasiCtx::builder().inherit_stderr().build(),
+            wasi: WasiCtx::builder()
+                .stderr(crate::guest_log::GuestStderr)
+                .build(),
             http: WasiHttpCtx::new(),
             outbound: OutboundPolicy::new(self.shared.allowed_outbound.clone()),
             limits: StoreLimitsBuilder::new()

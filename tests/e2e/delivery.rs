@@ -142,7 +142,11 @@ fn rate_limited_post_is_delivered_once_after_retry_after() {
 fn refused_token_dead_letters_the_job_with_its_reason() {
     let slack = FakeSlack::start(TOKEN);
     let dir = TempDir::new("slack-auth");
-    let server = start(&slack, &dir, "xoxb-wrong-token");
+    let server = slack.alertgraph(
+        &dir,
+        "xoxb-wrong-token",
+        &[("SLACK_CHANNEL", "#alerts"), ("LOG_JSON", "true")],
+    );
 
     assert_eq!(
         server
@@ -161,10 +165,15 @@ fn refused_token_dead_letters_the_job_with_its_reason() {
         )
         .unwrap();
     assert_eq!(reason, "chat.postMessage: invalid_auth");
+    let log = server.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("dead-lettered outbox job"))
+        .unwrap_or_else(|| panic!("{log}"));
+    // The component's own lines reach the log as JSON events too.
     assert!(
-        server.log().contains("dead-lettered outbox job"),
-        "{}",
-        server.log()
+        line.starts_with('{') && line.contains(r#""target":"alertgraph::guest""#),
+        "{line}"
     );
     assert!(!server.log().contains("xoxb-wrong-token"));
     let metrics = server.get("/metrics").body;
