@@ -165,11 +165,7 @@ fn refused_token_dead_letters_the_job_with_its_reason() {
         )
         .unwrap();
     assert_eq!(reason, "chat.postMessage: invalid_auth");
-    let log = server.log();
-    let line = log
-        .lines()
-        .find(|l| l.contains("dead-lettered outbox job"))
-        .unwrap_or_else(|| panic!("{log}"));
+    let line = server.wait_log_line("dead-lettered outbox job", WAIT);
     // The component's own lines reach the log as JSON events too.
     assert!(
         line.starts_with('{') && line.contains(r#""target":"alertgraph::guest""#),

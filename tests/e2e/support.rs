@@ -188,6 +188,23 @@ impl Server {
     }
 
     /// Waits until no outbox job is pending (delivered or dead), at most `limit`.
+    /// Waits for a log line containing `needle`: the log is written by another process, so a
+    /// line can trail the database change it reports.
+    pub fn wait_log_line(&self, needle: &str, limit: Duration) -> String {
+        let started = Instant::now();
+        loop {
+            let log = self.log();
+            if let Some(line) = log.lines().find(|l| l.contains(needle)) {
+                return line.to_string();
+            }
+            assert!(
+                started.elapsed() < limit,
+                "no log line with {needle:?}:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn wait_outbox_settled(&self, limit: Duration) {
         let started = Instant::now();
         while self.scalar("SELECT count(*) FROM outbox WHERE state = 'pending'") > 0 {
