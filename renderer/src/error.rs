@@ -15,15 +15,28 @@ pub enum RenderError {
     Internal(String),
 }
 
-impl fmt::Display for RenderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Reasons may come from the XML parser: keep the message on one line for logs.
+impl RenderError {
+    /// The reason on one line, without the kind: what the sidecar answers as its body.
+    pub fn reason(&self) -> String {
+        // Reasons may come from the XML parser: keep them on one line for logs and HTTP.
         let one_line = |reason: &str| reason.split_whitespace().collect::<Vec<_>>().join(" ");
         match self {
-            Self::InvalidSvg(reason) => write!(f, "invalid SVG: {}", one_line(reason)),
-            Self::TooLarge(reason) => write!(f, "too large: {}", one_line(reason)),
-            Self::Timeout => f.write_str("render timed out"),
-            Self::Internal(reason) => write!(f, "internal error: {}", one_line(reason)),
+            Self::InvalidSvg(reason) | Self::TooLarge(reason) | Self::Internal(reason) => {
+                one_line(reason)
+            }
+            Self::Timeout => "render timed out".to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = self.reason();
+        match self {
+            Self::InvalidSvg(_) => write!(f, "invalid SVG: {reason}"),
+            Self::TooLarge(_) => write!(f, "too large: {reason}"),
+            Self::Timeout => f.write_str(&reason),
+            Self::Internal(_) => write!(f, "internal error: {reason}"),
         }
     }
 }

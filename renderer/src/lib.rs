@@ -40,6 +40,17 @@ pub struct RenderOptions {
     pub background: Option<String>,
 }
 
+/// The stages of a render, in order, as [`Renderer::render_observed`] reports their ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The SVG parsed into a tree, text laid out into paths.
+    Parse,
+    /// The tree drawn onto the pixmap.
+    Rasterise,
+    /// The pixmap encoded as PNG.
+    Encode,
+}
+
 /// Renders SVG to PNG; build once, share across threads.
 #[derive(Debug, Clone)]
 pub struct Renderer {
@@ -69,6 +80,17 @@ impl Renderer {
 
     /// Renders `svg` at `opts.width` × `opts.height` and returns the PNG file's bytes.
     pub fn render(&self, svg: &str, opts: &RenderOptions) -> Result<Vec<u8>, RenderError> {
+        self.render_observed(svg, opts, |_| {})
+    }
+
+    /// [`Renderer::render`], calling `stage_done` as each [`Stage`] ends (benchmarks read
+    /// their clocks there).
+    pub fn render_observed(
+        &self,
+        svg: &str,
+        opts: &RenderOptions,
+        mut stage_done: impl FnMut(Stage),
+    ) -> Result<Vec<u8>, RenderError> {
         self.limits.check(svg.len(), opts.width, opts.height)?;
         let background = opts
             .background
@@ -78,11 +100,16 @@ impl Renderer {
         let deadline = Deadline::after(self.limits.time);
 
         let tree = self.parse(svg)?;
+        stage_done(Stage::Parse);
         deadline.check()?;
         let pixmap = rasterise(&tree, opts.width, opts.height, background)?;
+        stage_done(Stage::Rasterise);
         deadline.check()?;
         let opaque = background.is_some_and(|c| c.is_opaque());
-        encode::png(pixmap, opaque).map_err(|e| RenderError::Internal(format!("PNG encoding: {e}")))
+        let png = encode::png(pixmap, opaque)
+            .map_err(|e| RenderError::Internal(format!("PNG encoding: {e}")))?;
+        stage_done(Stage::Encode);
+        Ok(png)
     }
 
     fn parse(&self, svg: &str) -> Result<usvg::Tree, RenderError> {

@@ -330,6 +330,8 @@ fn errors_display_on_one_line() {
         RenderError::InvalidSvg("a\nb".into()).to_string(),
         "invalid SVG: a b"
     );
+    assert_eq!(RenderError::InvalidSvg("a\nb".into()).reason(), "a b");
+    assert_eq!(RenderError::Timeout.reason(), "render timed out");
 }
 
 #[test]

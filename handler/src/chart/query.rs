@@ -1,0 +1,2013 @@
+//! What to ask Prometheus for an alert: the series to plot and its threshold, split out of the
+//! rule's expression (`g0.expr` of the alert's generator URL) or built from the seed's Sloth
+//! labels; the time window and step of the range query; legend names; the alert's own series.
+//!
+//! The expression is split on promql-parser's AST and re-printed with its `Display`, never cut
+//! as a string, so what is plotted is always valid PromQL meaning what the rule meant.
+
+use promql_parser::label::{MatchOp, METRIC_NAME};
+use promql_parser::parser::token::{self, TokenId};
+use promql_parser::parser::value::ValueType;
+use promql_parser::parser::{
+    self, AggregateExpr, BinaryExpr, Call, Expr, VectorMatchCardinality, VectorSelector,
+};
+
+use super::model::{Comparison, Ms, Threshold, Unit};
+
+/// How far before the alert started the chart begins, to show what normal looked like.
+pub const WINDOW_BEFORE_MS: i64 = 6 * 3_600_000;
+/// How far past the resolve the chart goes on, to show the recovery.
+pub const WINDOW_AFTER_MS: i64 = 15 * 60_000;
+
+/// About one point per 3 px of the 1180 px-wide chart.
+const TARGET_POINTS: i64 = 360;
+/// The window's length when the clocks disagree (an alert that starts after `now`).
+const MIN_WINDOW_MS: i64 = 60_000;
+/// Longest expression parsed: rule expressions are far shorter, and the parser's memory grows
+/// with its input.
+const MAX_EXPR_BYTES: usize = 32 * 1024;
+/// Deepest bracket nesting parsed. With [`MAX_OPERATORS`] it bounds the AST's depth: the parser
+/// and this module walk, print and drop the AST recursively, and a component's stack is small.
+const MAX_NESTING: usize = 32;
+/// Most operators parsed (a chain `a + a + …` is as deep as it is long).
+const MAX_OPERATORS: usize = 64;
+
+/// What to plot for an alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// PromQL for `query_range` (re-printed by promql-parser, valid PromQL).
+    pub promql: String,
+    pub threshold: Option<Threshold>,
+    pub unit: Unit,
+}
+
+/// Why no query could be made for an alert.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryError {
+    /// The generator URL carries no usable `g0.expr` (absent, empty, or not UTF-8).
+    NoExpression,
+    /// The expression is not PromQL (the parser's reason, on one line).
+    Unparsable(String),
+    /// The expression is PromQL but no time series: a string or a range vector.
+    NotPlottable(String),
+    /// The expression is too long or too deeply nested to parse safely (which limit).
+    TooComplex(String),
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryError::NoExpression => f.write_str("the alert's generatorURL has no g0.expr"),
+            QueryError::Unparsable(reason) => write!(f, "cannot parse g0.expr: {reason}"),
+            QueryError::NotPlottable(kind) => {
+                write!(f, "cannot plot g0.expr: it is a {kind}, not a time series")
+            }
+            QueryError::TooComplex(limit) => write!(f, "g0.expr is too complex to chart: {limit}"),
+        }
+    }
+}
+
+/// The `g0.expr` query parameter of an alert's generatorURL, percent-decoded ('+' is a space).
+/// Only the expression is used: the URL's host is never contacted. None when absent, empty or
+/// not valid UTF-8 after decoding. A '%' not followed by two hex digits is kept as it is, as
+/// browsers do; the parser then says what is wrong with the expression.
+pub fn expr_from_generator_url(url: &str) -> Option<String> {
+    let (_, query) = url.split_once('?')?;
+    let query = query.split_once('#').map_or(query, |(query, _)| query);
+    let value = query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (form_decode(key).as_deref() == Some("g0.expr")).then_some(value)
+    })?;
+    form_decode(value).filter(|expr| !expr.trim().is_empty())
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component; None when not UTF-8.
+fn form_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match bytes.get(i..i + 3) {
+            Some([b'%', hi, lo]) => hex(*hi).zip(hex(*lo)).map(|(hi, lo)| hi << 4 | lo),
+            _ => None,
+        };
+        match (escaped, bytes[i]) {
+            (Some(byte), _) => {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+            (None, b'+') => out.push(b' '),
+            (None, byte) => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex(digit: u8) -> Option<u8> {
+    char::from(digit)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+/// Split a rule expression into the series to plot and the threshold.
+///
+/// - `lhs OP rhs` with one constant side: plot the other side unfiltered (the chart must show
+///   values on both sides of the threshold); the threshold is the constant, `op` as seen from
+///   the plotted side (`0.05 < x` plots x with `> 0.05`).
+/// - `A and B`, `A unless B`: B only filters A, so A is split. `A or B`: A is split too, as one
+///   chart shows one query and rules put their main condition first.
+/// - `a > b` with no constant side: plot a, no threshold (b changes over time).
+/// - `max(x > c)` / `min(x > c)` (Sloth's burn-rate form): plot `max(x)`, threshold c.
+/// - Anything else is plotted whole, without threshold (`absent(…)`, `vector(1)`).
+pub fn split(expr: &str) -> Result<Query, QueryError> {
+    let ast = parse(expr)?;
+    let (plotted, threshold) = split_ast(&ast);
+    let plotted = unparen(&plotted);
+    match plotted.value_type() {
+        ValueType::Vector | ValueType::Scalar => Ok(Query {
+            promql: plotted.to_string(),
+            threshold,
+            unit: unit_of(plotted),
+        }),
+        kind @ (ValueType::Matrix | ValueType::String) => {
+            Err(QueryError::NotPlottable(kind_name(kind).to_owned()))
+        }
+    }
+}
+
+/// Parses `expr` after checking it is small enough to handle safely.
+fn parse(expr: &str) -> Result<Expr, QueryError> {
+    let too_complex = |limit: String| Err(QueryError::TooComplex(limit));
+    if expr.len() > MAX_EXPR_BYTES {
+        return too_complex(format!("longer than {MAX_EXPR_BYTES} bytes"));
+    }
+    let shape = shape(expr);
+    if shape.nesting > MAX_NESTING {
+        return too_complex(format!("brackets nested deeper than {MAX_NESTING}"));
+    }
+    if shape.operators > MAX_OPERATORS {
+        return too_complex(format!("more than {MAX_OPERATORS} operators"));
+    }
+    parser::parse(expr).map_err(|reason| QueryError::Unparsable(one_line(&reason)))
+}
+
+/// What bounds the depth of an expression's AST, counted on its text.
+#[derive(Debug, Default, PartialEq)]
+struct Shape {
+    /// Deepest nesting of `(` and `[`.
+    nesting: usize,
+    /// Operator characters (`>=` counts twice) and operator keywords outside label matchers,
+    /// strings and comments.
+    operators: usize,
+}
+
+/// The [`Shape`] of `expr`, overestimated where that is simpler.
+fn shape(expr: &str) -> Shape {
+    let mut shape = Shape::default();
+    let (mut depth, mut braces) = (0usize, 0usize);
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' | '`' => skip_string(&mut chars, c),
+            '#' => skip_comment(&mut chars),
+            '{' => braces += 1,
+            '}' => braces = braces.saturating_sub(1),
+            '(' | '[' => {
+                depth += 1;
+                shape.nesting = shape.nesting.max(depth);
+            }
+            ')' | ']' => depth = depth.saturating_sub(1),
+            '+' | '-' | '*' | '/' | '%' | '^' | '<' | '>' | '=' | '!' if braces == 0 => {
+                shape.operators += 1;
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut word = String::from(c);
+                while let Some(next) = chars.next_if(|n| n.is_alphanumeric() || "_:.".contains(*n))
+                {
+                    word.push(next);
+                }
+                let word = word.to_lowercase();
+                if braces == 0 && ["and", "or", "unless", "atan2"].contains(&word.as_str()) {
+                    shape.operators += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    shape
+}
+
+/// Consumes a string up to its closing `quote` (backquoted strings have no escapes).
+fn skip_string(chars: &mut impl Iterator<Item = char>, quote: char) {
+    while let Some(c) = chars.next() {
+        if c == quote {
+            return;
+        }
+        if c == '\\' && quote != '`' {
+            chars.next();
+        }
+    }
+}
+
+/// Consumes a `#` comment up to the end of its line.
+fn skip_comment(chars: &mut impl Iterator<Item = char>) {
+    for c in chars.by_ref() {
+        if c == '\n' {
+            return;
+        }
+    }
+}
+
+fn one_line(reason: &str) -> String {
+    reason.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn kind_name(kind: ValueType) -> &'static str {
+    match kind {
+        ValueType::Vector => "instant vector",
+        ValueType::Scalar => "scalar",
+        ValueType::Matrix => "range vector",
+        ValueType::String => "string",
+    }
+}
+
+/// The plotted expression and threshold of `e` (see [`split`]).
+fn split_ast(e: &Expr) -> (Expr, Option<Threshold>) {
+    match e {
+        // Parentheses at the top only group.
+        Expr::Paren(p) => split_ast(&p.expr),
+        // `and`/`unless` filter their left side; `or`: the left side is the main condition.
+        Expr::Binary(b) if b.op.is_set_operator() => split_ast(&b.lhs),
+        Expr::Binary(b) if b.op.is_comparison_operator() => split_comparison(b),
+        Expr::Aggregate(a) => split_aggregate(a).unwrap_or_else(|| (e.clone(), None)),
+        _ => (e.clone(), None),
+    }
+}
+
+/// `lhs OP rhs`: the non-constant side against the constant one.
+fn split_comparison(b: &BinaryExpr) -> (Expr, Option<Threshold>) {
+    let Some(op) = comparison(b.op.id()) else {
+        return (Expr::Binary(b.clone()), None);
+    };
+    match (constant(&b.lhs), constant(&b.rhs)) {
+        (None, Some(value)) => against(&b.lhs, value, op),
+        (Some(value), None) => against(&b.rhs, value, mirrored(op)),
+        // Two series: there is no fixed line to draw, the left one is what the rule watches.
+        (None, None) => (unparen(&b.lhs).clone(), None),
+        // Two constants: nothing to plot apart, query the comparison itself.
+        (Some(_), Some(_)) => (Expr::Binary(b.clone()), None),
+    }
+}
+
+/// `side` held against the constant `value`.
+fn against(side: &Expr, value: f64, op: Comparison) -> (Expr, Option<Threshold>) {
+    // A chained comparison `x > 0.9 < 1` is a band: x's first comparison is the alert's.
+    if let Expr::Binary(inner) = unparen(side) {
+        if inner.op.is_comparison_operator() {
+            if let (plotted, Some(threshold)) = split_comparison(inner) {
+                return (plotted, Some(threshold));
+            }
+        }
+    }
+    // An infinite "threshold" (`x < Inf`) cannot be drawn.
+    let threshold = value.is_finite().then_some(Threshold { value, op });
+    (unparen(side).clone(), threshold)
+}
+
+/// `max(x > c)` and `min(x > c)` hold the same series as `max(x) > c` where they pass, so
+/// plot `max(x)` against c; other aggregations of a filter would change the plotted values.
+fn split_aggregate(a: &AggregateExpr) -> Option<(Expr, Option<Threshold>)> {
+    if !matches!(a.op.id(), token::T_MAX | token::T_MIN) {
+        return None;
+    }
+    let Expr::Binary(b) = unparen(&a.expr) else {
+        return None;
+    };
+    if !b.op.is_comparison_operator() {
+        return None;
+    }
+    let (inner, threshold) = split_comparison(b);
+    let threshold = threshold?;
+    let aggregated = AggregateExpr {
+        expr: Box::new(inner),
+        ..a.clone()
+    };
+    Some((Expr::Aggregate(aggregated), Some(threshold)))
+}
+
+/// The comparison of a PromQL comparison operator.
+fn comparison(op: TokenId) -> Option<Comparison> {
+    Some(match op {
+        token::T_GTR => Comparison::Gt,
+        token::T_GTE => Comparison::Ge,
+        token::T_LSS => Comparison::Lt,
+        token::T_LTE => Comparison::Le,
+        token::T_EQLC => Comparison::Eq,
+        token::T_NEQ => Comparison::Ne,
+        _ => return None,
+    })
+}
+
+/// `c < x` is `x > c`.
+fn mirrored(op: Comparison) -> Comparison {
+    match op {
+        Comparison::Gt => Comparison::Lt,
+        Comparison::Ge => Comparison::Le,
+        Comparison::Lt => Comparison::Gt,
+        Comparison::Le => Comparison::Ge,
+        Comparison::Eq | Comparison::Ne => op,
+    }
+}
+
+/// The value of a constant expression: a number, possibly parenthesised, negated, or
+/// arithmetic of constants like `(14.4 * 0.001)`.
+fn constant(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::NumberLiteral(n) => Some(n.val),
+        Expr::Paren(p) => constant(&p.expr),
+        Expr::Unary(u) => constant(&u.expr).map(|v| -v),
+        Expr::Binary(b) => arithmetic(b.op.id(), constant(&b.lhs)?, constant(&b.rhs)?),
+        _ => None,
+    }
+}
+
+/// `l op r` for PromQL's arithmetic operators (`%` truncates like Go's `math.Mod`).
+fn arithmetic(op: TokenId, l: f64, r: f64) -> Option<f64> {
+    Some(match op {
+        token::T_ADD => l + r,
+        token::T_SUB => l - r,
+        token::T_MUL => l * r,
+        token::T_DIV => l / r,
+        token::T_MOD => l % r,
+        token::T_POW => l.powf(r),
+        token::T_ATAN2 => l.atan2(r),
+        _ => return None,
+    })
+}
+
+/// `e` without the parentheses around it.
+fn unparen(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unparen(&p.expr),
+        _ => e,
+    }
+}
+
+/// The unit of what `e` evaluates to; `Plain` when unsure.
+fn unit_of(e: &Expr) -> Unit {
+    match e {
+        Expr::Paren(p) => unit_of(&p.expr),
+        Expr::Unary(u) => unit_of(&u.expr),
+        Expr::Subquery(s) => unit_of(&s.expr),
+        Expr::VectorSelector(v) => metric_name(v).map_or(Unit::Plain, name_unit),
+        Expr::MatrixSelector(m) => metric_name(&m.vs).map_or(Unit::Plain, name_unit),
+        Expr::Aggregate(a) => aggregate_unit(a),
+        Expr::Call(c) => call_unit(c),
+        Expr::Binary(b) => binary_unit(b),
+        _ => Unit::Plain,
+    }
+}
+
+/// The metric name of a selector, `foo` or `{__name__="foo"}`.
+fn metric_name(v: &VectorSelector) -> Option<&str> {
+    v.name.as_deref().or_else(|| {
+        v.matchers
+            .matchers
+            .iter()
+            .find(|m| m.name == METRIC_NAME && m.op == MatchOp::Equal)
+            .map(|m| m.value.as_str())
+    })
+}
+
+/// The unit a metric's name declares.
+fn name_unit(name: &str) -> Unit {
+    let (base, operations) = recording_rule_parts(name);
+    // `slo:sli_error:ratio_rate5m`, `instance:node_memory_utilisation:ratio`.
+    if operations.starts_with("ratio") {
+        return Unit::Ratio;
+    }
+    // kubernetes-mixin's and Pyrra's `…:burnrate5m` rules record error ratios.
+    if name.contains(":burnrate") {
+        return Unit::Ratio;
+    }
+    let unit = base_unit(base);
+    // `instance:node_cpu_seconds:rate5m` is a `rate()` recorded.
+    if operations.split('_').any(is_rate_word) {
+        return per_second(unit);
+    }
+    unit
+}
+
+/// A recording rule's `level:metric` and `operations` (`level:metric:operations`); other names
+/// are all metric.
+fn recording_rule_parts(name: &str) -> (&str, &str) {
+    match name.rsplit_once(':') {
+        Some((base, operations)) if base.contains(':') => (base, operations),
+        _ => (name, ""),
+    }
+}
+
+fn is_rate_word(word: &str) -> bool {
+    word.starts_with("rate") || word.starts_with("irate")
+}
+
+/// The unit in a metric name, by Prometheus' naming conventions.
+fn base_unit(name: &str) -> Unit {
+    // Histogram counts and buckets count observations, whatever unit these have.
+    if name.ends_with("_count") || name.ends_with("_bucket") {
+        Unit::Plain
+    } else if name.ends_with("_ratio") {
+        Unit::Ratio
+    } else if name.ends_with("_percent") || name.ends_with("_percentage") {
+        Unit::Percent
+    } else if name.contains("_seconds") {
+        Unit::Seconds
+    } else if name.contains("_bytes") {
+        Unit::Bytes
+    } else {
+        Unit::Plain
+    }
+}
+
+/// The unit of a per-second rate of something in `unit`.
+fn per_second(unit: Unit) -> Unit {
+    match unit {
+        // Seconds per second: a busy fraction, e.g. CPU seconds per second.
+        Unit::Seconds => Unit::Ratio,
+        // Bytes per second are shown as bytes: closer than a bare number.
+        Unit::Bytes => Unit::Bytes,
+        _ => Unit::Plain,
+    }
+}
+
+fn aggregate_unit(a: &AggregateExpr) -> Unit {
+    match a.op.id() {
+        // They count series, or give 1, or square the unit.
+        token::T_COUNT | token::T_COUNT_VALUES | token::T_GROUP | token::T_STDVAR => Unit::Plain,
+        _ => unit_of(&a.expr),
+    }
+}
+
+/// Functions whose result is in the unit of their series argument.
+const UNIT_KEEPING: [&str; 27] = [
+    "abs",
+    "avg_over_time",
+    "ceil",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "delta",
+    "double_exponential_smoothing",
+    "floor",
+    "holt_winters",
+    "idelta",
+    "increase",
+    "label_join",
+    "label_replace",
+    "last_over_time",
+    "mad_over_time",
+    "max_over_time",
+    "min_over_time",
+    "predict_linear",
+    "quantile_over_time",
+    "round",
+    "sort",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "sort_desc",
+    "stddev_over_time",
+    "sum_over_time",
+];
+
+fn call_unit(c: &Call) -> Unit {
+    let series = || c.args.args.iter().find(|arg| constant(arg).is_none());
+    match c.func.name {
+        "rate" | "irate" | "deriv" => series().map_or(Unit::Plain, |arg| per_second(unit_of(arg))),
+        // The unit of the observations the buckets count (`…_seconds_bucket`).
+        "histogram_quantile" => c
+            .args
+            .args
+            .get(1)
+            .and_then(|arg| first_metric_name(arg))
+            .map_or(Unit::Plain, |name| {
+                base_unit(name.strip_suffix("_bucket").unwrap_or(name))
+            }),
+        // Unix time in seconds.
+        "time" | "timestamp" => Unit::Seconds,
+        name if UNIT_KEEPING.contains(&name) => series().map_or(Unit::Plain, |arg| unit_of(arg)),
+        _ => Unit::Plain,
+    }
+}
+
+/// The first metric name selected anywhere in `e`.
+fn first_metric_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::VectorSelector(v) => metric_name(v),
+        Expr::MatrixSelector(m) => metric_name(&m.vs),
+        Expr::Paren(p) => first_metric_name(&p.expr),
+        Expr::Unary(u) => first_metric_name(&u.expr),
+        Expr::Subquery(s) => first_metric_name(&s.expr),
+        Expr::Aggregate(a) => first_metric_name(&a.expr),
+        Expr::Call(c) => c.args.args.iter().find_map(|arg| first_metric_name(arg)),
+        Expr::Binary(b) => first_metric_name(&b.lhs).or_else(|| first_metric_name(&b.rhs)),
+        _ => None,
+    }
+}
+
+fn binary_unit(b: &BinaryExpr) -> Unit {
+    let (l, r) = (b.lhs.as_ref(), b.rhs.as_ref());
+    let (l_const, r_const) = (constant(l).is_some(), constant(r).is_some());
+    match b.op.id() {
+        // A filter keeps its series' values; with `bool` the values are 0 or 1.
+        op if comparison(op).is_some() && b.return_bool() => Unit::Plain,
+        op if comparison(op).is_some() => unit_of(if l_const { r } else { l }),
+        token::T_LAND | token::T_LUNLESS => unit_of(l),
+        token::T_LOR => common(unit_of(l), unit_of(r)),
+        // `time() - x` is an age.
+        token::T_SUB if is_call(l, "time") => Unit::Seconds,
+        // Adding a constant keeps the unit (`1 - ratio`, `100 - percent`).
+        token::T_ADD | token::T_SUB if l_const => unit_of(r),
+        token::T_ADD | token::T_SUB if r_const => unit_of(l),
+        token::T_ADD | token::T_SUB => common(unit_of(l), unit_of(r)),
+        token::T_MUL => product_unit(b),
+        token::T_DIV => quotient_unit(b),
+        _ => Unit::Plain,
+    }
+}
+
+/// The unit two series share, else `Plain`.
+fn common(a: Unit, b: Unit) -> Unit {
+    if a == b {
+        a
+    } else {
+        Unit::Plain
+    }
+}
+
+fn is_call(e: &Expr, name: &str) -> bool {
+    matches!(unparen(e), Expr::Call(c) if c.func.name == name)
+}
+
+fn product_unit(b: &BinaryExpr) -> Unit {
+    match (constant(&b.lhs), constant(&b.rhs)) {
+        (Some(factor), None) => scaled(unit_of(&b.rhs), factor),
+        (None, Some(factor)) => scaled(unit_of(&b.lhs), factor),
+        // `x * on(…) group_left(node) info_metric` copies labels (info metrics are 1).
+        _ => match b.modifier.as_ref().map(|m| &m.card) {
+            Some(VectorMatchCardinality::ManyToOne(_)) => unit_of(&b.lhs),
+            Some(VectorMatchCardinality::OneToMany(_)) => unit_of(&b.rhs),
+            _ => Unit::Plain,
+        },
+    }
+}
+
+/// `unit` times a constant: a ratio times 100 is a percentage; other factors lose the unit.
+fn scaled(unit: Unit, factor: f64) -> Unit {
+    match unit {
+        _ if factor == 1.0 => unit,
+        Unit::Ratio if factor == 100.0 => Unit::Percent,
+        _ => Unit::Plain,
+    }
+}
+
+fn quotient_unit(b: &BinaryExpr) -> Unit {
+    let (num, den) = (unparen(&b.lhs), unparen(&b.rhs));
+    if let Some(divisor) = constant(den) {
+        return match unit_of(num) {
+            Unit::Percent if divisor == 100.0 => Unit::Ratio,
+            unit if divisor == 1.0 => unit,
+            _ => Unit::Plain,
+        };
+    }
+    // `a * 100 / b` is `a / b` as a percentage.
+    if let Some(a) = times_hundred(num) {
+        return if is_fraction(a, den) {
+            Unit::Percent
+        } else {
+            Unit::Plain
+        };
+    }
+    // `x_sum / x_count` is the mean observation, in x's unit.
+    if let Some(unit) = mean_unit(num, den) {
+        return unit;
+    }
+    if is_fraction(num, den) {
+        Unit::Ratio
+    } else {
+        Unit::Plain
+    }
+}
+
+/// `a` when `e` is `a * 100` or `100 * a`.
+fn times_hundred(e: &Expr) -> Option<&Expr> {
+    let Expr::Binary(b) = e else {
+        return None;
+    };
+    if b.op.id() != token::T_MUL {
+        return None;
+    }
+    let (series, factor) = match (constant(&b.lhs), constant(&b.rhs)) {
+        (None, Some(factor)) => (&b.lhs, factor),
+        (Some(factor), None) => (&b.rhs, factor),
+        _ => return None,
+    };
+    (factor == 100.0).then_some(series)
+}
+
+/// Whether `num / den` is a part of a whole.
+fn is_fraction(num: &Expr, den: &Expr) -> bool {
+    // Rates of counters of one unit: errors over requests, throttled over all CPU periods.
+    if let (Some(n), Some(d)) = (counter_rate(num), counter_rate(den)) {
+        return n == d;
+    }
+    // Seconds over seconds, bytes over bytes.
+    let (n, d) = (unit_of(num), unit_of(den));
+    if n == d && matches!(n, Unit::Seconds | Unit::Bytes) {
+        return true;
+    }
+    // Series counted over series counted: the share of targets down.
+    if is_count(num) && is_count(den) {
+        return true;
+    }
+    // Gauges of one family: `x_entries / x_entries_limit`, `x_files_free / x_files`.
+    matches!((gauge_name(num), gauge_name(den)), (Some(n), Some(d)) if same_family(n, d))
+}
+
+/// The unit of what is counted when `e` is a rate or increase of counters (possibly summed),
+/// `Plain` for events.
+fn counter_rate(e: &Expr) -> Option<Unit> {
+    match e {
+        Expr::Paren(p) => counter_rate(&p.expr),
+        Expr::Aggregate(a) if is_value_aggregation(a) => counter_rate(&a.expr),
+        Expr::Call(c) if matches!(c.func.name, "rate" | "irate" | "increase") => {
+            let name = c.args.args.first().and_then(|arg| first_metric_name(arg))?;
+            Some(base_unit(name))
+        }
+        Expr::VectorSelector(v) => {
+            let (base, operations) = recording_rule_parts(metric_name(v)?);
+            operations
+                .split('_')
+                .any(is_rate_word)
+                .then(|| base_unit(base))
+        }
+        Expr::Binary(b) if matches!(b.op.id(), token::T_ADD | token::T_LOR) => {
+            let (l, r) = (counter_rate(&b.lhs)?, counter_rate(&b.rhs)?);
+            (l == r).then_some(l)
+        }
+        _ => None,
+    }
+}
+
+/// Aggregations whose result is one of, or a sum or mean of, their series' values.
+fn is_value_aggregation(a: &AggregateExpr) -> bool {
+    matches!(
+        a.op.id(),
+        token::T_SUM
+            | token::T_AVG
+            | token::T_MIN
+            | token::T_MAX
+            | token::T_TOPK
+            | token::T_BOTTOMK
+    )
+}
+
+fn is_count(e: &Expr) -> bool {
+    matches!(unparen(e), Expr::Aggregate(a) if a.op.id() == token::T_COUNT)
+}
+
+/// The unit of `x` when `num / den` is `x_sum / x_count`, rates or not.
+fn mean_unit(num: &Expr, den: &Expr) -> Option<Unit> {
+    let observed = counted_name(num)?.strip_suffix("_sum")?;
+    (counted_name(den)?.strip_suffix("_count")? == observed).then(|| base_unit(observed))
+}
+
+/// The one metric in a selector, possibly aggregated or in a rate.
+fn counted_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Paren(p) => counted_name(&p.expr),
+        Expr::Aggregate(a) if is_value_aggregation(a) => counted_name(&a.expr),
+        Expr::Call(c) if matches!(c.func.name, "rate" | "irate" | "increase") => {
+            c.args.args.first().and_then(|arg| counted_name(arg))
+        }
+        Expr::VectorSelector(v) => metric_name(v),
+        Expr::MatrixSelector(m) => metric_name(&m.vs),
+        _ => None,
+    }
+}
+
+/// The metric of a gauge, possibly aggregated, smoothed over time or filtered by a constant.
+fn gauge_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Paren(p) => gauge_name(&p.expr),
+        Expr::Aggregate(a) if is_value_aggregation(a) => gauge_name(&a.expr),
+        Expr::Call(c)
+            if matches!(
+                c.func.name,
+                "avg_over_time" | "max_over_time" | "min_over_time" | "last_over_time"
+            ) =>
+        {
+            c.args.args.first().and_then(|arg| gauge_name(arg))
+        }
+        Expr::Binary(b) if comparison(b.op.id()).is_some() && constant(&b.rhs).is_some() => {
+            gauge_name(&b.lhs)
+        }
+        Expr::VectorSelector(v) => metric_name(v),
+        Expr::MatrixSelector(m) => metric_name(&m.vs),
+        _ => None,
+    }
+}
+
+/// A metric name without its last word.
+fn family(name: &str) -> Option<&str> {
+    name.rsplit_once('_').map(|(family, _)| family)
+}
+
+/// Whether two metric names measure the same thing: equal, one extending the other
+/// (`x_entries`, `x_entries_limit`), or differing in their last word only (`node_filefd_allocated`,
+/// `node_filefd_maximum`; a family of at least two words).
+fn same_family(a: &str, b: &str) -> bool {
+    let extends = |long: &str, short: &str| {
+        long.strip_prefix(short)
+            .is_some_and(|rest| rest.starts_with('_'))
+    };
+    a == b
+        || extends(a, b)
+        || extends(b, a)
+        || matches!((family(a), family(b)), (Some(x), Some(y)) if x == y && x.contains('_'))
+}
+
+/// The seed's SLO query for alerts with Sloth/Autometrics labels (`sloth_slo` and
+/// `objective_name`), else None.
+///
+/// A `sloth_slo` containing "latency" gets the latency at `objective_percentile` against
+/// `objective_latency_threshold` seconds (None without a valid percentile: the rule's own
+/// expression is plotted then); any other the success rate against the percentile. A missing
+/// or unparsable percentile (success rate) or latency threshold leaves the threshold out.
+pub fn sloth_query(labels: &[(String, String)]) -> Option<Query> {
+    let slo = label(labels, "sloth_slo")?;
+    let objective = label(labels, "objective_name").filter(|name| !name.is_empty())?;
+    let objective = promql_string(objective);
+    let percentile = label(labels, "objective_percentile").and_then(percentile_fraction);
+    if slo.contains("latency") {
+        // Without its percentile the latency objective says nothing to plot.
+        let quantile = percentile?;
+        let promql = format!(
+            "histogram_quantile({quantile}, sum by (le) (rate(function_calls_duration_seconds_bucket{{objective_name={objective}}}[5m])))"
+        );
+        let threshold = label(labels, "objective_latency_threshold")
+            .and_then(positive_number)
+            .map(|value| Threshold {
+                value,
+                op: Comparison::Gt,
+            });
+        Some(Query {
+            promql,
+            threshold,
+            unit: Unit::Seconds,
+        })
+    } else {
+        let promql = format!(
+            "sum(rate(function_calls_total{{objective_name={objective},result=\"ok\"}}[5m])) / sum(rate(function_calls_total{{objective_name={objective}}}[5m]))"
+        );
+        let threshold = percentile.map(|value| Threshold {
+            value,
+            op: Comparison::Lt,
+        });
+        Some(Query {
+            promql,
+            threshold,
+            unit: Unit::Ratio,
+        })
+    }
+}
+
+/// The value of the first label called `name`.
+fn label<'a>(labels: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    labels
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// `99.9` → 0.999, rounded to 12 digits so that it prints as written.
+fn percentile_fraction(text: &str) -> Option<f64> {
+    let percent = positive_number(text).filter(|p| *p <= 100.0)?;
+    Some((percent / 100.0 * 1e12).round() / 1e12)
+}
+
+fn positive_number(text: &str) -> Option<f64> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
+}
+
+/// `value` as a PromQL double-quoted string.
+fn promql_string(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => quoted.push_str("\\\\"),
+            '"' => quoted.push_str("\\\""),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// What to plot for an alert: the Sloth query when its labels say so, else the split of the
+/// generator URL's `g0.expr`.
+pub fn for_alert(labels: &[(String, String)], generator_url: &str) -> Result<Query, QueryError> {
+    if let Some(query) = sloth_query(labels) {
+        return Ok(query);
+    }
+    let expr = expr_from_generator_url(generator_url).ok_or(QueryError::NoExpression)?;
+    split(&expr)
+}
+
+/// The time window, `(start, end)`: firing → `[starts_at - before, now]`; resolved →
+/// `[starts_at - before, min(ends_at + after, now)]` but never ending before `ends_at`.
+/// `start < end` always: when the clocks disagree so that the end would not come after the
+/// start (an alert starting after `now`), the window is the minute from the start.
+pub fn window(
+    starts_at: Ms,
+    ends_at: Option<Ms>,
+    now: Ms,
+    before_ms: i64,
+    after_ms: i64,
+) -> (Ms, Ms) {
+    let start = starts_at.saturating_sub(before_ms.max(0));
+    let end = match ends_at {
+        None => now,
+        Some(ends_at) => ends_at
+            .saturating_add(after_ms.max(0))
+            .min(now)
+            .max(ends_at),
+    };
+    if end > start {
+        (start, end)
+    } else {
+        (start, start.saturating_add(MIN_WINDOW_MS))
+    }
+}
+
+/// `query_range` step in whole seconds for about 360 points (at least 1 s, so never near
+/// Prometheus' limit of 11,000 points).
+pub fn step_seconds(start: Ms, end: Ms) -> u32 {
+    let span_ms = i128::from(end) - i128::from(start);
+    let per_point_ms = i128::from(TARGET_POINTS) * 1000;
+    let step = (span_ms + per_point_ms - 1).div_euclid(per_point_ms).max(1);
+    u32::try_from(step).unwrap_or(u32::MAX)
+}
+
+/// Legend names for the series of one query, in the same order: only the labels whose values
+/// differ between series (`service="checkout", code="500"`); for one series its labels without
+/// `__name__` (or the metric name, or "value" when it has no labels at all). A series that has
+/// none of the differing labels is named like a single series.
+pub fn legend_labels(label_sets: &[Vec<(String, String)>]) -> Vec<String> {
+    if label_sets.len() < 2 {
+        return label_sets.iter().map(|set| own_name(set)).collect();
+    }
+    let differing = differing_keys(label_sets);
+    label_sets
+        .iter()
+        .map(|set| {
+            let parts: Vec<String> = differing
+                .iter()
+                .filter_map(|key| value_of(set, key).map(|value| pair(key, value)))
+                .collect();
+            if parts.is_empty() {
+                own_name(set)
+            } else {
+                parts.join(", ")
+            }
+        })
+        .collect()
+}
+
+/// The label names whose values (absent counts as a value) differ between some series, in the
+/// order they first appear, `__name__` first.
+fn differing_keys(label_sets: &[Vec<(String, String)>]) -> Vec<&str> {
+    let mut keys: Vec<&str> = Vec::new();
+    for (key, _) in label_sets.iter().flatten() {
+        if !keys.contains(&key.as_str()) {
+            keys.push(key);
+        }
+    }
+    let Some((first, others)) = label_sets.split_first() else {
+        return keys;
+    };
+    keys.retain(|key| {
+        let value = value_of(first, key);
+        others.iter().any(|set| value_of(set, key) != value)
+    });
+    // The metric name, when it differs, leads.
+    keys.sort_by_key(|key| *key != METRIC_NAME);
+    keys
+}
+
+fn value_of<'a>(set: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    set.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// `key="value"`, or the bare metric name for `__name__`.
+fn pair(key: &str, value: &str) -> String {
+    if key == METRIC_NAME {
+        value.to_owned()
+    } else {
+        format!("{key}={}", promql_string(value))
+    }
+}
+
+/// A series' name on its own: its labels without `__name__`, else its metric name, else
+/// "value".
+fn own_name(set: &[(String, String)]) -> String {
+    let parts: Vec<String> = set
+        .iter()
+        .filter(|(key, _)| key != METRIC_NAME)
+        .map(|(key, value)| pair(key, value))
+        .collect();
+    if !parts.is_empty() {
+        parts.join(", ")
+    } else {
+        value_of(set, METRIC_NAME).map_or_else(|| "value".to_owned(), str::to_owned)
+    }
+}
+
+/// Index of the one series the alert's labels identify: every label of the series (except
+/// `__name__`) is in the alert's labels with the same value, and the series has at least one
+/// such label. None when zero or several series match.
+pub fn alert_series(
+    alert_labels: &[(String, String)],
+    label_sets: &[Vec<(String, String)>],
+) -> Option<usize> {
+    let mut matching = label_sets
+        .iter()
+        .enumerate()
+        .filter(|(_, set)| identifies(alert_labels, set))
+        .map(|(i, _)| i);
+    let first = matching.next()?;
+    matching.next().is_none().then_some(first)
+}
+
+fn identifies(alert_labels: &[(String, String)], set: &[(String, String)]) -> bool {
+    let mut own = set.iter().filter(|(key, _)| key != METRIC_NAME).peekable();
+    own.peek().is_some() && own.all(|(key, value)| label(alert_labels, key) == Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn at(value: f64, op: Comparison) -> Option<Threshold> {
+        Some(Threshold { value, op })
+    }
+
+    /// Asserts that the re-printed `promql` parses again to the very AST that was plotted out of
+    /// `expr` (but for the order of label matchers, which the printer sorts), and prints the
+    /// same again.
+    fn assert_round_trip(expr: &str, promql: &str) {
+        let original = parser::parse(expr).expect("the original parses");
+        let (mut plotted, _) = split_ast(&original);
+        let mut reparsed =
+            parser::parse(promql).unwrap_or_else(|e| panic!("{promql} does not parse: {e}"));
+        assert_eq!(reparsed.to_string(), promql);
+        sort_matchers(&mut plotted);
+        sort_matchers(&mut reparsed);
+        assert_eq!(
+            &reparsed,
+            unparen(&plotted),
+            "{promql} means something else"
+        );
+    }
+
+    /// Sorts the label matchers of every selector in `e`: their order has no meaning.
+    fn sort_matchers(e: &mut Expr) {
+        let sort = |v: &mut VectorSelector| {
+            v.matchers.matchers.sort_by(|a, b| {
+                (&a.name, a.op.to_string(), &a.value).cmp(&(&b.name, b.op.to_string(), &b.value))
+            });
+        };
+        match e {
+            Expr::VectorSelector(v) => sort(v),
+            Expr::MatrixSelector(m) => sort(&mut m.vs),
+            Expr::Paren(p) => sort_matchers(&mut p.expr),
+            Expr::Unary(u) => sort_matchers(&mut u.expr),
+            Expr::Subquery(s) => sort_matchers(&mut s.expr),
+            Expr::Aggregate(a) => {
+                sort_matchers(&mut a.expr);
+                if let Some(param) = a.param.as_mut() {
+                    sort_matchers(param);
+                }
+            }
+            Expr::Call(c) => c.args.args.iter_mut().for_each(|arg| sort_matchers(arg)),
+            Expr::Binary(b) => {
+                sort_matchers(&mut b.lhs);
+                sort_matchers(&mut b.rhs);
+            }
+            _ => {}
+        }
+    }
+
+    fn check(expr: &str, promql: &str, threshold: Option<Threshold>, unit: Unit) {
+        let query = split(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        assert_eq!(query.promql, promql, "plotted part of {expr}");
+        assert_eq!(query.threshold, threshold, "threshold of {expr}");
+        assert_eq!(query.unit, unit, "unit of {expr}");
+        assert_round_trip(expr, &query.promql);
+    }
+
+    // Expressions of real alerting rules (named by mixin and alert), as their rule files have them.
+
+    #[test]
+    fn node_exporter_mixin() {
+        use Comparison::*;
+        // NodeFilesystemSpaceFillingUp: the free share, not the filter around it.
+        check(
+            r#"(
+  node_filesystem_avail_bytes{job="node-exporter",fstype!="",mountpoint!=""} / node_filesystem_size_bytes{job="node-exporter",fstype!="",mountpoint!=""} * 100 < 15
+and
+  predict_linear(node_filesystem_avail_bytes{job="node-exporter",fstype!="",mountpoint!=""}[6h], 24*60*60) < 0
+and
+  node_filesystem_readonly{job="node-exporter",fstype!="",mountpoint!=""} == 0
+)"#,
+            r#"node_filesystem_avail_bytes{fstype!="",job="node-exporter",mountpoint!=""} / node_filesystem_size_bytes{fstype!="",job="node-exporter",mountpoint!=""} * 100"#,
+            at(15.0, Lt),
+            Unit::Percent,
+        );
+        // NodeFileDescriptorLimit: `a * 100 / b` of one metric family.
+        check(
+            r#"(
+  node_filefd_allocated{job="node-exporter"} * 100 / node_filefd_maximum{job="node-exporter"} > 70
+)"#,
+            r#"node_filefd_allocated{job="node-exporter"} * 100 / node_filefd_maximum{job="node-exporter"}"#,
+            at(70.0, Gt),
+            Unit::Percent,
+        );
+        // NodeHighNumberConntrackEntriesUsed
+        check(
+            r#"(node_nf_conntrack_entries{job="node-exporter"} / node_nf_conntrack_entries_limit) > 0.75"#,
+            r#"node_nf_conntrack_entries{job="node-exporter"} / node_nf_conntrack_entries_limit"#,
+            at(0.75, Gt),
+            Unit::Ratio,
+        );
+        // NodeClockSkewDetected: `or` of two conditions, the first is charted.
+        check(
+            r#"(
+  node_timex_offset_seconds{job="node-exporter"} > 0.05
+and
+  deriv(node_timex_offset_seconds{job="node-exporter"}[5m]) >= 0
+)
+or
+(
+  node_timex_offset_seconds{job="node-exporter"} < -0.05
+and
+  deriv(node_timex_offset_seconds{job="node-exporter"}[5m]) <= 0
+)"#,
+            r#"node_timex_offset_seconds{job="node-exporter"}"#,
+            at(0.05, Gt),
+            Unit::Seconds,
+        );
+        // NodeNetworkReceiveErrs: errors over packets.
+        check(
+            r#"rate(node_network_receive_errs_total{job="node-exporter"}[2m]) / rate(node_network_receive_packets_total{job="node-exporter"}[2m]) > 0.01"#,
+            r#"rate(node_network_receive_errs_total{job="node-exporter"}[2m]) / rate(node_network_receive_packets_total{job="node-exporter"}[2m])"#,
+            at(0.01, Gt),
+            Unit::Ratio,
+        );
+        // NodeCPUHighUsage: CPU seconds per second, times 100.
+        check(
+            r#"sum without(mode) (avg without (cpu) (rate(node_cpu_seconds_total{job="node-exporter", mode!~"idle|iowait"}[2m]))) * 100 > 90"#,
+            r#"sum without (mode) (avg without (cpu) (rate(node_cpu_seconds_total{job="node-exporter",mode!~"idle|iowait"}[2m]))) * 100"#,
+            at(90.0, Gt),
+            Unit::Percent,
+        );
+        // NodeMemoryHighUtilization: `100 - percentage`.
+        check(
+            r#"100 - (node_memory_MemAvailable_bytes{job="node-exporter"} / node_memory_MemTotal_bytes{job="node-exporter"} * 100) > 90"#,
+            r#"100 - (node_memory_MemAvailable_bytes{job="node-exporter"} / node_memory_MemTotal_bytes{job="node-exporter"} * 100)"#,
+            at(90.0, Gt),
+            Unit::Percent,
+        );
+        // NodeSystemSaturation: load per CPU has no unit.
+        check(
+            r#"node_load1{job="node-exporter"}
+/ count without (cpu, mode) (node_cpu_seconds_total{job="node-exporter", mode="idle"}) > 2"#,
+            r#"node_load1{job="node-exporter"} / count without (cpu, mode) (node_cpu_seconds_total{job="node-exporter",mode="idle"})"#,
+            at(2.0, Gt),
+            Unit::Plain,
+        );
+    }
+
+    #[test]
+    fn kubernetes_mixin() {
+        use Comparison::*;
+        // KubePodCrashLooping
+        check(
+            r#"max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff", job="kube-state-metrics"}[5m]) >= 1"#,
+            r#"max_over_time(kube_pod_container_status_waiting_reason{job="kube-state-metrics",reason="CrashLoopBackOff"}[5m])"#,
+            at(1.0, Ge),
+            Unit::Plain,
+        );
+        // KubePersistentVolumeFillingUp: `and`, then two `unless`.
+        check(
+            r#"(
+  kubelet_volume_stats_available_bytes{job="kubelet", metrics_path="/metrics"}
+    /
+  kubelet_volume_stats_capacity_bytes{job="kubelet", metrics_path="/metrics"}
+) < 0.15
+and
+kubelet_volume_stats_used_bytes{job="kubelet", metrics_path="/metrics"} > 0
+and
+predict_linear(kubelet_volume_stats_available_bytes{job="kubelet", metrics_path="/metrics"}[6h], 4 * 24 * 3600) < 0
+unless on(cluster, namespace, persistentvolumeclaim)
+kube_persistentvolumeclaim_access_mode{ access_mode="ReadOnlyMany"} == 1
+unless on(cluster, namespace, persistentvolumeclaim)
+kube_persistentvolumeclaim_labels{label_excluded_from_alerts="true"} == 1"#,
+            r#"kubelet_volume_stats_available_bytes{job="kubelet",metrics_path="/metrics"} / kubelet_volume_stats_capacity_bytes{job="kubelet",metrics_path="/metrics"}"#,
+            at(0.15, Lt),
+            Unit::Ratio,
+        );
+        // KubeAPIErrorBudgetBurn: the threshold is arithmetic of constants.
+        check(
+            r#"sum by(cluster) (apiserver_request:burnrate1h) > (14.40 * 0.01000)
+and on(cluster)
+sum by(cluster) (apiserver_request:burnrate5m) > (14.40 * 0.01000)"#,
+            "sum by (cluster) (apiserver_request:burnrate1h)",
+            at(14.4 * 0.01, Gt),
+            Unit::Ratio,
+        );
+        // CPUThrottlingHigh: increases of counters through topk and sum.
+        check(
+            r#"sum without (id, metrics_path, name, image, endpoint, job, node) (
+  topk by (cluster, namespace, pod, container, instance) (1,
+    increase(
+      container_cpu_cfs_throttled_periods_total{container!="", job="kubelet", metrics_path="/metrics/cadvisor", }
+    [5m])
+  )
+)
+/ on (cluster, namespace, pod, container, instance) group_left
+sum without (id, metrics_path, name, image, endpoint, job, node) (
+  topk by (cluster, namespace, pod, container, instance) (1,
+    increase(
+      container_cpu_cfs_periods_total{job="kubelet", metrics_path="/metrics/cadvisor", }
+    [5m])
+  )
+)
+> ( 25 / 100 )"#,
+            r#"sum without (id, metrics_path, name, image, endpoint, job, node) (topk by (cluster, namespace, pod, container, instance) (1, increase(container_cpu_cfs_throttled_periods_total{container!="",job="kubelet",metrics_path="/metrics/cadvisor"}[5m]))) / on (cluster, namespace, pod, container, instance) group_left () sum without (id, metrics_path, name, image, endpoint, job, node) (topk by (cluster, namespace, pod, container, instance) (1, increase(container_cpu_cfs_periods_total{job="kubelet",metrics_path="/metrics/cadvisor"}[5m])))"#,
+            at(0.25, Gt),
+            Unit::Ratio,
+        );
+        // KubeClientCertificateExpiration: a quantile of `_seconds_bucket`.
+        check(
+            r#"histogram_quantile(0.01, sum without (namespace, service, endpoint) (rate(apiserver_client_certificate_expiration_seconds_bucket{job="apiserver"}[5m]))) < 604800
+and
+on(job, cluster, instance) apiserver_client_certificate_expiration_seconds_count{job="apiserver"} > 0"#,
+            r#"histogram_quantile(0.01, sum without (namespace, service, endpoint) (rate(apiserver_client_certificate_expiration_seconds_bucket{job="apiserver"}[5m])))"#,
+            at(604_800.0, Lt),
+            Unit::Seconds,
+        );
+        // KubeletPodStartUpLatencyHigh: joined with an info metric, still seconds.
+        check(
+            r#"histogram_quantile(0.99,
+  sum by (cluster, instance, le) (
+    topk by (cluster, instance, le, operation_type) (1,
+      rate(kubelet_pod_worker_duration_seconds_bucket{job="kubelet", metrics_path="/metrics"}[5m])
+    )
+  )
+)
+* on(cluster, instance) group_left(node)
+topk by (cluster, instance, node) (1,
+  kubelet_node_name{job="kubelet", metrics_path="/metrics"}
+)
+> 60"#,
+            r#"histogram_quantile(0.99, sum by (cluster, instance, le) (topk by (cluster, instance, le, operation_type) (1, rate(kubelet_pod_worker_duration_seconds_bucket{job="kubelet",metrics_path="/metrics"}[5m])))) * on (cluster, instance) group_left (node) topk by (cluster, instance, node) (1, kubelet_node_name{job="kubelet",metrics_path="/metrics"})"#,
+            at(60.0, Gt),
+            Unit::Seconds,
+        );
+        // KubeletPlegDurationHigh: a recorded histogram quantile of seconds.
+        check(
+            r#"node_quantile:kubelet_pleg_relist_duration_seconds:histogram_quantile{quantile="0.99"} >= 10"#,
+            r#"node_quantile:kubelet_pleg_relist_duration_seconds:histogram_quantile{quantile="0.99"}"#,
+            at(10.0, Ge),
+            Unit::Seconds,
+        );
+        // KubeQuotaAlmostFull: the band `> 0.9 < 1`, charted against its first bound.
+        check(
+            r#"topk by (cluster, namespace, resource, resourcequota) (1,
+  max without (instance, job, type) (
+    kube_resourcequota{job="kube-state-metrics", type="used"}
+  )
+)
+/ on (cluster, namespace, resource, resourcequota) group_left()
+topk by (cluster, namespace, resource, resourcequota) (1,
+  max without (instance, job, type) (
+    kube_resourcequota{job="kube-state-metrics", type="hard"}
+  ) > 0
+)
+> 0.9 < 1"#,
+            r#"topk by (cluster, namespace, resource, resourcequota) (1, max without (instance, job, type) (kube_resourcequota{job="kube-state-metrics",type="used"})) / on (cluster, namespace, resource, resourcequota) group_left () topk by (cluster, namespace, resource, resourcequota) (1, max without (instance, job, type) (kube_resourcequota{job="kube-state-metrics",type="hard"}) > 0)"#,
+            at(0.9, Gt),
+            Unit::Ratio,
+        );
+        // KubeHpaMaxedOut: two series compared, no line to draw.
+        check(
+            r#"(
+  kube_horizontalpodautoscaler_status_current_replicas{job="kube-state-metrics"}
+    ==
+  kube_horizontalpodautoscaler_spec_max_replicas{job="kube-state-metrics"}
+)
+and on(namespace, horizontalpodautoscaler, cluster) (
+  kube_horizontalpodautoscaler_spec_max_replicas{job="kube-state-metrics"}
+    !=
+  kube_horizontalpodautoscaler_spec_min_replicas{job="kube-state-metrics"}
+)"#,
+            r#"kube_horizontalpodautoscaler_status_current_replicas{job="kube-state-metrics"}"#,
+            None,
+            Unit::Plain,
+        );
+        // KubeJobNotCompleted: `time() - start` is an age.
+        check(
+            r#"time() - max by(namespace, job_name, cluster) (kube_job_status_start_time{job="kube-state-metrics"}
+  and
+kube_job_status_active{job="kube-state-metrics"} > 0) > 43200"#,
+            r#"time() - max by (namespace, job_name, cluster) (kube_job_status_start_time{job="kube-state-metrics"} and kube_job_status_active{job="kube-state-metrics"} > 0)"#,
+            at(43_200.0, Gt),
+            Unit::Seconds,
+        );
+        // KubeAPIDown: nothing to split.
+        check(
+            r#"absent(up{job="apiserver"})"#,
+            r#"absent(up{job="apiserver"})"#,
+            None,
+            Unit::Plain,
+        );
+        // KubeAPIInstanceUnreachable: `== 0` is a comparison with a constant too.
+        check(
+            r#"up{job="apiserver"} == 0"#,
+            r#"up{job="apiserver"}"#,
+            at(0.0, Eq),
+            Unit::Plain,
+        );
+        // KubeAPITerminatedRequests: a counter rate over a sum of counter rates.
+        check(
+            r#"sum by(cluster) (rate(apiserver_request_terminations_total{job="apiserver"}[10m])) / ( sum by(cluster) (rate(apiserver_request_total{job="apiserver"}[10m])) + sum by(cluster) (rate(apiserver_request_terminations_total{job="apiserver"}[10m])) ) > 0.20"#,
+            r#"sum by (cluster) (rate(apiserver_request_terminations_total{job="apiserver"}[10m])) / (sum by (cluster) (rate(apiserver_request_total{job="apiserver"}[10m])) + sum by (cluster) (rate(apiserver_request_terminations_total{job="apiserver"}[10m])))"#,
+            at(0.2, Gt),
+            Unit::Ratio,
+        );
+    }
+
+    #[test]
+    fn kube_prometheus_and_prometheus_mixins() {
+        use Comparison::*;
+        // TargetDown (kube-prometheus): share of targets down, as a percentage.
+        check(
+            "100 * (count(up == 0) BY (cluster, job, namespace, service) / count(up) BY (cluster, job, namespace, service)) > 10",
+            "100 * (count by (cluster, job, namespace, service) (up == 0) / count by (cluster, job, namespace, service) (up))",
+            at(10.0, Gt),
+            Unit::Percent,
+        );
+        // Watchdog (kube-prometheus)
+        check("vector(1)", "vector(1)", None, Unit::Plain);
+        // AlertmanagerFailedToSendAlerts (alertmanager mixin)
+        check(
+            r#"(
+  rate(alertmanager_notifications_failed_total{job="alertmanager-main",container="alertmanager",namespace="monitoring"}[15m])
+/
+  ignoring (reason) group_left rate(alertmanager_notifications_total{job="alertmanager-main",container="alertmanager",namespace="monitoring"}[15m])
+)
+> 0.01"#,
+            r#"rate(alertmanager_notifications_failed_total{container="alertmanager",job="alertmanager-main",namespace="monitoring"}[15m]) / ignoring (reason) group_left () rate(alertmanager_notifications_total{container="alertmanager",job="alertmanager-main",namespace="monitoring"}[15m])"#,
+            at(0.01, Gt),
+            Unit::Ratio,
+        );
+        // PrometheusRemoteWriteBehind (prometheus mixin): seconds minus seconds.
+        check(
+            r#"# Without max_over_time, failed scrapes could create false negatives.
+(
+  max_over_time(prometheus_remote_storage_queue_highest_timestamp_seconds{job="prometheus-k8s",namespace="monitoring"}[5m])
+-
+  max_over_time(prometheus_remote_storage_queue_highest_sent_timestamp_seconds{job="prometheus-k8s",namespace="monitoring"}[5m])
+)
+> 120"#,
+            r#"max_over_time(prometheus_remote_storage_queue_highest_timestamp_seconds{job="prometheus-k8s",namespace="monitoring"}[5m]) - max_over_time(prometheus_remote_storage_queue_highest_sent_timestamp_seconds{job="prometheus-k8s",namespace="monitoring"}[5m])"#,
+            at(120.0, Gt),
+            Unit::Seconds,
+        );
+        // PrometheusNotConnectedToAlertmanagers (prometheus mixin)
+        check(
+            r#"max_over_time(prometheus_notifications_alertmanagers_discovered{job="prometheus-k8s",namespace="monitoring"}[5m]) < 1"#,
+            r#"max_over_time(prometheus_notifications_alertmanagers_discovered{job="prometheus-k8s",namespace="monitoring"}[5m])"#,
+            at(1.0, Lt),
+            Unit::Plain,
+        );
+        // PrometheusOperatorNotReady (prometheus-operator mixin): `min(x == 0)` charts `min(x)`.
+        check(
+            r#"min by (cluster,controller,namespace) (max_over_time(prometheus_operator_ready{job="prometheus-operator",namespace="monitoring"}[5m]) == 0)"#,
+            r#"min by (cluster, controller, namespace) (max_over_time(prometheus_operator_ready{job="prometheus-operator",namespace="monitoring"}[5m]))"#,
+            at(0.0, Eq),
+            Unit::Plain,
+        );
+        // GrafanaRequestsFailing (grafana mixin): `100 * a / b` of recorded rates.
+        check(
+            r#"100 * sum without (status_code) (namespace_job_handler_statuscode:grafana_http_request_duration_seconds_count:rate5m{handler!~"/api/datasources/proxy/:id.*|/api/ds/query|/api/tsdb/query", status_code=~"5.."})
+/
+sum without (status_code) (namespace_job_handler_statuscode:grafana_http_request_duration_seconds_count:rate5m{handler!~"/api/datasources/proxy/:id.*|/api/ds/query|/api/tsdb/query"})
+> 50"#,
+            r#"100 * sum without (status_code) (namespace_job_handler_statuscode:grafana_http_request_duration_seconds_count:rate5m{handler!~"/api/datasources/proxy/:id.*|/api/ds/query|/api/tsdb/query",status_code=~"5.."}) / sum without (status_code) (namespace_job_handler_statuscode:grafana_http_request_duration_seconds_count:rate5m{handler!~"/api/datasources/proxy/:id.*|/api/ds/query|/api/tsdb/query"})"#,
+            at(50.0, Gt),
+            Unit::Percent,
+        );
+    }
+
+    #[test]
+    fn slo_and_common_alerts() {
+        use Comparison::*;
+        // A Sloth page alert: burn rates compared inside `max(…) without (sloth_window)`.
+        check(
+            r#"(
+    max(slo:sli_error:ratio_rate5m{sloth_id="checkout-requests-availability", sloth_service="checkout", sloth_slo="requests-availability"} > (14.4 * 0.001)) without (sloth_window)
+    and
+    max(slo:sli_error:ratio_rate1h{sloth_id="checkout-requests-availability", sloth_service="checkout", sloth_slo="requests-availability"} > (14.4 * 0.001)) without (sloth_window)
+)
+or
+(
+    max(slo:sli_error:ratio_rate30m{sloth_id="checkout-requests-availability", sloth_service="checkout", sloth_slo="requests-availability"} > (6 * 0.001)) without (sloth_window)
+    and
+    max(slo:sli_error:ratio_rate6h{sloth_id="checkout-requests-availability", sloth_service="checkout", sloth_slo="requests-availability"} > (6 * 0.001)) without (sloth_window)
+)"#,
+            r#"max without (sloth_window) (slo:sli_error:ratio_rate5m{sloth_id="checkout-requests-availability",sloth_service="checkout",sloth_slo="requests-availability"})"#,
+            at(14.4 * 0.001, Gt),
+            Unit::Ratio,
+        );
+        // A Sloth alert without the `max` wrapper, `ignoring` the window label.
+        check(
+            r#"(slo:sli_error:ratio_rate5m{sloth_id="x"} > (14.4 * 0.001)) and ignoring (sloth_window) (slo:sli_error:ratio_rate1h{sloth_id="x"} > (14.4 * 0.001))"#,
+            r#"slo:sli_error:ratio_rate5m{sloth_id="x"}"#,
+            at(14.4 * 0.001, Gt),
+            Unit::Ratio,
+        );
+        // HighErrorRate (Prometheus' documentation example, this project's fixture).
+        check(
+            r#"sum by (service) (rate(http_requests_total{code="500"}[1m])) / sum by (service) (rate(http_requests_total[1m])) > 0.05"#,
+            r#"sum by (service) (rate(http_requests_total{code="500"}[1m])) / sum by (service) (rate(http_requests_total[1m]))"#,
+            at(0.05, Gt),
+            Unit::Ratio,
+        );
+        // HostHighCpuLoad (awesome-prometheus-alerts)
+        check(
+            r#"100 - (avg by(instance) (rate(node_cpu_seconds_total{mode="idle"}[2m])) * 100) > 80"#,
+            r#"100 - (avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[2m])) * 100)"#,
+            at(80.0, Gt),
+            Unit::Percent,
+        );
+    }
+
+    #[test]
+    fn comparison_forms() {
+        use Comparison::*;
+        // The constant on the left: the operator as seen from the series.
+        check("0.9 < x", "x", at(0.9, Gt), Unit::Plain);
+        check("0.9 >= x", "x", at(0.9, Le), Unit::Plain);
+        check("5 != x", "x", at(5.0, Ne), Unit::Plain);
+        // `bool` only changes what the comparison returns.
+        check("x < bool 1", "x", at(1.0, Lt), Unit::Plain);
+        check("-(2 * 3) <= x", "x", at(-6.0, Ge), Unit::Plain);
+        check("x > 2 ^ 3 % 5", "x", at(3.0, Gt), Unit::Plain);
+        check("x < -0.05", "x", at(-0.05, Lt), Unit::Plain);
+        check("x > 0x10", "x", at(16.0, Gt), Unit::Plain);
+        // Parentheses at the top, and around the plotted side, are dropped.
+        check("((x_ratio > 0.5))", "x_ratio", at(0.5, Gt), Unit::Ratio);
+        check("(((a / b))) > 1", "a / b", at(1.0, Gt), Unit::Plain);
+        // Inside the plotted side they are kept.
+        check("(a + b) * c > 1", "(a + b) * c", at(1.0, Gt), Unit::Plain);
+        // A line at infinity cannot be drawn.
+        check("x < Inf", "x", None, Unit::Plain);
+        // Constants on both sides: nothing to split.
+        check("1 > bool 2", "1 > bool 2", None, Unit::Plain);
+        // `unless` and `and` filter, `or` keeps its first side.
+        check("a > 1 unless b", "a", at(1.0, Gt), Unit::Plain);
+        check("a or b > 1", "a", None, Unit::Plain);
+        // Sums of a filter are other values: plotted as written.
+        check("sum(x > 1)", "sum(x > 1)", None, Unit::Plain);
+    }
+
+    #[test]
+    fn re_printing_keeps_the_meaning() {
+        // Durations, grouping, offsets, @, subqueries, string escapes, regexes, backquotes,
+        // `bool`, vector matching, UTF-8 names and comments survive the re-print.
+        for (plotted, printed) in [
+            ("rate(x[1h30m] offset 1d)", "rate(x[1h30m] offset 1d)"),
+            ("rate(x[90s])", "rate(x[1m30s])"),
+            ("up offset -5m", "up offset -5m"),
+            ("up @ 1609746000", "up @ 1609746000.000"),
+            ("up @ start()", "up @ start()"),
+            ("sum(x) by (a, b)", "sum by (a, b) (x)"),
+            ("sum without (a) (x)", "sum without (a) (x)"),
+            (
+                "max_over_time(rate(x[5m])[30m:1m])",
+                "max_over_time(rate(x[5m])[30m:1m])",
+            ),
+            (
+                r#"x{path="a\"b\\c\n", re=~"a.+\\d"}"#,
+                r#"x{path="a\"b\\c\n",re=~"a.+\\d"}"#,
+            ),
+            ("x{re=~`a.+`}", r#"x{re=~"a.+"}"#),
+            ("a > bool on (b) c", "a > bool on (b) c"),
+            ("a + on(b) group_left(c) d", "a + on (b) group_left (c) d"),
+            (
+                r#"{"some.metric", "label.x"="v"}"#,
+                r#"{"label.x"="v",__name__="some.metric"}"#,
+            ),
+            ("topk(3, x)", "topk(3, x)"),
+            ("quantile(0.9, x)", "quantile(0.9, x)"),
+            (
+                r#"label_replace(x, "dst", "$1", "src", "(.*)")"#,
+                r#"label_replace(x, "dst", "$1", "src", "(.*)")"#,
+            ),
+            ("x # a comment", "x"),
+        ] {
+            let expr = format!("{plotted} > 1");
+            let query = split(&expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+            assert_eq!(query.promql, printed, "{expr}");
+            assert_round_trip(&expr, &query.promql);
+        }
+    }
+
+    #[test]
+    fn units() {
+        for (expr, unit) in [
+            ("process_resident_memory_bytes", Unit::Bytes),
+            ("rate(node_network_receive_bytes_total[5m])", Unit::Bytes),
+            ("http_request_duration_seconds_count", Unit::Plain),
+            ("rate(http_request_duration_seconds_bucket[5m])", Unit::Plain),
+            ("rate(process_cpu_seconds_total[5m])", Unit::Ratio),
+            ("instance:node_cpu_utilisation:rate5m", Unit::Plain),
+            ("instance_device:node_disk_io_time_seconds:rate5m", Unit::Ratio),
+            ("instance:node_memory_utilisation:ratio", Unit::Ratio),
+            ("disk_used_percent", Unit::Percent),
+            ("disk_used_percent / 100", Unit::Ratio),
+            ("1 - cache_hit_ratio", Unit::Ratio),
+            ("cache_hit_ratio * 100", Unit::Percent),
+            ("cache_hit_ratio * 2", Unit::Plain),
+            ("x_bytes / 1024 / 1024", Unit::Plain),
+            ("x_bytes / 1", Unit::Bytes),
+            ("a_seconds / b_seconds", Unit::Ratio),
+            ("a_seconds * b_seconds", Unit::Plain),
+            ("a_bytes + b_bytes", Unit::Bytes),
+            ("a_bytes + b_seconds", Unit::Plain),
+            ("a_bytes or b_bytes", Unit::Bytes),
+            ("a_bytes > bool 1", Unit::Plain),
+            ("a_bytes > 1", Unit::Bytes),
+            ("1 < a_bytes", Unit::Bytes),
+            ("count(a_bytes)", Unit::Plain),
+            ("stdvar(a_bytes)", Unit::Plain),
+            ("avg(a_bytes)", Unit::Bytes),
+            ("-a_bytes", Unit::Bytes),
+            ("{__name__=\"a_bytes\"}", Unit::Bytes),
+            (
+                "sum(rate(http_request_duration_seconds_sum[5m])) / sum(rate(http_request_duration_seconds_count[5m]))",
+                Unit::Seconds,
+            ),
+            (
+                "rate(sent_bytes_total[5m]) / rate(requests_total[5m])",
+                Unit::Plain,
+            ),
+            ("time() - process_start_time_seconds", Unit::Seconds),
+            ("node_load1 / node_load15", Unit::Plain),
+            ("absent(up)", Unit::Plain),
+        ] {
+            let ast = parser::parse(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+            assert_eq!(unit_of(&ast), unit, "{expr}");
+        }
+    }
+
+    #[test]
+    fn unparsable_expressions_say_why() {
+        let err = split("sum(rate(x[5m])").unwrap_err();
+        let QueryError::Unparsable(reason) = &err else {
+            panic!("{err:?}");
+        };
+        assert!(!reason.is_empty());
+        assert!(!reason.contains('\n'));
+        assert_eq!(err.to_string(), format!("cannot parse g0.expr: {reason}"));
+        assert!(matches!(split(""), Err(QueryError::Unparsable(_))));
+        assert!(matches!(split("x >"), Err(QueryError::Unparsable(_))));
+        assert!(matches!(
+            split("no_such_function(x)"),
+            Err(QueryError::Unparsable(_))
+        ));
+    }
+
+    #[test]
+    fn non_series_are_not_plotted() {
+        assert_eq!(
+            split("x[5m]"),
+            Err(QueryError::NotPlottable("range vector".into()))
+        );
+        assert_eq!(
+            split(r#""text""#),
+            Err(QueryError::NotPlottable("string".into()))
+        );
+        assert_eq!(
+            split("x[5m]").unwrap_err().to_string(),
+            "cannot plot g0.expr: it is a range vector, not a time series"
+        );
+        // A bare number is a scalar: Prometheus draws it as a flat line.
+        assert_eq!(split("1").map(|q| q.promql), Ok("1".to_owned()));
+    }
+
+    #[test]
+    fn oversized_expressions_are_refused_before_parsing() {
+        let long = format!("up{{job=\"{}\"}}", "x".repeat(MAX_EXPR_BYTES));
+        assert!(matches!(split(&long), Err(QueryError::TooComplex(_))));
+        let nested = |n: usize| format!("{}up{}", "(".repeat(n), ")".repeat(n));
+        assert!(matches!(
+            split(&nested(MAX_NESTING + 1)),
+            Err(QueryError::TooComplex(_))
+        ));
+        let chain = |n: usize| format!("up{}", " + up".repeat(n));
+        assert!(matches!(
+            split(&chain(MAX_OPERATORS + 1)),
+            Err(QueryError::TooComplex(_))
+        ));
+        let words = format!("up{}", " and up".repeat(MAX_OPERATORS + 1));
+        assert!(matches!(split(&words), Err(QueryError::TooComplex(_))));
+        assert_eq!(
+            split(&nested(MAX_NESTING + 1)).unwrap_err().to_string(),
+            "g0.expr is too complex to chart: brackets nested deeper than 32"
+        );
+    }
+
+    #[test]
+    fn expressions_at_the_limits_fit_a_small_stack() {
+        // Unoptimised frames on a quarter of a component's stack: well within the real one.
+        let deepest = format!(
+            "{}up{}{}",
+            "abs(".repeat(MAX_NESTING),
+            " - up".repeat(MAX_OPERATORS - 1),
+            ")".repeat(MAX_NESTING)
+        );
+        let handle = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || split(&deepest).map(|q| q.promql.len()))
+            .expect("thread starts");
+        assert!(handle.join().expect("no stack overflow").is_ok());
+    }
+
+    #[test]
+    fn shape_skips_strings_matchers_and_comments() {
+        assert_eq!(
+            shape(r#"sum(rate(x{a=~"(b+|c-)*", d!="e>f"}[5m])) > 1 # not > this"#),
+            Shape {
+                nesting: 3,
+                operators: 1
+            }
+        );
+        assert_eq!(shape("a AND b Or c unless d").operators, 3);
+        assert_eq!(shape("android or orange").operators, 1);
+        assert_eq!(shape(r#"x{a="\"(("} or `((`"#).nesting, 0);
+    }
+
+    #[test]
+    fn token_soup_never_panics() {
+        const PIECES: [&str; 24] = [
+            "up",
+            "(",
+            ")",
+            "[5m]",
+            "{a=\"b\"}",
+            " > ",
+            " and ",
+            " or ",
+            "sum",
+            " by (x) ",
+            "1",
+            "-",
+            "rate(",
+            "\"s\"",
+            "@ 5",
+            " offset 1h",
+            ",",
+            "*",
+            "bool",
+            "[1m:]",
+            "#",
+            "\n",
+            "e",
+            "0x",
+        ];
+        let mut seed: u64 = 0x5eed;
+        for _ in 0..3000 {
+            let mut expr = String::new();
+            for _ in 0..(seed % 12) {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let index = usize::try_from(seed >> 59).unwrap_or(0) % PIECES.len();
+                expr.push_str(PIECES[index]);
+            }
+            seed = seed.wrapping_add(1);
+            let _ = split(&expr);
+        }
+    }
+
+    #[test]
+    fn generator_url_expression() {
+        let url = "http://127.0.0.1:41485/graph?g0.expr=sum+by+%28service%29+%28rate%28http_requests_total%7Bcode%3D%22500%22%7D%5B1m%5D%29%29+%2F+sum+by+%28service%29+%28rate%28http_requests_total%5B1m%5D%29%29+%3E+0.05&g0.tab=1";
+        assert_eq!(
+            expr_from_generator_url(url).as_deref(),
+            Some(
+                r#"sum by (service) (rate(http_requests_total{code="500"}[1m])) / sum by (service) (rate(http_requests_total[1m])) > 0.05"#
+            )
+        );
+        // '+' is a space, "%2B" a plus; the first g0.expr counts; the fragment is no query.
+        assert_eq!(
+            expr_from_generator_url("http://p/graph?g0.tab=0&g0.expr=a+%2B+b&g0.expr=c#x=1")
+                .as_deref(),
+            Some("a + b")
+        );
+        assert_eq!(
+            expr_from_generator_url("http://p/graph?g0%2Eexpr=up").as_deref(),
+            Some("up")
+        );
+        assert_eq!(
+            expr_from_generator_url("http://p/graph?g0.expr=up#g0.expr=down").as_deref(),
+            Some("up")
+        );
+        // Multi-byte UTF-8.
+        assert_eq!(
+            expr_from_generator_url("http://p/graph?g0.expr=x%7Bcity%3D%22Z%C3%BCrich%22%7D")
+                .as_deref(),
+            Some(r#"x{city="Zürich"}"#)
+        );
+    }
+
+    #[test]
+    fn generator_url_without_expression() {
+        for url in [
+            "",
+            "http://p/graph",
+            "http://p/graph?g0.tab=1",
+            "http://p/graph?g0.expr",
+            "http://p/graph?g0.expr=",
+            "http://p/graph?g0.expr=+%20%0A",
+            "http://p/graph#g0.expr=up",
+            "http://p/graph?g1.expr=up",
+            // Not UTF-8 once decoded.
+            "http://p/graph?g0.expr=%FF%FE",
+        ] {
+            assert_eq!(expr_from_generator_url(url), None, "{url}");
+        }
+    }
+
+    #[test]
+    fn bad_percent_encoding_is_kept_as_written() {
+        assert_eq!(
+            expr_from_generator_url("http://p/graph?g0.expr=x%7Ba%3D%22%zz%4%22%7D%").as_deref(),
+            Some(r#"x{a="%zz%4"}%"#)
+        );
+        assert_eq!(
+            expr_from_generator_url("http://p/graph?g0.expr=100%25").as_deref(),
+            Some("100%")
+        );
+        // The parser then says what is wrong.
+        let err = for_alert(&[], "http://p/graph?g0.expr=%7Bx%zz").unwrap_err();
+        assert!(matches!(err, QueryError::Unparsable(_)), "{err:?}");
+    }
+
+    #[test]
+    fn for_alert_splits_g0_expr() {
+        let url = "http://p/graph?g0.expr=up+%3D%3D+0&g0.tab=1";
+        let query = for_alert(&labels(&[("alertname", "TargetDown")]), url).expect("a query");
+        assert_eq!(query.promql, "up");
+        assert_eq!(query.threshold, at(0.0, Comparison::Eq));
+        assert_eq!(
+            for_alert(&[], "http://p/graph?g0.tab=1"),
+            Err(QueryError::NoExpression)
+        );
+        assert_eq!(
+            QueryError::NoExpression.to_string(),
+            "the alert's generatorURL has no g0.expr"
+        );
+    }
+
+    fn success_labels(name: &str, percentile: &str) -> Vec<(String, String)> {
+        labels(&[
+            ("alertname", "SLO"),
+            ("sloth_slo", "success-rate-99_9"),
+            ("objective_name", name),
+            ("objective_percentile", percentile),
+        ])
+    }
+
+    /// The values of the `objective_name` matchers in `e`.
+    fn objective_names(e: &Expr) -> Vec<String> {
+        match e {
+            Expr::VectorSelector(v) => v
+                .matchers
+                .find_matchers("objective_name")
+                .into_iter()
+                .map(|m| m.value)
+                .collect(),
+            Expr::MatrixSelector(m) => objective_names(&Expr::VectorSelector(m.vs.clone())),
+            Expr::Paren(p) => objective_names(&p.expr),
+            Expr::Aggregate(a) => objective_names(&a.expr),
+            Expr::Call(c) => c
+                .args
+                .args
+                .iter()
+                .flat_map(|a| objective_names(a))
+                .collect(),
+            Expr::Binary(b) => {
+                let mut names = objective_names(&b.lhs);
+                names.extend(objective_names(&b.rhs));
+                names
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Asserts that `promql` parses, prints as written and selects `name` in every selector.
+    fn assert_valid_slo_query(promql: &str, name: &str, selectors: usize) {
+        let parsed = parser::parse(promql).unwrap_or_else(|e| panic!("{promql}: {e}"));
+        assert_eq!(parsed.to_string(), promql);
+        assert_eq!(objective_names(&parsed), vec![name.to_owned(); selectors]);
+    }
+
+    #[test]
+    fn sloth_success_rate() {
+        let query = sloth_query(&success_labels("api", "99.9")).expect("a Sloth query");
+        assert_eq!(
+            query.promql,
+            r#"sum(rate(function_calls_total{objective_name="api",result="ok"}[5m])) / sum(rate(function_calls_total{objective_name="api"}[5m]))"#
+        );
+        assert_eq!(query.threshold, at(0.999, Comparison::Lt));
+        assert_eq!(query.unit, Unit::Ratio);
+        assert_valid_slo_query(&query.promql, "api", 2);
+    }
+
+    #[test]
+    fn sloth_latency() {
+        let alert = labels(&[
+            ("sloth_slo", "latency-99_9"),
+            ("objective_name", "api"),
+            ("objective_percentile", "99.9"),
+            ("objective_latency_threshold", "0.25"),
+        ]);
+        let query = sloth_query(&alert).expect("a Sloth query");
+        assert_eq!(
+            query.promql,
+            r#"histogram_quantile(0.999, sum by (le) (rate(function_calls_duration_seconds_bucket{objective_name="api"}[5m])))"#
+        );
+        assert_eq!(query.threshold, at(0.25, Comparison::Gt));
+        assert_eq!(query.unit, Unit::Seconds);
+        assert_valid_slo_query(&query.promql, "api", 1);
+        // Without a usable latency threshold there is no line.
+        for threshold in ["", "fast", "-1", "NaN"] {
+            let mut alert = alert.clone();
+            alert[3].1 = threshold.to_owned();
+            assert_eq!(sloth_query(&alert).expect("a query").threshold, None);
+        }
+        let without: Vec<_> = alert[..3].to_vec();
+        assert_eq!(sloth_query(&without).expect("a query").threshold, None);
+    }
+
+    #[test]
+    fn sloth_percentiles() {
+        for (percentile, threshold) in [
+            ("99", Some(0.99)),
+            ("99.99", Some(0.9999)),
+            (" 95 ", Some(0.95)),
+            ("100", Some(1.0)),
+            ("", None),
+            ("high", None),
+            ("0", None),
+            ("-5", None),
+            ("150", None),
+            ("inf", None),
+        ] {
+            let query = sloth_query(&success_labels("api", percentile)).expect("a query");
+            let expected = threshold.map(|value| Threshold {
+                value,
+                op: Comparison::Lt,
+            });
+            assert_eq!(query.threshold, expected, "{percentile:?}");
+        }
+        // A latency objective needs its percentile: the rule's expression is charted instead.
+        let alert = labels(&[
+            ("sloth_slo", "latency-99_9"),
+            ("objective_name", "api"),
+            ("objective_latency_threshold", "0.25"),
+        ]);
+        assert_eq!(sloth_query(&alert), None);
+        let url = "http://p/graph?g0.expr=slo%3Asli_error%3Aratio_rate5m+%3E+0.0144";
+        assert_eq!(
+            for_alert(&alert, url).map(|q| q.promql),
+            Ok("slo:sli_error:ratio_rate5m".to_owned())
+        );
+    }
+
+    #[test]
+    fn sloth_escapes_hostile_objective_names() {
+        let hostile = "a\"} or vector(1) or x{y=\"\\\nz\t`'";
+        let query = sloth_query(&success_labels(hostile, "99")).expect("a query");
+        assert_valid_slo_query(&query.promql, hostile, 2);
+        let latency = labels(&[
+            ("sloth_slo", "latency"),
+            ("objective_name", hostile),
+            ("objective_percentile", "99"),
+        ]);
+        let query = sloth_query(&latency).expect("a query");
+        assert_valid_slo_query(&query.promql, hostile, 1);
+    }
+
+    #[test]
+    fn sloth_needs_both_labels() {
+        let only_slo = labels(&[("sloth_slo", "x")]);
+        let only_name = labels(&[("objective_name", "api")]);
+        let empty_name = labels(&[("sloth_slo", "x"), ("objective_name", "")]);
+        for alert in [only_slo, only_name, empty_name, Vec::new()] {
+            assert_eq!(sloth_query(&alert), None, "{alert:?}");
+        }
+    }
+
+    #[test]
+    fn for_alert_prefers_the_sloth_query() {
+        let url = "http://p/graph?g0.expr=up+%3D%3D+0";
+        let query = for_alert(&success_labels("api", "99.9"), url).expect("a query");
+        assert!(query.promql.starts_with("sum(rate(function_calls_total"));
+        // Even without a generator URL.
+        assert!(for_alert(&success_labels("api", "99.9"), "").is_ok());
+    }
+
+    const MINUTE: i64 = 60_000;
+    const HOUR: i64 = 60 * MINUTE;
+    const T0: Ms = 1_795_639_651_000;
+
+    #[test]
+    fn window_of_a_firing_alert_ends_now() {
+        let now = T0 + 30 * MINUTE;
+        assert_eq!(
+            window(T0, None, now, WINDOW_BEFORE_MS, WINDOW_AFTER_MS),
+            (T0 - 6 * HOUR, now)
+        );
+    }
+
+    #[test]
+    fn window_of_a_resolved_alert() {
+        let ends = T0 + 10 * MINUTE;
+        // Resolved long ago: the recovery after it.
+        assert_eq!(
+            window(T0, Some(ends), T0 + 5 * HOUR, HOUR, 15 * MINUTE),
+            (T0 - HOUR, ends + 15 * MINUTE)
+        );
+        // Resolved just now: up to now.
+        assert_eq!(
+            window(T0, Some(ends), ends + MINUTE, HOUR, 15 * MINUTE),
+            (T0 - HOUR, ends + MINUTE)
+        );
+        // `now` behind the resolve time (clock skew): still up to the resolve.
+        assert_eq!(
+            window(T0, Some(ends), ends - MINUTE, HOUR, 15 * MINUTE),
+            (T0 - HOUR, ends)
+        );
+    }
+
+    #[test]
+    fn window_always_has_a_length() {
+        // An alert starting after `now`, with nothing before it.
+        assert_eq!(
+            window(T0, None, T0 - MINUTE, 0, 0),
+            (T0, T0 + MIN_WINDOW_MS)
+        );
+        assert_eq!(window(T0, None, T0, 0, 0), (T0, T0 + MIN_WINDOW_MS));
+        // A resolve before the start.
+        let (start, end) = window(T0, Some(T0 - HOUR), T0, 0, 0);
+        assert!(start < end);
+        // Negative margins count as none.
+        assert_eq!(window(T0, None, T0 + HOUR, -HOUR, -HOUR), (T0, T0 + HOUR));
+        // Extremes saturate instead of overflowing.
+        for (starts, ends, now) in [
+            (i64::MIN, None, i64::MIN),
+            (i64::MAX, Some(i64::MAX), i64::MIN),
+            (i64::MIN, Some(i64::MAX), i64::MAX),
+        ] {
+            let (start, end) = window(starts, ends, now, i64::MAX, i64::MAX);
+            assert!(start < end || start == i64::MAX, "{starts} {ends:?} {now}");
+        }
+    }
+
+    #[test]
+    fn steps_give_about_360_points() {
+        assert_eq!(step_seconds(T0, T0 + 6 * HOUR), 60);
+        assert_eq!(step_seconds(T0, T0 + 6 * HOUR + 15 * MINUTE), 63);
+        assert_eq!(step_seconds(T0, T0 + 360_000), 1);
+        assert_eq!(step_seconds(T0, T0 + MINUTE), 1);
+        assert_eq!(step_seconds(T0, T0), 1);
+        assert_eq!(step_seconds(T0, T0 - HOUR), 1);
+        assert_eq!(step_seconds(i64::MIN, i64::MAX), u32::MAX);
+        for span in [
+            1,
+            999,
+            360_001,
+            7 * 24 * HOUR,
+            90 * 24 * HOUR,
+            3 * 365 * 24 * HOUR,
+        ] {
+            let step = i64::from(step_seconds(0, span)) * 1000;
+            let points = span / step + 1;
+            assert!(
+                (1..=TARGET_POINTS + 1).contains(&points),
+                "{span}: {points}"
+            );
+        }
+    }
+
+    fn sets(series: &[&[(&str, &str)]]) -> Vec<Vec<(String, String)>> {
+        series.iter().map(|s| labels(s)).collect()
+    }
+
+    #[test]
+    fn legend_names_show_what_differs() {
+        let series = sets(&[
+            &[("service", "checkout"), ("code", "500"), ("env", "prod")],
+            &[("service", "cart"), ("code", "500"), ("env", "prod")],
+            &[("service", "checkout"), ("code", "503"), ("env", "prod")],
+        ]);
+        assert_eq!(
+            legend_labels(&series),
+            [
+                r#"service="checkout", code="500""#,
+                r#"service="cart", code="500""#,
+                r#"service="checkout", code="503""#,
+            ]
+        );
+        // A label only some series have differs; a series without any differing label is named
+        // by all of its own.
+        let series = sets(&[
+            &[("job", "a"), ("pod", "p1")],
+            &[("job", "a")],
+            &[("__name__", "up"), ("job", "a"), ("pod", "p\"2")],
+        ]);
+        assert_eq!(
+            legend_labels(&series),
+            [r#"pod="p1""#, r#"job="a""#, r#"up, pod="p\"2""#]
+        );
+    }
+
+    #[test]
+    fn legend_name_of_a_single_series() {
+        let one = |labels: &[(&str, &str)]| legend_labels(&sets(&[labels]));
+        assert_eq!(
+            one(&[("__name__", "up"), ("job", "api"), ("instance", "a:9090")]),
+            [r#"job="api", instance="a:9090""#]
+        );
+        assert_eq!(one(&[("__name__", "up")]), ["up"]);
+        assert_eq!(one(&[]), ["value"]);
+        assert!(legend_labels(&[]).is_empty());
+    }
+
+    #[test]
+    fn the_alerts_own_series() {
+        let alert = labels(&[
+            ("alertname", "HighErrorRate"),
+            ("service", "checkout"),
+            ("severity", "page"),
+        ]);
+        let series = sets(&[
+            &[("service", "cart")],
+            &[("__name__", "x"), ("service", "checkout")],
+        ]);
+        assert_eq!(alert_series(&alert, &series), Some(1));
+        // A label the alert lacks, or with another value, rules a series out.
+        let series = sets(&[
+            &[("service", "checkout"), ("code", "500")],
+            &[("service", "cart")],
+        ]);
+        assert_eq!(alert_series(&alert, &series), None);
+        // Several matches: none is the one.
+        let series = sets(&[&[("service", "checkout")], &[("severity", "page")]]);
+        assert_eq!(alert_series(&alert, &series), None);
+        // A series without labels (or with only its name) identifies nothing.
+        let series = sets(&[&[], &[("__name__", "up")]]);
+        assert_eq!(alert_series(&alert, &series), None);
+        assert_eq!(alert_series(&alert, &[]), None);
+    }
+}
