@@ -1,5 +1,8 @@
 //! Builds the handler and store components for wasm32-wasip2, plugs the store into the
 //! handler with wac-graph, and leaves `alertgraph.wasm` in OUT_DIR for `include_bytes!`.
+//! The same build makes the two `renderer` components for Spin (renderer/wasm,
+//! renderer/http); they are not embedded, only copied to OUT_DIR for the tests and benchmarks
+//! (`ALERTGRAPH_RENDERER_WASM`, `ALERTGRAPH_RENDERER_HTTP_WASM`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,10 +12,35 @@ const GUESTS: [(&str, &str); 2] = [
     ("alertgraph-store", "alertgraph_store.wasm"),
 ];
 
+/// Package, file, and the variable that hands its path to the host's tests and benchmarks.
+const RENDERERS: [(&str, &str, &str); 2] = [
+    (
+        "alertgraph-renderer-wasm",
+        "alertgraph_renderer_wasm.wasm",
+        "ALERTGRAPH_RENDERER_WASM",
+    ),
+    (
+        "alertgraph-renderer-http",
+        "alertgraph_renderer_http.wasm",
+        "ALERTGRAPH_RENDERER_HTTP_WASM",
+    ),
+];
+
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest_dir.parent().unwrap().to_path_buf();
-    for watched in ["handler", "store", "wit", "Cargo.lock", "Cargo.toml"] {
+    for watched in [
+        "handler",
+        "store",
+        "renderer/src",
+        "renderer/fonts",
+        "renderer/Cargo.toml",
+        "renderer/wasm",
+        "renderer/http",
+        "wit",
+        "Cargo.lock",
+        "Cargo.toml",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
@@ -25,8 +53,17 @@ fn main() {
     let store = read(&out_dir.join(GUESTS[1].1));
     let composed = compose(handler, store);
 
-    let dest = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("alertgraph.wasm");
+    let dest_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    let dest = dest_dir.join("alertgraph.wasm");
     std::fs::write(&dest, composed).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
+
+    // Copies, so that a later nested build cannot change what a built test loads.
+    for (_, file, variable) in RENDERERS {
+        let dest = dest_dir.join(file);
+        std::fs::copy(out_dir.join(file), &dest)
+            .unwrap_or_else(|e| panic!("copying {file} to {}: {e}", dest.display()));
+        println!("cargo:rustc-env={variable}={}", dest.display());
+    }
 }
 
 fn build_guests(root: &Path, target_dir: &Path) {
@@ -36,7 +73,9 @@ fn build_guests(root: &Path, target_dir: &Path) {
         .args(["build", "--profile", "wasm", "--target", "wasm32-wasip2"])
         .arg("--target-dir")
         .arg(target_dir);
-    for (package, _) in GUESTS {
+    let packages = GUESTS.iter().map(|(p, _)| *p);
+    let packages: Vec<&str> = packages.chain(RENDERERS.iter().map(|(p, ..)| *p)).collect();
+    for package in &packages {
         cmd.args(["-p", package]);
     }
     if std::env::var_os("CARGO_NET_OFFLINE").is_some() {
@@ -66,7 +105,8 @@ fn build_guests(root: &Path, target_dir: &Path) {
         .unwrap_or_else(|e| panic!("running cargo for the wasm components: {e}"));
     assert!(
         status.success(),
-        "building the wasm components failed ({status}); run `cargo build --profile wasm --target wasm32-wasip2 -p alertgraph-handler -p alertgraph-store` to see why"
+        "building the wasm components failed ({status}); run `cargo build --profile wasm --target wasm32-wasip2 -p {}` to see why",
+        packages.join(" -p ")
     );
 }
 
