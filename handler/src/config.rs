@@ -2,6 +2,8 @@
 
 use spin_sdk::variables;
 
+use crate::chart::prometheus::Prometheus;
+
 /// The webhook token, `None` when the variable is undefined or blank (the route is then open).
 pub fn webhook_token() -> Result<Option<String>, variables::Error> {
     optional("webhook_token")
@@ -55,6 +57,82 @@ pub fn slack() -> Result<Option<Slack>, variables::Error> {
 }
 
 const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+
+/// How Slack gets the chart image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartDelivery {
+    /// Slack fetches `base_url/api/chart/<token>.png`.
+    Url,
+    /// Uploaded into the alert's thread (for services without a public URL).
+    Upload,
+}
+
+/// What drawing charts needs; `prometheus` is `None` while no PROMETHEUS_URL is set (charts off).
+pub struct Charts {
+    pub prometheus: Option<Prometheus>,
+    pub base_url: Option<String>,
+    pub delivery: ChartDelivery,
+    pub window_before_ms: i64,
+    pub window_after_ms: i64,
+}
+
+pub fn charts() -> Result<Charts, variables::Error> {
+    let base_url = optional("base_url")?.map(|url| url.trim_end_matches('/').to_owned());
+    let delivery = match optional("chart_delivery")?.as_deref() {
+        Some("upload") => ChartDelivery::Upload,
+        // Without a public URL Slack cannot fetch the image, so it is uploaded.
+        _ if base_url.is_none() => ChartDelivery::Upload,
+        _ => ChartDelivery::Url,
+    };
+    let prometheus = match optional("prometheus_url")? {
+        Some(url) => Some(Prometheus {
+            url: url.trim_end_matches('/').to_owned(),
+            authorization: prometheus_authorization()?,
+        }),
+        None => None,
+    };
+    let minutes = |name, default: i64| -> Result<i64, variables::Error> {
+        Ok(optional(name)?
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(default)
+            * 60_000)
+    };
+    Ok(Charts {
+        prometheus,
+        base_url,
+        delivery,
+        window_before_ms: minutes("chart_window_before_minutes", 360)?,
+        window_after_ms: minutes("chart_window_after_minutes", 15)?,
+    })
+}
+
+/// A bearer token, else `user:password` for basic auth, else nothing.
+fn prometheus_authorization() -> Result<Option<String>, variables::Error> {
+    if let Some(token) = optional("prometheus_token")? {
+        return Ok(Some(format!("Bearer {token}")));
+    }
+    Ok(optional("prometheus_basic_auth")?.map(|pair| format!("Basic {}", base64(pair.as_bytes()))))
+}
+
+/// Standard base64 with padding, for the basic-auth header.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
 const DEFAULT_CHANNEL_INTERVAL_MS: u32 = 1_000;
 
 fn optional(name: &str) -> Result<Option<String>, variables::Error> {
@@ -76,8 +154,17 @@ fn token(read: Result<String, variables::Error>) -> Result<Option<String>, varia
 
 #[cfg(test)]
 mod tests {
-    use super::token;
+    use super::{base64, token};
     use spin_sdk::variables::Error;
+
+    #[test]
+    fn basic_auth_is_base64_with_padding() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"user:p\xc3\xa4ss"), "dXNlcjpww6Rzcw==");
+    }
 
     #[test]
     fn undefined_or_blank_means_unset() {

@@ -3,8 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config;
-use crate::slack::api::{Client, Failure, Posted};
+use crate::chart::draw::{draw, Drawing, Window};
+use crate::chart::plot::Alerting;
+use crate::config::{self, ChartDelivery};
+use crate::slack::api::{Client, Failure, Posted, Upload};
 use crate::slack::message::{self, AlertView, Chart, MessageOptions, Metadata};
 use crate::store::{self, Job, JobKind, PostingIntent, SlackMessage, StoreError, Timestamp};
 
@@ -43,6 +45,13 @@ pub async fn drain(settings: &config::Slack) {
             return;
         }
     };
+    let charts = match config::charts() {
+        Ok(charts) => charts,
+        Err(e) => {
+            eprintln!("alertgraph: cannot read the chart settings: {e}");
+            return;
+        }
+    };
     let started = Instant::now();
     while started.elapsed() < BUDGET {
         let jobs = match store::claim_jobs(crate::now_ms(), LEASE_MS, BATCH, &owner) {
@@ -54,13 +63,18 @@ pub async fn drain(settings: &config::Slack) {
             }
         };
         for job in jobs {
-            let result = deliver(settings, &client, &job).await;
+            let result = deliver(settings, &charts, &client, &job).await;
             settle(&job, result);
         }
     }
 }
 
-async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result<(), Hold> {
+async fn deliver(
+    settings: &config::Slack,
+    charts: &config::Charts,
+    client: &Client,
+    job: &Job,
+) -> Result<(), Hold> {
     if job.kind == JobKind::GroupSummary {
         return deliver_summary(settings, client, job).await;
     }
@@ -76,11 +90,6 @@ async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result
     .ok_or_else(|| {
         Failure::Permanent("no Slack channel: set SLACK_CHANNEL or a slack_channel label".into())
     })?;
-    let options = MessageOptions {
-        explorer_url: settings.explorer_url.clone(),
-        chart: Chart::None,
-    };
-    let body = message::alert_message(&alert, &options, &channel);
     let existing = store::find_message(job.alert_id).map_err(retry)?;
     match (job.kind, existing) {
         (JobKind::GroupSummary, _) => unreachable!("summaries are delivered above"),
@@ -92,18 +101,119 @@ async fn deliver(settings: &config::Slack, client: &Client, job: &Job) -> Result
                     return Ok(record(job.alert_id, found, &intent.channel)?);
                 }
             }
-            let mut body = body;
+            let charted = chart(charts, job.alert_id, &alert).await;
+            let mut body = message::alert_message(&alert, &charted.options(settings), &channel);
             body.metadata = Some(Metadata::alert(job.alert_id));
             let posted = post(settings, client, &body, Some(job)).await?;
-            Ok(record(job.alert_id, posted, &channel)?)
+            let thread = (posted.channel.clone(), posted.ts.clone());
+            record(job.alert_id, posted, &channel)?;
+            charted.upload(client, &thread.0, &thread.1).await;
+            Ok(())
         }
         (JobKind::AlertResolved, Some(original)) => {
-            let mut updated = body;
+            let charted = chart(charts, job.alert_id, &alert).await;
+            let mut updated = message::alert_message(&alert, &charted.options(settings), &channel);
             updated.channel = original.channel.clone();
             client.update_message(&updated, &original.ts).await?;
             let reply = message::resolved_reply(&alert, &original.channel, &original.ts);
-            post(settings, client, &reply, None).await.map(drop)
+            post(settings, client, &reply, None).await?;
+            charted
+                .upload(client, &original.channel, &original.ts)
+                .await;
+            Ok(())
         }
+    }
+}
+
+/// An alert's chart, as the message shows it and, in upload mode, the PNG to upload.
+struct Charted {
+    shown: Chart,
+    upload: Option<(Drawing, String)>,
+}
+
+impl Charted {
+    fn options(&self, settings: &config::Slack) -> MessageOptions {
+        MessageOptions {
+            explorer_url: settings.explorer_url.clone(),
+            chart: self.shown.clone(),
+        }
+    }
+
+    /// Uploads the chart into the message's thread. The message is already recorded, so a
+    /// failure here is logged and the message stays without its chart.
+    async fn upload(&self, client: &Client, channel_id: &str, thread_ts: &str) {
+        let Some((drawing, filename)) = &self.upload else {
+            return;
+        };
+        let upload = Upload {
+            channel_id,
+            thread_ts,
+            filename,
+            title: &drawing.alt,
+            png: &drawing.png,
+        };
+        if let Err(e) = client.upload_png(&upload).await {
+            eprintln!("alertgraph: chart upload to {channel_id} failed: {e:?}");
+        }
+    }
+}
+
+/// Draws the alert's chart now (a resolved alert gets its resolved span) and stores it.
+async fn chart(charts: &config::Charts, alert_id: i64, alert: &AlertView<'_>) -> Charted {
+    let unavailable = |reason: String| Charted {
+        shown: Chart::Unavailable(reason),
+        upload: None,
+    };
+    let Some(prometheus) = &charts.prometheus else {
+        return Charted {
+            shown: Chart::None,
+            upload: None,
+        };
+    };
+    let alerting = Alerting {
+        alertname: alert.alertname,
+        labels: alert.labels,
+        starts_at: alert.starts_at_ms,
+        ends_at: alert.ends_at_ms,
+    };
+    let window = Window {
+        before_ms: charts.window_before_ms,
+        after_ms: charts.window_after_ms,
+    };
+    let drawing = match draw(
+        prometheus,
+        alerting,
+        alert.generator_url,
+        window,
+        crate::now_ms(),
+    )
+    .await
+    {
+        Ok(drawing) => drawing,
+        Err(reason) => return unavailable(reason),
+    };
+    eprintln!(
+        "alertgraph: drew the chart of alert {alert_id}: {} series of {} ({} bytes)",
+        drawing.series,
+        drawing.promql,
+        drawing.png.len()
+    );
+    let token = match store::save_chart(alert_id, &drawing.png, crate::now_ms()) {
+        Ok(token) => token,
+        Err(e) => return unavailable(format!("cannot store the chart: {}", describe(&e))),
+    };
+    match (charts.delivery, &charts.base_url) {
+        (ChartDelivery::Url, Some(base)) => Charted {
+            shown: Chart::Image {
+                url: format!("{base}/api/chart/{token}.png"),
+                alt: drawing.alt,
+            },
+            upload: None,
+        },
+        _ => Charted {
+            shown: Chart::None,
+            upload: Some((drawing, format!("alert-{alert_id}-{token}.png"))),
+        },
     }
 }
 

@@ -51,6 +51,15 @@ async fn answer(req: IncomingRequest, started: Instant) -> (Reply, Then) {
         Resolved::Found(Route::Metrics) => metrics(),
         Resolved::Found(Route::Alerts) => return (alerts(req, started).await, Then::Drain),
         Resolved::Found(Route::Drain) => return (drain_request(&req), Then::Drain),
+        Resolved::Found(Route::Chart) => {
+            let token = routes::chart_token(path).unwrap_or_default();
+            let chart = reply::chart(store::fetch_chart(token));
+            if method == "HEAD" {
+                chart.without_body()
+            } else {
+                chart
+            }
+        }
         Resolved::WrongMethod {
             route: Route::Alerts,
             allow,
@@ -148,10 +157,12 @@ async fn send(out: ResponseOutparam, reply: Reply) {
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value.into_bytes()))
         .collect();
-    headers.push((
-        "content-length".into(),
-        reply.body.len().to_string().into_bytes(),
-    ));
+    if !headers.iter().any(|(name, _)| name == "content-length") {
+        headers.push((
+            "content-length".into(),
+            reply.body.len().to_string().into_bytes(),
+        ));
+    }
     let fields = Fields::from_list(&headers).unwrap_or_else(|e| {
         eprintln!("response headers refused by the host: {e:?}");
         Fields::new()

@@ -1,22 +1,26 @@
 //! alertgraph's HTTP handler: a Spin component (WASI p2) that takes Alertmanager webhooks,
-//! records them through the `store` import, delivers the outbox to Slack after answering,
-//! and serves `/`, `/healthz` and `/metrics`.
+//! records them through the `store` import, delivers the outbox to Slack after answering (each
+//! alert with its chart), and serves `/`, `/healthz`, `/metrics` and `/api/chart/<token>.png`.
 //!
 //! Layout: `http` is the I/O edge for requests (Spin entry point, body stream, store calls,
 //! sending), `delivery` for the outbox (lease jobs, call Slack, settle), `slack::api` for the
-//! Slack Web API; `config` reads Spin variables. Everything else is pure and unit-tested:
+//! Slack Web API, `chart` for the charts (its `prometheus` and `draw` do I/O, the rest is pure);
+//! `config` reads Spin variables. Everything else is pure and unit-tested:
 //! `routes` (route table), `auth` (bearer/basic token check), `body_limit` (1 MiB cap),
 //! `webhook` (Alertmanager v4 wire types → the store's record) with `rfc3339` (timestamps),
 //! `refusal` (4xx answers and their counted reasons), `reply` (responses as values),
-//! `metrics_text` (Prometheus exposition) and `slack` (alert messages as Block Kit values).
+//! `metrics_text` (Prometheus exposition), `percent` (URL encoding) and `slack` (alert
+//! messages as Block Kit values).
 //! `bindings` holds the generated WIT imports.
 
 mod auth;
 mod body_limit;
+pub mod chart;
 mod config;
 mod delivery;
 mod http;
 mod metrics_text;
+mod percent;
 mod refusal;
 mod reply;
 mod rfc3339;

@@ -1,7 +1,7 @@
 //! Responses as plain values (status, headers, body), so what each outcome answers is testable
 //! without a host; the HTTP edge only sends them.
 
-use crate::store::{Recorded, StoreError};
+use crate::store::{Chart, Recorded, StoreError};
 
 #[derive(Debug)]
 pub struct Reply {
@@ -32,6 +32,25 @@ impl Reply {
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
+    }
+
+    /// The answer to HEAD: the GET's headers and length, no body.
+    pub fn without_body(mut self) -> Self {
+        let length = self.body.len().to_string();
+        self.body.clear();
+        self.header("content-length", length)
+    }
+}
+
+/// `GET /api/chart/<token>.png`. A token names one rendering forever (a re-render gets a new
+/// token), so caches may keep it.
+pub fn chart(found: Result<Option<Chart>, StoreError>) -> Reply {
+    match found {
+        Ok(Some(chart)) => Reply::new(200, "image/png", chart.png)
+            .header("cache-control", "public, max-age=31536000, immutable")
+            .header("x-content-type-options", "nosniff"),
+        Ok(None) => Reply::text(404, "no such chart"),
+        Err(e) => Reply::text(503, &format!("chart unavailable: {}", describe(&e))),
     }
 }
 
@@ -81,8 +100,8 @@ pub fn describe(e: &StoreError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{recorded, store_failure, wrong_method, Reply};
-    use crate::store::{Recorded, StoreError};
+    use super::{chart, recorded, store_failure, wrong_method, Reply};
+    use crate::store::{Chart, Recorded, StoreError};
 
     fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
         reply
@@ -100,6 +119,28 @@ mod tests {
             header(&reply, "content-type"),
             Some("text/plain; charset=utf-8")
         );
+    }
+
+    #[test]
+    fn charts_are_immutable_pngs_and_unknown_tokens_404() {
+        let found = chart(Ok(Some(Chart {
+            alert_id: 1,
+            png: vec![0x89, b'P', b'N', b'G'],
+            created_at: 0,
+        })));
+        assert_eq!(found.status, 200);
+        assert_eq!(header(&found, "content-type"), Some("image/png"));
+        assert!(header(&found, "cache-control")
+            .unwrap()
+            .contains("immutable"));
+        let head = found.without_body();
+        assert!(head.body.is_empty());
+        assert_eq!(header(&head, "content-length"), Some("4"));
+
+        assert_eq!(chart(Ok(None)).status, 404);
+        let busy = chart(Err(StoreError::Busy("locked".into())));
+        assert_eq!(busy.status, 503);
+        assert_eq!(busy.body, b"chart unavailable: store busy: locked\n");
     }
 
     #[test]

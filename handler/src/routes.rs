@@ -7,6 +7,8 @@ pub enum Route {
     Metrics,
     Alerts,
     Drain,
+    /// `GET /api/chart/<token>.png`; the token is read by [`chart_token`].
+    Chart,
 }
 
 const TABLE: &[(&str, &str, Route)] = &[
@@ -28,13 +30,30 @@ pub enum Resolved {
     },
 }
 
+/// Charts are served under this prefix, one path per token.
+const CHART_PREFIX: &str = "/api/chart/";
+
 /// Resolves a request's method and path (the query already removed).
 pub fn resolve(method: &str, path: &str) -> Resolved {
+    if path.starts_with(CHART_PREFIX) {
+        return match method {
+            "GET" | "HEAD" => Resolved::Found(Route::Chart),
+            _ => Resolved::WrongMethod {
+                route: Route::Chart,
+                allow: "GET, HEAD",
+            },
+        };
+    }
     match TABLE.iter().find(|(p, _, _)| *p == path) {
         Some(&(_, allow, route)) if allow == method => Resolved::Found(route),
         Some(&(_, allow, route)) => Resolved::WrongMethod { route, allow },
         None => Resolved::NotFound,
     }
+}
+
+/// The token of a chart path (`/api/chart/<token>.png`); the store checks its shape.
+pub fn chart_token(path: &str) -> Option<&str> {
+    path.strip_prefix(CHART_PREFIX)?.strip_suffix(".png")
 }
 
 /// The path part of a request target (`/a?b` → `/a`); an absent one is `/`.
@@ -50,7 +69,25 @@ pub fn path_of(path_with_query: Option<&str>) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{path_of, resolve, Resolved, Route};
+    use super::{chart_token, path_of, resolve, Resolved, Route};
+
+    #[test]
+    fn chart_paths_carry_their_token() {
+        let path = "/api/chart/0123456789abcdef0123456789abcdef.png";
+        assert_eq!(resolve("GET", path), Resolved::Found(Route::Chart));
+        assert_eq!(resolve("HEAD", path), Resolved::Found(Route::Chart));
+        assert_eq!(
+            resolve("POST", path),
+            Resolved::WrongMethod {
+                route: Route::Chart,
+                allow: "GET, HEAD"
+            }
+        );
+        assert_eq!(chart_token(path), Some("0123456789abcdef0123456789abcdef"));
+        assert_eq!(chart_token("/api/chart/abc"), None);
+        assert_eq!(chart_token("/api/charts/abc.png"), None);
+        assert_eq!(chart_token("/api/chart/.png"), Some(""));
+    }
 
     #[test]
     fn known_routes() {

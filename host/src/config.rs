@@ -88,7 +88,7 @@ impl std::error::Error for ConfigError {}
 
 /// Seed env var → Spin variable, and whether the value is a URL whose origin the
 /// components may call.
-const VARIABLES: [(&str, &str, Kind); 14] = [
+const VARIABLES: [(&str, &str, Kind); 18] = [
     ("BASE_URL", "base_url", Kind::Url),
     ("EXPLORER_URL", "explorer_url", Kind::Url),
     ("SLACK_CHANNEL", "slack_channel", Kind::Text),
@@ -96,6 +96,12 @@ const VARIABLES: [(&str, &str, Kind); 14] = [
     ("SLACK_API_URL", "slack_api_url", Kind::OutboundUrl),
     ("SLACK_SIGNING_SECRET", "slack_signing_secret", Kind::Secret),
     ("PROMETHEUS_URL", "prometheus_url", Kind::OutboundUrl),
+    ("PROMETHEUS_TOKEN", "prometheus_token", Kind::Secret),
+    (
+        "PROMETHEUS_BASIC_AUTH",
+        "prometheus_basic_auth",
+        Kind::Secret,
+    ),
     ("ALERTMANAGER_URL", "alertmanager_url", Kind::OutboundUrl),
     ("RENDERER_URL", "renderer_url", Kind::OutboundUrl),
     ("WEBHOOK_TOKEN", "webhook_token", Kind::Secret),
@@ -111,6 +117,16 @@ const VARIABLES: [(&str, &str, Kind); 14] = [
         Kind::Number(1_000),
     ),
     (
+        "CHART_WINDOW_BEFORE_MINUTES",
+        "chart_window_before_minutes",
+        Kind::Number(7 * 24 * 60),
+    ),
+    (
+        "CHART_WINDOW_AFTER_MINUTES",
+        "chart_window_after_minutes",
+        Kind::Number(24 * 60),
+    ),
+    (
         "CHART_DELIVERY",
         "chart_delivery",
         Kind::OneOf(&["url", "upload"]),
@@ -118,6 +134,9 @@ const VARIABLES: [(&str, &str, Kind); 14] = [
 ];
 
 const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+/// Slack's Web API hands out file upload URLs on this origin.
+const SLACK_ORIGIN: &str = "https://slack.com:443";
+const SLACK_FILES_ORIGIN: &str = "https://files.slack.com:443";
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -198,6 +217,10 @@ impl Config {
                 }
             }
             variables.insert(name, value);
+        }
+
+        if allowed_outbound.iter().any(|o| o == SLACK_ORIGIN) {
+            allowed_outbound.push(SLACK_FILES_ORIGIN.to_string());
         }
 
         let storage_dir = PathBuf::from(get("STORAGE_DIR").unwrap_or_else(|| "./data".into()));
@@ -374,9 +397,10 @@ mod tests {
         assert_eq!(c.database.path, PathBuf::from("./data/alertgraph.db"));
         assert_eq!(c.database.mode, OpenMode::ReadWriteCreate);
         assert_eq!(c.variables["slack_api_url"], "https://slack.com/api");
+        // Slack's file uploads go to its files origin.
         assert_eq!(
             c.allowed_outbound,
-            vec!["https://slack.com:443".to_string()]
+            vec!["https://slack.com:443", "https://files.slack.com:443"]
         );
         assert!(!c.log_json);
     }

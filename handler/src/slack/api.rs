@@ -1,4 +1,5 @@
-//! The Slack Web API calls alertgraph makes (`chat.postMessage`, `chat.update`): requests
+//! The Slack Web API calls alertgraph makes (`chat.postMessage`, `chat.update`,
+//! `conversations.history`, the external file upload): requests
 //! built and answers classified by plain functions, sent through Spin's outbound HTTP.
 
 use serde::Deserialize;
@@ -68,7 +69,7 @@ impl Client {
     ) -> Result<Option<Posted>, Failure> {
         let query = format!(
             "channel={}&oldest={}.{:03}&include_all_metadata=true&limit=200",
-            percent_encode(channel_id),
+            crate::percent::encode(channel_id),
             oldest_ms.div_euclid(1000),
             oldest_ms.rem_euclid(1000)
         );
@@ -77,6 +78,7 @@ impl Client {
             .send(
                 spin_sdk::http::Method::Get,
                 &format!("{method}?{query}"),
+                JSON,
                 Vec::new(),
             )
             .await?;
@@ -89,9 +91,57 @@ impl Client {
 
     async fn call(&self, method: &str, body: Vec<u8>) -> Result<Posted, Failure> {
         let (status, retry_after, body) = self
-            .send(spin_sdk::http::Method::Post, method, body)
+            .send(spin_sdk::http::Method::Post, method, JSON, body)
             .await?;
         classify(method, status, retry_after.as_deref(), &body)
+    }
+
+    /// Uploads a PNG into a thread with Slack's external upload flow
+    /// (`files.getUploadURLExternal`, the upload, `files.completeUploadExternal`; needs the
+    /// `files:write` scope).
+    pub async fn upload_png(&self, upload: &Upload<'_>) -> Result<(), Failure> {
+        let method = "files.getUploadURLExternal";
+        let ask = form(&[
+            ("filename", upload.filename),
+            ("length", &upload.png.len().to_string()),
+        ]);
+        let (status, retry_after, body) = self
+            .send(spin_sdk::http::Method::Post, method, FORM, ask)
+            .await?;
+        let answer = classify_value(method, status, retry_after.as_deref(), &body)?;
+        let (Some(upload_url), Some(file_id)) =
+            (answer["upload_url"].as_str(), answer["file_id"].as_str())
+        else {
+            return Err(Failure::Permanent(format!(
+                "{method}: answer lacks upload_url or file_id"
+            )));
+        };
+        let request = spin_sdk::http::Request::builder()
+            .method(spin_sdk::http::Method::Post)
+            .uri(upload_url)
+            .header("content-type", "image/png")
+            .body(upload.png.to_vec())
+            .build();
+        let response: spin_sdk::http::Response =
+            spin_sdk::http::send(request)
+                .await
+                .map_err(|e| Failure::Retry {
+                    after_ms: None,
+                    reason: format!("file upload: {}", one_line(&e.to_string())),
+                    maybe_posted: false,
+                })?;
+        check_status("file upload", *response.status(), None)?;
+        let method = "files.completeUploadExternal";
+        let files = serde_json::json!([{ "id": file_id, "title": upload.title }]).to_string();
+        let complete = form(&[
+            ("files", files.as_str()),
+            ("channel_id", upload.channel_id),
+            ("thread_ts", upload.thread_ts),
+        ]);
+        let (status, retry_after, body) = self
+            .send(spin_sdk::http::Method::Post, method, FORM, complete)
+            .await?;
+        classify_value(method, status, retry_after.as_deref(), &body).map(drop)
     }
 
     /// One Web API request: status, `Retry-After`, body; a transport error is a retry.
@@ -99,13 +149,14 @@ impl Client {
         &self,
         http_method: spin_sdk::http::Method,
         path: &str,
+        content_type: &str,
         body: Vec<u8>,
     ) -> Result<(u16, Option<String>, Vec<u8>), Failure> {
         let request = spin_sdk::http::Request::builder()
             .method(http_method)
             .uri(format!("{}/{path}", self.api_url.trim_end_matches('/')))
             .header("authorization", format!("Bearer {}", self.token))
-            .header("content-type", "application/json; charset=utf-8")
+            .header("content-type", content_type)
             .body(body)
             .build();
         let method = path.split('?').next().unwrap_or(path);
@@ -125,16 +176,45 @@ impl Client {
     }
 }
 
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+const JSON: &str = "application/json; charset=utf-8";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A chart to upload into an alert's thread.
+pub struct Upload<'a> {
+    pub channel_id: &'a str,
+    pub thread_ts: &'a str,
+    pub filename: &'a str,
+    pub title: &'a str,
+    pub png: &'a [u8],
+}
+
+/// An `application/x-www-form-urlencoded` body.
+fn form(fields: &[(&str, &str)]) -> Vec<u8> {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", crate::percent::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+        .into_bytes()
+}
+
+/// Any Web API answer: the JSON when `ok`, else the classified error.
+fn classify_value(
+    method: &str,
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> Result<Value, Failure> {
+    check_status(method, status, retry_after)?;
+    let answer: Value = serde_json::from_slice(body).map_err(|e| unreadable(method, e))?;
+    if answer["ok"] == true {
+        return Ok(answer);
+    }
+    let error = answer["error"]
+        .as_str()
+        .unwrap_or("unknown_error")
+        .to_owned();
+    Err(answer_error(method, error, retry_after_ms(retry_after)))
 }
 
 #[derive(Deserialize)]
@@ -307,6 +387,28 @@ mod tests {
     }
 
     #[test]
+    fn forms_are_percent_encoded_and_answers_checked() {
+        let body = form(&[
+            ("files", r#"[{"id":"F1","title":"a b"}]"#),
+            ("thread_ts", "1.2"),
+        ]);
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "files=%5B%7B%22id%22%3A%22F1%22%2C%22title%22%3A%22a%20b%22%7D%5D&thread_ts=1.2"
+        );
+        let ok = classify_value("m", 200, None, br#"{"ok":true,"file_id":"F1"}"#).unwrap();
+        assert_eq!(ok["file_id"], "F1");
+        assert_eq!(
+            classify_value("m", 200, None, br#"{"ok":false,"error":"missing_scope"}"#),
+            Err(Failure::Permanent("m: missing_scope".into()))
+        );
+        assert!(matches!(
+            classify_value("m", 503, None, b""),
+            Err(Failure::Retry { .. })
+        ));
+    }
+
+    #[test]
     fn accepted_message() {
         let body = br#"{"ok":true,"channel":"C1","ts":"1700000000.000100","message":{}}"#;
         assert_eq!(
@@ -401,7 +503,7 @@ mod tests {
             br#"{"ok":false,"error":"missing_scope"}"#,
         );
         assert!(matches!(refused, Err(Failure::Permanent(_))));
-        assert_eq!(percent_encode("C0 1/#"), "C0%201%2F%23");
+        assert_eq!(crate::percent::encode("C0 1/#"), "C0%201%2F%23");
     }
 
     #[test]

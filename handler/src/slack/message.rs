@@ -53,7 +53,6 @@ pub struct MessageOptions {
 }
 
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // the delivery builds `Image` and `Unavailable` once charts are rendered
 pub enum Chart {
     /// A PNG Slack fetches from `url`.
     Image { url: String, alt: String },
