@@ -8,17 +8,17 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "xoxb-am-test";
-const WEBHOOK_TOKEN: &str = "am-webhook-secret";
+pub const WEBHOOK_TOKEN: &str = "am-webhook-secret";
 const WAIT: Duration = Duration::from_secs(30);
 
-struct Alertmanager {
+pub struct Alertmanager {
     child: Child,
-    addr: SocketAddr,
+    pub addr: SocketAddr,
 }
 
 impl Alertmanager {
     /// Routes every alert to `webhook` within a second, firing and resolved.
-    fn start(dir: &TempDir, webhook: SocketAddr) -> Alertmanager {
+    pub fn start(dir: &TempDir, webhook: SocketAddr) -> Alertmanager {
         let binary = ensure_installed("prometheus-alertmanager", "prometheus-alertmanager");
         let config = dir.0.join("alertmanager.yml");
         std::fs::write(
@@ -93,7 +93,7 @@ impl Drop for Alertmanager {
 }
 
 /// Now plus `offset_secs` as RFC 3339 UTC, from date(1).
-fn rfc3339(offset_secs: i64) -> String {
+pub fn rfc3339(offset_secs: i64) -> String {
     let out = Command::new("date")
         .args([
             "-u",

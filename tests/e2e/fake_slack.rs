@@ -1,6 +1,7 @@
 //! A fake Slack Web API on 127.0.0.1: it checks the bearer token, refuses what Slack refuses
 //! (`invalid_blocks` past the Block Kit limits, unknown messages), answers Slack-shaped JSON,
-//! records every call, and can be told to answer 429 + Retry-After or a 5xx next.
+//! records every call, and can be told to answer 429 + Retry-After or a 5xx next. File uploads
+//! follow Slack's external flow: an upload URL on this server, then completion into a thread.
 
 use crate::support::{Server, TempDir};
 use serde_json::{json, Value};
@@ -43,6 +44,20 @@ struct State {
     /// (channel id, ts) → the message as last posted or updated.
     messages: HashMap<(String, String), Value>,
     next_ts: u64,
+    /// file id → (announced length, bytes once uploaded).
+    pending_files: HashMap<String, (usize, Option<Vec<u8>>)>,
+    files: Vec<SharedFile>,
+    /// Where upload URLs point.
+    addr: Option<SocketAddr>,
+}
+
+/// A file completed into a channel's thread.
+#[derive(Clone, Debug)]
+pub struct SharedFile {
+    pub channel: String,
+    pub thread_ts: String,
+    pub title: String,
+    pub bytes: Vec<u8>,
 }
 
 pub struct FakeSlack {
@@ -54,7 +69,10 @@ impl FakeSlack {
     pub fn start(token: &str) -> FakeSlack {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = Arc::new(Mutex::new(State::default()));
+        let state = Arc::new(Mutex::new(State {
+            addr: Some(addr),
+            ..State::default()
+        }));
         let token = token.to_string();
         {
             let state = state.clone();
@@ -100,6 +118,11 @@ impl FakeSlack {
     pub fn push_for(&self, channel: &str, answer: Scripted) {
         let mut state = self.state.lock().unwrap();
         state.script.push_back((Some(channel.to_string()), answer));
+    }
+
+    /// Files completed into threads, in order.
+    pub fn files(&self) -> Vec<SharedFile> {
+        self.state.lock().unwrap().files.clone()
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -213,10 +236,18 @@ fn answer(
     body: &[u8],
 ) -> Option<Answer> {
     let full_path = path;
+    if let Some(file_id) = path.strip_prefix("/upload/") {
+        return Some(upload(shared, file_id, body));
+    }
     let path = path.trim_start_matches("/api/");
     let (method, query) = path.split_once('?').unwrap_or((path, ""));
     let method = method.to_string();
-    let parsed: Value = if query.is_empty() {
+    let form = headers
+        .get("content-type")
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let parsed: Value = if form {
+        form_fields(&String::from_utf8_lossy(body))
+    } else if query.is_empty() {
         serde_json::from_slice(body).unwrap_or(Value::Null)
     } else {
         // GET methods take form-style parameters.
@@ -272,6 +303,8 @@ fn answer(
             "chat.postMessage" => post(&mut state, &parsed),
             "chat.update" => update(&mut state, &parsed),
             "conversations.history" => history(&state, &parsed),
+            "files.getUploadURLExternal" => upload_url(&mut state, &parsed),
+            "files.completeUploadExternal" => complete_upload(&mut state, &parsed),
             _ => Err("unknown_method"),
         }
     };
@@ -283,6 +316,105 @@ fn answer(
         Ok(answer) => (200, vec![], answer),
         Err(error) => (200, vec![], json!({"ok": false, "error": error})),
     })
+}
+
+/// `a=1&b=%20x` as a JSON object of strings.
+fn form_fields(body: &str) -> Value {
+    body.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), Value::String(percent_decode(v))))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => out.push(b),
+                    Err(_) => out.extend_from_slice(&bytes[i..i + 3]),
+                }
+                i += 3;
+                continue;
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `files.getUploadURLExternal`: a one-time URL on this server for `length` bytes.
+fn upload_url(state: &mut State, query: &Value) -> Result<Value, &'static str> {
+    query["filename"]
+        .as_str()
+        .filter(|f| !f.is_empty())
+        .ok_or("invalid_arguments")?;
+    let length: usize = query["length"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .ok_or("invalid_arguments")?;
+    let file_id = format!("F{:08}", state.pending_files.len() + 1);
+    state.pending_files.insert(file_id.clone(), (length, None));
+    let url = format!(
+        "http://{}/upload/{file_id}",
+        state.addr.expect("set at start")
+    );
+    Ok(json!({"ok": true, "file_id": file_id, "upload_url": url}))
+}
+
+/// The upload itself: the bytes must match the announced length.
+fn upload(shared: &Mutex<State>, file_id: &str, body: &[u8]) -> Answer {
+    let mut state = shared.lock().unwrap();
+    state.calls.push(Call {
+        method: "upload".into(),
+        body: json!({"file_id": file_id, "bytes": body.len()}),
+        ok: true,
+        at: Instant::now(),
+    });
+    match state.pending_files.get_mut(file_id) {
+        Some((length, bytes @ None)) if *length == body.len() => {
+            *bytes = Some(body.to_vec());
+            (200, vec![], json!("OK"))
+        }
+        _ => (400, vec![], json!("bad upload")),
+    }
+}
+
+/// `files.completeUploadExternal`: shares uploaded files into a thread.
+fn complete_upload(state: &mut State, query: &Value) -> Result<Value, &'static str> {
+    let files: Value = query["files"]
+        .as_str()
+        .and_then(|f| serde_json::from_str(f).ok())
+        .ok_or("invalid_arguments")?;
+    let channel = query["channel_id"].as_str().ok_or("invalid_arguments")?;
+    let thread_ts = query["thread_ts"].as_str().ok_or("invalid_arguments")?;
+    if !state
+        .messages
+        .contains_key(&(channel.to_string(), thread_ts.to_string()))
+    {
+        return Err("thread_not_found");
+    }
+    let empty = vec![];
+    for file in files.as_array().unwrap_or(&empty) {
+        let id = file["id"].as_str().ok_or("invalid_arguments")?;
+        let Some((_, Some(bytes))) = state.pending_files.remove(id) else {
+            return Err("file_not_found");
+        };
+        state.files.push(SharedFile {
+            channel: channel.to_string(),
+            thread_ts: thread_ts.to_string(),
+            title: file["title"].as_str().unwrap_or_default().to_string(),
+            bytes,
+        });
+    }
+    Ok(json!({"ok": true, "files": files}))
 }
 
 /// Messages of a channel (by id) since `oldest`, newest first, with their metadata.

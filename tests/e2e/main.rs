@@ -2,8 +2,10 @@
 //! webhooks recorded from a real Alertmanager, checked against its real SQLite file.
 
 mod alertmanager;
+mod charts;
 mod delivery;
 mod fake_slack;
+mod prometheus;
 mod sandbox;
 mod support;
 

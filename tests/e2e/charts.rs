@@ -1,0 +1,284 @@
+//! Charts through the real binary: drawn from a real Prometheus, served by token or uploaded
+//! into the thread, redrawn on resolve; without Prometheus the message still goes out.
+
+use crate::alertmanager::{rfc3339, Alertmanager, WEBHOOK_TOKEN};
+use crate::fake_slack::FakeSlack;
+use crate::prometheus::{
+    unix_now, Exporter, History, Options, Prometheus, ERROR_RATIO, HIGH_ERROR_RATE_RULES,
+};
+use crate::support::{free_port, Server, TempDir, FIRING};
+use std::time::Duration;
+
+const TOKEN: &str = "xoxb-chart-test";
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The first context block's text of a posted message (where "no chart: …" goes).
+fn context_text(post: &serde_json::Value) -> String {
+    post["attachments"][0]["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "context")
+        .map(|b| b["elements"][0]["text"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_unreachable_prometheus_still_posts_the_message_with_the_reason() {
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("chart-no-prometheus");
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
+        &[
+            ("SLACK_CHANNEL", "#alerts"),
+            ("PROMETHEUS_URL", closed.as_str()),
+            ("BASE_URL", "http://127.0.0.1:9"),
+        ],
+    );
+    assert_eq!(
+        server
+            .post("/api/alerts", &[JSON], FIRING.as_bytes())
+            .status,
+        200
+    );
+    slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
+    let posts = slack.accepted("chat.postMessage");
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    let context = context_text(&posts[0]);
+    assert!(
+        context.starts_with("no chart: Prometheus unreachable"),
+        "{context}"
+    );
+    assert!(!posts[0].to_string().contains("\"image\""));
+    assert_eq!(server.count("charts"), 0);
+}
+
+#[test]
+fn chart_paths_without_a_stored_token_are_not_found() {
+    let dir = TempDir::new("chart-tokens");
+    let server = Server::start(&dir.0, &[]);
+    for path in [
+        "/api/chart/0123456789abcdef0123456789abcdef.png",
+        "/api/chart/1.png",
+        "/api/chart/../alertgraph.db",
+        "/api/chart/",
+    ] {
+        let got = server.get(path);
+        assert_eq!(got.status, 404, "{path}");
+        assert_eq!(got.body, "no such chart\n", "{path}");
+    }
+    let post = server.post("/api/chart/1.png", &[], b"");
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD"));
+}
+
+/// How many pixels of `png` (a 1180×400 chart) `look` says yes to. Lines are anti-aliased, so
+/// the tests ask for a hue, not an exact colour.
+fn pixels_where(png: &[u8], look: fn([u8; 3]) -> bool) -> usize {
+    let mut decoder = png::Decoder::new(png);
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("PNG pixels");
+    assert_eq!((info.width, info.height), (1180, 400));
+    let channels = info.line_size / info.width as usize;
+    buf[..info.buffer_size()]
+        .chunks(channels)
+        .filter(|px| look([px[0], px[1], px[2]]))
+        .count()
+}
+
+/// The threshold's red (#F2303C) at half coverage or more: not the light firing shade, nor
+/// the palette's orange (whose blue channel is far below its green).
+fn threshold_red([r, g, b]: [u8; 3]) -> bool {
+    r >= 200 && g <= 150 && b + 10 >= g && b <= g + 25
+}
+
+/// The resolved marker's green (#2EC95A) at half coverage or more, not the palette's green
+/// (#2CA02C, whose blue equals its red).
+fn resolved_green([r, g, b]: [u8; 3]) -> bool {
+    g >= 190 && r <= 150 && b >= r + 15 && b <= 180
+}
+
+/// The chart a message shows: its image block's URL fetched from alertgraph.
+fn chart_of(server: &Server, message: &serde_json::Value) -> Vec<u8> {
+    let blocks = message["attachments"][0]["blocks"].as_array().unwrap();
+    let image = blocks
+        .iter()
+        .find(|b| b["type"] == "image")
+        .unwrap_or_else(|| panic!("no image block: {message:#}"));
+    let url = image["image_url"].as_str().unwrap();
+    let path = url
+        .strip_prefix(&format!("http://{}", server.addr))
+        .unwrap_or_else(|| panic!("{url} is not under BASE_URL"));
+    let got = server.get(path);
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.header("content-type"), Some("image/png"));
+    assert!(got.bytes.len() <= 100 * 1024, "{} bytes", got.bytes.len());
+    got.bytes
+}
+
+/// With `ALERTGRAPH_KEEP_CHARTS=<dir>`, the charts a test saw are written there (the README's
+/// example image comes from such a run).
+fn keep(name: &str, png: &[u8]) {
+    if let Some(dir) = std::env::var_os("ALERTGRAPH_KEEP_CHARTS") {
+        std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
+    }
+}
+
+#[test]
+fn a_real_alert_from_a_real_prometheus_posts_its_chart_and_redraws_it_on_resolve() {
+    let now = unix_now();
+    // Quiet hours; the incident is the live one below.
+    let history = History::http_requests(now - 6 * 3600, now - 60, 15, 0..0);
+    let exporter = Exporter::start();
+    exporter.resume(&history);
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("chart-chain");
+    // alertgraph's address is needed before it starts: Alertmanager posts there, and the
+    // chart links (BASE_URL) point there.
+    let port = free_port();
+    let alertgraph = format!("127.0.0.1:{port}").parse().unwrap();
+    let alertmanager = Alertmanager::start(&dir, alertgraph);
+    let prometheus = Prometheus::start(
+        &dir,
+        Some(&history.openmetrics()),
+        Options {
+            scrape: Some(exporter.addr()),
+            rules: Some(HIGH_ERROR_RATE_RULES),
+            alertmanager: Some(alertmanager.addr),
+        },
+    );
+    let (port, base, prometheus_url) = (
+        port.to_string(),
+        format!("http://{alertgraph}"),
+        prometheus.url(),
+    );
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
+        &[
+            ("PORT", port.as_str()),
+            ("SLACK_CHANNEL", "#alerts"),
+            ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
+            ("BASE_URL", base.as_str()),
+            ("PROMETHEUS_URL", prometheus_url.as_str()),
+            // A short window, so the minute or two the alert fires is wide on the chart.
+            ("CHART_WINDOW_BEFORE_MINUTES", "30"),
+        ],
+    );
+
+    // About half of checkout's requests fail from now on: HighErrorRate fires for it.
+    exporter.counter(
+        r#"http_requests_total{service="checkout",code="500"}"#,
+        40.0,
+    );
+    slack.wait_until(Duration::from_secs(90), |calls| {
+        calls.iter().any(|c| c.ok && c.method == "chat.postMessage")
+    });
+    let posts = slack.accepted("chat.postMessage");
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert!(
+        posts[0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("[FIRING] HighErrorRate: High error rate on checkout"),
+        "{}",
+        posts[0]["text"]
+    );
+    // The unfiltered expression is plotted: both services, not only the one over 5 %.
+    let drew = server.wait_log_line("drew the chart of alert", WAIT);
+    assert!(
+        drew.contains(&format!("2 series of {ERROR_RATIO} (")),
+        "{drew}"
+    );
+    let firing = chart_of(&server, &posts[0]);
+    keep("chart-firing.png", &firing);
+    assert!(
+        pixels_where(&firing, threshold_red) > 300,
+        "no threshold line"
+    );
+    assert!(
+        pixels_where(&firing, resolved_green) < 20,
+        "a resolved marker"
+    );
+
+    // Errors stop; once the 1-minute rate is under 5 % again the alert resolves.
+    exporter.counter(r#"http_requests_total{service="checkout",code="500"}"#, 0.0);
+    slack.wait_until(Duration::from_secs(150), |calls| {
+        calls.iter().any(|c| c.ok && c.method == "chat.update")
+    });
+    server.wait_outbox_settled(WAIT);
+    let updates = slack.accepted("chat.update");
+    assert_eq!(updates.len(), 1, "{updates:#?}");
+    assert_eq!(updates[0]["attachments"][0]["color"], "#2EC95A");
+    let resolved = chart_of(&server, &updates[0]);
+    keep("chart-resolved.png", &resolved);
+    assert_ne!(resolved, firing, "the chart was not redrawn");
+    assert!(
+        pixels_where(&resolved, resolved_green) > 100,
+        "no resolved marker"
+    );
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        2,
+        "one thread reply"
+    );
+    assert_eq!(server.count("charts"), 2);
+}
+
+#[test]
+fn without_a_base_url_the_chart_is_uploaded_into_the_thread() {
+    let now = unix_now();
+    let incident = now - 2 * 3600..now - 3600;
+    let history = History::http_requests(now - 6 * 3600, now - 60, 15, incident.clone());
+    let dir = TempDir::new("chart-upload");
+    let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
+    let slack = FakeSlack::start(TOKEN);
+    let prometheus_url = prometheus.url();
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
+        &[
+            ("SLACK_CHANNEL", "#alerts"),
+            ("PROMETHEUS_URL", prometheus_url.as_str()),
+        ],
+    );
+    // The recorded webhook's alert (same expression), moved to the incident.
+    let starts_at = rfc3339(incident.start - now);
+    let webhook = FIRING.replace("2026-11-25T20:47:31.731Z", &starts_at);
+    assert_ne!(webhook, FIRING, "the fixture's startsAt moved");
+    assert_eq!(
+        server
+            .post("/api/alerts", &[JSON], webhook.as_bytes())
+            .status,
+        200
+    );
+    slack.wait_until(WAIT, |calls| {
+        calls
+            .iter()
+            .any(|c| c.ok && c.method == "files.completeUploadExternal")
+    });
+    let posts = slack.accepted("chat.postMessage");
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert!(!posts[0].to_string().contains("\"image\""));
+    let files = slack.files();
+    assert_eq!(files.len(), 1, "{files:#?}");
+    let thread = &files[0];
+    assert_eq!(thread.channel, slack.channel_id("#alerts"));
+    assert!(
+        thread.title.starts_with("HighErrorRate"),
+        "{}",
+        thread.title
+    );
+    assert!(pixels_where(&thread.bytes, threshold_red) > 300);
+    // The message the file went to is the alert's own.
+    let recorded: String = server
+        .db()
+        .query_row("SELECT ts FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(thread.thread_ts, recorded);
+}
