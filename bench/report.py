@@ -7,6 +7,30 @@ import sys
 def main(path):
     rows = [json.loads(line) for line in open(path) if line.strip()]
     webhook = {(r["server"], r["label"]): r["result"] for r in rows if r["bench"] == "webhook"}
+    if webhook:
+        print_webhook(webhook)
+    for r in rows:
+        if r["bench"] == "instantiate":
+            i = r["result"]
+            print("\n## Per-request instantiation (pooling allocator, fresh Store each)\n")
+            print(f"{i['samples']} samples: p50 {i['p50_us']:.1f} µs, p90 {i['p90_us']:.1f} µs, "
+                  f"p99 {i['p99_us']:.1f} µs, mean {i['mean_us']:.1f} µs")
+        if r["bench"] == "size":
+            s = r["result"]
+            print("\n## Component sizes\n")
+            print(f"handler.wasm {s['handler'] / 1024:.0f} KiB, store.wasm {s['store'] / 1024:.0f} KiB, "
+                  f"composed (embedded) {s['composed'] / 1024:.0f} KiB")
+        if r["bench"] == "renderer_wasm":
+            w = r["result"]
+            print("\n## Renderer: native vs compiled to wasm (same chart, 1180×400)\n")
+            print(f"median of {w['samples']}: native {w['native_ms']:.1f} ms, wasm {w['wasm_ms']:.1f} ms "
+                  f"({w['ratio']:.2f}×), wasm in a fresh instance {w['wasm_fresh_instance_ms']:.1f} ms "
+                  f"({w['fresh_ratio']:.2f}×); renderer_wasm.wasm {w['renderer_wasm_bytes'] / 1024:.0f} KiB, "
+                  f"renderer_http.wasm {w['renderer_http_bytes'] / 1024:.0f} KiB")
+    chart([r["result"] for r in rows if r["bench"] == "chart"])
+
+
+def print_webhook(webhook):
     print("## Webhook ack (wh-loadgen, same run; ratio = alertgraph / native baseline)\n")
     print("| load | server | ok/s | p50 ms | p99 ms | errors |")
     print("|---|---|---:|---:|---:|---|")
@@ -25,17 +49,36 @@ def main(path):
                 f"| {ours['latency_ms']['p50'] / base['latency_ms']['p50']:.2f}× "
                 f"| {ours['latency_ms']['p99'] / base['latency_ms']['p99']:.2f}× | |"
             )
-    for r in rows:
-        if r["bench"] == "instantiate":
-            i = r["result"]
-            print("\n## Per-request instantiation (pooling allocator, fresh Store each)\n")
-            print(f"{i['samples']} samples: p50 {i['p50_us']:.1f} µs, p90 {i['p90_us']:.1f} µs, "
-                  f"p99 {i['p99_us']:.1f} µs, mean {i['mean_us']:.1f} µs")
-        if r["bench"] == "size":
-            s = r["result"]
-            print("\n## Component sizes\n")
-            print(f"handler.wasm {s['handler'] / 1024:.0f} KiB, store.wasm {s['store'] / 1024:.0f} KiB, "
-                  f"composed (embedded) {s['composed'] / 1024:.0f} KiB")
+
+
+CPU = "total thread-CPU time"
+CHART_TARGET = 15.0
+PNG_TARGET = 100_000
+
+
+def chart(results):
+    """The bench-anchors chart: each peer's thread-CPU time per chart against ours."""
+    ours = next((r for r in results if r["peer"] == "alertgraph"), None)
+    if not ours:
+        return
+    print("\n## Chart render (bench-anchors chart, 1180×400, 3 × 360 points; same run)\n")
+    print("Whole chart, SVG to PNG bytes. Ratio = the peer's thread-CPU median / ours "
+          f"(target ≥ {CHART_TARGET:.0f}×; PNG ≤ {PNG_TARGET // 1000} KB).\n")
+    print("| peer | thread-CPU median ms | p95 ms | min ms | wall median ms | PNG bytes | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    mine = ours["stages"][CPU]["median_ms"]
+    for r in [ours] + [r for r in results if r is not ours]:
+        cpu, wall = r["stages"][CPU], r["stages"]["total"]
+        ratio = cpu["median_ms"] / mine
+        verdict = "" if r is ours else (" ✓" if ratio >= CHART_TARGET else " ✗")
+        print(f"| {r['peer']} | {cpu['median_ms']:.2f} | {cpu['p95_ms']:.2f} | {cpu['min_ms']:.2f} "
+              f"| {wall['median_ms']:.2f} | {r.get('png_bytes', 0):,} | {ratio:.1f}×{verdict} |")
+    print("\nalertgraph per stage (median ms, thread CPU / wall):")
+    for stage in ("svg_build", "usvg_parse+text", "raster", "png_encode"):
+        cpu, wall = ours["stages"][stage + " thread-CPU time"], ours["stages"][stage]
+        print(f"- {stage}: {cpu['median_ms']:.3f} / {wall['median_ms']:.3f}")
+    size = ours.get("png_bytes", 0)
+    print(f"\nPNG {size:,} bytes ({'within' if size <= PNG_TARGET else 'over'} the target).")
 
 
 if __name__ == "__main__":

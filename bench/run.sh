@@ -3,7 +3,8 @@
 # shared and noisy: compare ratios, not absolute times). Writes bench/results/latest.md and
 # the raw JSON lines beside it. 127.0.0.1 only; every process started here is stopped here.
 #
-# Usage: bench/run.sh            (env: DURATION=10 WARMUP=2 PORT=18090 ANCHORS=../shared/bench-anchors)
+# Usage: bench/run.sh            (env: DURATION=10 WARMUP=2 PORT=18090 ANCHORS=../shared/bench-anchors
+#                                 ONLY=chart for the chart section alone, CHART_ITERS=200 CHART_WARMUP=20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -11,18 +12,30 @@ ANCHORS="${ANCHORS:-$ROOT/../shared/bench-anchors}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
 PORT="${PORT:-18090}"
+ONLY="${ONLY:-all}"
+CHART_ITERS="${CHART_ITERS:-200}"
+CHART_WARMUP="${CHART_WARMUP:-20}"
 TOKEN="bench-token"
 BODY="$ROOT/tests/fixtures/alertmanager-0.25/firing.json"
 OUT="$ROOT/bench/results"
 mkdir -p "$OUT"
 RAW="$OUT/latest.jsonl"
-: > "$RAW"
+if [ "$ONLY" = chart ]; then
+  # Keep the other sections' last results: only the chart lines are replaced.
+  touch "$RAW"
+  grep -v '^{"bench":"chart"' "$RAW" > "$RAW.tmp" || true
+  mv "$RAW.tmp" "$RAW"
+else
+  : > "$RAW"
+fi
 
-echo "== building alertgraph (release) and the webhook anchors" >&2
-cargo build --release -q
-cargo bench -q -p alertgraph --bench instantiate --no-run
-CARGO_TARGET_DIR="$ROOT/target/anchors" cargo build --release -q --manifest-path "$ANCHORS/webhook/Cargo.toml"
 ANCHOR_BIN="$ROOT/target/anchors/release"
+if [ "$ONLY" != chart ]; then
+  echo "== building alertgraph (release) and the webhook anchors" >&2
+  cargo build --release -q
+  cargo bench -q -p alertgraph --bench instantiate --no-run
+  CARGO_TARGET_DIR="$ROOT/target/anchors" cargo build --release -q --manifest-path "$ANCHORS/webhook/Cargo.toml"
+fi
 
 WORK=$(mktemp -d)
 SERVER_PID=""
@@ -72,22 +85,53 @@ load() { # server label loadgen-args...
   echo "  $server $label: $(echo "$line" | jq -c '{throughput, p50: .latency_ms.p50, p99: .latency_ms.p99, errors}')" >&2
 }
 
-echo "== webhook ack: alertgraph vs the native baseline (same load generator, same run)" >&2
-for server in baseline alertgraph; do
-  load "$server" closed-c1 --concurrency 1 --rate 0
-  load "$server" closed-c16 --concurrency 16 --rate 0
-  load "$server" open-2000 --concurrency 16 --rate 2000
-done
+# The chart as alertgraph draws it (SVG build, usvg parse with text layout, raster, PNG encode)
+# against the bench-anchors peers drawing the same chart from the same data, same iterations.
+chart() {
+  echo "== chart: alertgraph vs pygal → resvg_py and matplotlib (thread CPU time per chart)" >&2
+  cargo bench -q -p alertgraph-handler --bench chart --no-run
+  local venv="$ROOT/target/anchors-venv" peers=yes
+  if ! { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } ||
+     ! "$venv/bin/pip" install -q -r "$ANCHORS/requirements.txt" >&2; then
+    echo "   pip could not install $ANCHORS/requirements.txt: the chart peers are skipped" >&2
+    peers=no
+  fi
+  local args=(--iters "$CHART_ITERS" --warmup "$CHART_WARMUP")
+  if [ "$peers" = yes ]; then
+    (cd "$ANCHORS" && "$venv/bin/python" bench_pygal.py --raster resvg "${args[@]}" --json "$WORK/chart-pygal.json" >&2)
+    jq -c '{bench: "chart", result: .}' "$WORK/chart-pygal.json" >> "$RAW"
+    (cd "$ANCHORS" && "$venv/bin/python" bench_mpl.py "${args[@]}" --json "$WORK/chart-mpl.json" >&2)
+    jq -c '{bench: "chart", result: .}' "$WORK/chart-mpl.json" >> "$RAW"
+  fi
+  cargo bench -q -p alertgraph-handler --bench chart -- --data "$ANCHORS/data.csv" "${args[@]}" \
+    --json "$WORK/chart-ours.json" --out "$ROOT/target/bench-chart.png" >&2
+  jq -c '{bench: "chart", result: .}' "$WORK/chart-ours.json" >> "$RAW"
+}
 
-echo "== per-request instantiation" >&2
-INST=$(cargo bench -q -p alertgraph --bench instantiate)
-echo "{\"bench\":\"instantiate\",\"result\":$INST}" >> "$RAW"
+if [ "$ONLY" != chart ]; then
+  echo "== webhook ack: alertgraph vs the native baseline (same load generator, same run)" >&2
+  for server in baseline alertgraph; do
+    load "$server" closed-c1 --concurrency 1 --rate 0
+    load "$server" closed-c16 --concurrency 16 --rate 0
+    load "$server" open-2000 --concurrency 16 --rate 2000
+  done
 
-echo "== component sizes" >&2
-HANDLER=$(stat -c %s target/wasm/wasm32-wasip2/wasm/alertgraph_handler.wasm)
-STORE=$(stat -c %s target/wasm/wasm32-wasip2/wasm/alertgraph_store.wasm)
-COMPOSED=$(stat -c %s "$(ls -t target/release/build/alertgraph-*/out/alertgraph.wasm | head -1)")
-echo "{\"bench\":\"size\",\"result\":{\"handler\":$HANDLER,\"store\":$STORE,\"composed\":$COMPOSED}}" >> "$RAW"
+  echo "== per-request instantiation" >&2
+  INST=$(cargo bench -q -p alertgraph --bench instantiate)
+  echo "{\"bench\":\"instantiate\",\"result\":$INST}" >> "$RAW"
+
+  echo "== renderer: native vs compiled to wasm (renderer/wasm on wasmtime)" >&2
+  RENDER=$(cargo bench -q -p alertgraph --bench renderer_wasm)
+  echo "{\"bench\":\"renderer_wasm\",\"result\":$RENDER}" >> "$RAW"
+
+  echo "== component sizes" >&2
+  HANDLER=$(stat -c %s target/wasm/wasm32-wasip2/wasm/alertgraph_handler.wasm)
+  STORE=$(stat -c %s target/wasm/wasm32-wasip2/wasm/alertgraph_store.wasm)
+  COMPOSED=$(stat -c %s "$(ls -t target/release/build/alertgraph-*/out/alertgraph.wasm | head -1)")
+  echo "{\"bench\":\"size\",\"result\":{\"handler\":$HANDLER,\"store\":$STORE,\"composed\":$COMPOSED}}" >> "$RAW"
+fi
+
+chart
 
 python3 "$ROOT/bench/report.py" "$RAW" > "$OUT/latest.md"
 cat "$OUT/latest.md"
