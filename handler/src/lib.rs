@@ -9,8 +9,8 @@
 //! `routes` (route table), `auth` (bearer/basic token check), `body_limit` (1 MiB cap),
 //! `webhook` (Alertmanager v4 wire types → the store's record) with `rfc3339` (timestamps),
 //! `refusal` (4xx answers and their counted reasons), `reply` (responses as values),
-//! `metrics_text` (Prometheus exposition), `percent` (URL encoding) and `slack` (alert
-//! messages as Block Kit values).
+//! `metrics_text` (Prometheus exposition), `percent` (URL encoding), `text` (one-line
+//! reasons) and `slack` (alert messages as Block Kit values).
 //! `bindings` holds the generated WIT imports.
 
 mod auth;
@@ -26,6 +26,7 @@ mod reply;
 mod rfc3339;
 mod routes;
 mod slack;
+mod text;
 mod webhook;
 
 /// Imports of the `handler` world (`store`, `renderer`).

@@ -251,12 +251,7 @@ fn answer(
         serde_json::from_slice(body).unwrap_or(Value::Null)
     } else {
         // GET methods take form-style parameters.
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(k, v)| (k.to_string(), Value::String(v.replace("%23", "#"))))
-            .collect::<serde_json::Map<_, _>>()
-            .into()
+        form_fields(query)
     };
     let mut state = shared.lock().unwrap();
     let record = |state: &mut State, ok: bool| {

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use super::model::Ms;
+use crate::text::one_line;
 
 /// Where to query, and how to authenticate.
 #[derive(Debug, Clone)]
@@ -180,10 +181,6 @@ fn sample(value: &str) -> Result<f64, QueryFailure> {
             .parse()
             .map_err(|_| QueryFailure::Unreadable(format!("sample value {value:?}"))),
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

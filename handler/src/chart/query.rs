@@ -13,6 +13,7 @@ use promql_parser::parser::{
 };
 
 use super::model::{Comparison, Ms, Threshold, Unit};
+use crate::text::one_line;
 
 /// How far before the alert started the chart begins, to show what normal looked like.
 pub const WINDOW_BEFORE_MS: i64 = 6 * 3_600_000;
@@ -218,10 +219,6 @@ fn skip_comment(chars: &mut impl Iterator<Item = char>) {
             return;
         }
     }
-}
-
-fn one_line(reason: &str) -> String {
-    reason.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn kind_name(kind: ValueType) -> &'static str {

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::message::{Message, ALERT_EVENT};
+use crate::text::one_line;
 
 /// Where and as whom to call Slack.
 pub struct Client {
@@ -352,10 +353,6 @@ fn answer_error(method: &str, error: String, after_ms: Option<u64>) -> Failure {
     } else {
         Failure::Permanent(format!("{method}: {error}"))
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
