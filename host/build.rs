@@ -1,11 +1,15 @@
 //! Builds the handler and store components for wasm32-wasip2, plugs the store into the
-//! handler with wac-graph, and leaves `alertgraph.wasm` in OUT_DIR for `include_bytes!`.
+//! handler (alertgraph-compose), and leaves `alertgraph.wasm` in OUT_DIR for `include_bytes!`.
 //! The same build makes the two `renderer` components for Spin (renderer/wasm,
-//! renderer/http); they are not embedded, only copied to OUT_DIR for the tests and benchmarks
-//! (`ALERTGRAPH_RENDERER_WASM`, `ALERTGRAPH_RENDERER_HTTP_WASM`).
+//! renderer/http), copied to OUT_DIR for the tests and benchmarks
+//! (`ALERTGRAPH_RENDERER_WASM`, `ALERTGRAPH_RENDERER_HTTP_WASM`), and the SpinKube artifact
+//! `target/wasm/alertgraph-spin.wasm` (handler + store + renderer/http) that
+//! deploy/spinkube/spin.toml ships and the end-to-end tests run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use alertgraph_compose::Part;
 
 const GUESTS: [(&str, &str); 2] = [
     ("alertgraph-handler", "alertgraph_handler.wasm"),
@@ -37,6 +41,7 @@ fn main() {
         "renderer/Cargo.toml",
         "renderer/wasm",
         "renderer/http",
+        "compose/src",
         "wit",
         "Cargo.lock",
         "Cargo.toml",
@@ -49,9 +54,17 @@ fn main() {
     build_guests(&root, &target_dir);
 
     let out_dir = target_dir.join("wasm32-wasip2").join("wasm");
-    let handler = read(&out_dir.join(GUESTS[0].1));
-    let store = read(&out_dir.join(GUESTS[1].1));
-    let composed = compose(handler, store);
+    // Named by file stem, as the alertgraph-compose binary does, so both give the same bytes.
+    let part = |file: &'static str| Part {
+        name: file.trim_end_matches(".wasm"),
+        wasm: read(&out_dir.join(file)),
+    };
+    let (handler, store, renderer_http) = (GUESTS[0].1, GUESTS[1].1, RENDERERS[1].1);
+    let composed = compose(part(handler), vec![part(store)]);
+    let spin = compose(part(handler), vec![part(store), part(renderer_http)]);
+    let spin_dest = target_dir.join("alertgraph-spin.wasm");
+    std::fs::write(&spin_dest, spin)
+        .unwrap_or_else(|e| panic!("writing {}: {e}", spin_dest.display()));
 
     let dest_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     let dest = dest_dir.join("alertgraph.wasm");
@@ -114,18 +127,6 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-fn compose(handler: Vec<u8>, store: Vec<u8>) -> Vec<u8> {
-    use wac_graph::{types::Package, CompositionGraph, EncodeOptions};
-    let mut graph = CompositionGraph::new();
-    let handler = Package::from_bytes("alertgraph:handler", None, handler, graph.types_mut())
-        .expect("parsing the handler component");
-    let store = Package::from_bytes("alertgraph:store", None, store, graph.types_mut())
-        .expect("parsing the store component");
-    let handler = graph.register_package(handler).unwrap();
-    let store = graph.register_package(store).unwrap();
-    wac_graph::plug(&mut graph, vec![store], handler)
-        .expect("plugging the store component into the handler");
-    graph
-        .encode(EncodeOptions::default())
-        .expect("encoding the composed component")
+fn compose(socket: Part<'_>, plugs: Vec<Part<'_>>) -> Vec<u8> {
+    alertgraph_compose::plug(socket, plugs).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -32,10 +32,12 @@ mod webhook;
 /// Imports of the `handler` world (`store`, `renderer`).
 mod bindings {
     spin_sdk::wit_bindgen::generate!({
-        world: "handler",
+        world: "alertgraph:app/handler",
         path: "../wit",
         // wit-bindgen comes through spin-sdk, so both sets of bindings share one runtime.
         runtime_path: "spin_sdk::wit_bindgen::rt",
+        // `renderer` lives in a package of its own (see wit/alertgraph.wit).
+        generate_all,
     });
 }
 

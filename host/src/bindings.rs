@@ -9,12 +9,12 @@ wasmtime::component::bindgen!({
         world runtime {
             import fermyon:spin/variables@2.0.0;
             import spin:sqlite/sqlite@3.0.0;
-            import alertgraph:app/renderer@0.1.0;
+            import alertgraph:renderer/renderer@0.1.0;
         }
     ",
     imports: {
         "spin:sqlite/sqlite": async,
-        "alertgraph:app/renderer": async | trappable,
+        "alertgraph:renderer/renderer": async | trappable,
         default: trappable,
     },
     with: {

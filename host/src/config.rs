@@ -37,6 +37,9 @@ pub struct Config {
     pub max_concurrent_requests: u32,
     /// How often the host drains the outbox by itself.
     pub drain_every: Duration,
+    /// A component file to run instead of the embedded one (COMPONENT_PATH), e.g. the
+    /// SpinKube artifact.
+    pub component: Option<PathBuf>,
 }
 
 /// Redacts secrets: `Config` may end up in a log line.
@@ -67,6 +70,7 @@ impl fmt::Debug for Config {
             .field("request_timeout", &self.request_timeout)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("drain_every", &self.drain_every)
+            .field("component", &self.component)
             .finish()
     }
 }
@@ -286,6 +290,7 @@ impl Config {
             request_timeout: Duration::from_secs(timeout_secs),
             max_concurrent_requests,
             drain_every: Duration::from_secs(drain_secs),
+            component: get("COMPONENT_PATH").map(PathBuf::from),
         })
     }
 }

@@ -1,10 +1,15 @@
 //! The `alertgraph` binary: read the settings, start logging, serve until SIGTERM.
 
+use alertgraph::config::Config;
+use alertgraph::runtime::App;
+use anyhow::Context;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 fn main() -> ExitCode {
-    let config = match alertgraph::config::Config::from_env() {
+    let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
             eprintln!("alertgraph: {e}");
@@ -25,7 +30,25 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(config)) {
+    let _inside = runtime.enter();
+    let app = match &config.component {
+        None => App::new(&config),
+        Some(path) => match component_app(&config, path) {
+            Ok(app) => Ok(app),
+            Err(e) => {
+                eprintln!("alertgraph: invalid setting COMPONENT_PATH: {e:#}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("alertgraph: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config, app)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("alertgraph: {e:#}");
@@ -34,12 +57,17 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(config: alertgraph::config::Config) -> anyhow::Result<()> {
+/// The component file at `path` instead of the embedded one.
+fn component_app(config: &Config, path: &Path) -> anyhow::Result<Arc<App>> {
+    let wasm = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    App::with_component(config, &wasm).with_context(|| format!("cannot run {}", path.display()))
+}
+
+async fn run(config: Config, app: Arc<App>) -> anyhow::Result<()> {
     tracing::debug!(?config, "settings");
     if !config.variables.contains_key("slack_bot_token") {
         tracing::warn!("SLACK_BOT_TOKEN is not set: alerts are stored but not posted to Slack");
     }
-    let app = alertgraph::runtime::App::new(&config)?;
     alertgraph::drain::spawn(
         app.clone(),
         config.drain_every,

@@ -1,6 +1,6 @@
 //! The WIT `renderer` import, served natively by the renderer crate off the async workers.
 
-use crate::bindings::alertgraph::app::renderer::{Host, RenderError, RenderOptions};
+use crate::bindings::alertgraph::renderer::renderer::{Host, RenderError, RenderOptions};
 use crate::runtime::InstanceState;
 
 impl Host for InstanceState {

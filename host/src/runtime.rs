@@ -90,7 +90,8 @@ impl App {
         App::with_component(config, COMPONENT)
     }
 
-    /// Like [`App::new`] with another `wasi:http` component (tests run misbehaving ones).
+    /// Like [`App::new`] with another `wasi:http` component (COMPONENT_PATH, or the tests'
+    /// misbehaving ones).
     pub fn with_component(config: &Config, wasm: &[u8]) -> anyhow::Result<Arc<App>> {
         let engine = engine(config)?;
         let started = Instant::now();

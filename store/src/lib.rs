@@ -32,7 +32,7 @@ mod testing;
 #[allow(missing_docs, clippy::all)]
 mod bindings {
     spin_sdk::wit_bindgen::generate!({
-        world: "store-component",
+        world: "alertgraph:app/store-component",
         path: "../wit",
         runtime_path: "spin_sdk::wit_bindgen::rt",
         additional_derives: [PartialEq],

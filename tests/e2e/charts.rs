@@ -77,7 +77,7 @@ fn chart_paths_without_a_stored_token_are_not_found() {
 
 /// How many pixels of `png` (a 1180×400 chart) `look` says yes to. Lines are anti-aliased, so
 /// the tests ask for a hue, not an exact colour.
-fn pixels_where(png: &[u8], look: fn([u8; 3]) -> bool) -> usize {
+pub fn pixels_where(png: &[u8], look: fn([u8; 3]) -> bool) -> usize {
     let mut decoder = png::Decoder::new(png);
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().expect("a PNG");
@@ -93,7 +93,7 @@ fn pixels_where(png: &[u8], look: fn([u8; 3]) -> bool) -> usize {
 
 /// The threshold's red (#F2303C) at half coverage or more: not the light firing shade, nor
 /// the palette's orange (whose blue channel is far below its green).
-fn threshold_red([r, g, b]: [u8; 3]) -> bool {
+pub fn threshold_red([r, g, b]: [u8; 3]) -> bool {
     r >= 200 && g <= 150 && b + 10 >= g && b <= g + 25
 }
 
@@ -230,11 +230,45 @@ fn a_real_alert_from_a_real_prometheus_posts_its_chart_and_redraws_it_on_resolve
     assert_eq!(server.count("charts"), 2);
 }
 
-#[test]
-fn without_a_base_url_the_chart_is_uploaded_into_the_thread() {
+/// A history with an incident two to one hours ago, and the recorded webhook's alert (same
+/// expression) moved to it.
+pub fn past_incident() -> (History, String) {
     let now = unix_now();
     let incident = now - 2 * 3600..now - 3600;
     let history = History::http_requests(now - 6 * 3600, now - 60, 15, incident.clone());
+    let starts_at = rfc3339(incident.start - now);
+    let webhook = FIRING.replace("2026-11-25T20:47:31.731Z", &starts_at);
+    assert_ne!(webhook, FIRING, "the fixture's startsAt moved");
+    (history, webhook)
+}
+
+/// Waits for the one message of [`past_incident`] and its chart uploaded into its thread in
+/// `channel`; returns the thread's ts.
+pub fn wait_uploaded_chart(slack: &FakeSlack, channel: &str) -> String {
+    slack.wait_until(WAIT, |calls| {
+        calls
+            .iter()
+            .any(|c| c.ok && c.method == "files.completeUploadExternal")
+    });
+    let posts = slack.accepted("chat.postMessage");
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert!(!posts[0].to_string().contains("\"image\""));
+    let files = slack.files();
+    assert_eq!(files.len(), 1, "{files:#?}");
+    let thread = &files[0];
+    assert_eq!(thread.channel, slack.channel_id(channel));
+    assert!(
+        thread.title.starts_with("HighErrorRate"),
+        "{}",
+        thread.title
+    );
+    assert!(pixels_where(&thread.bytes, threshold_red) > 300);
+    thread.thread_ts.clone()
+}
+
+#[test]
+fn without_a_base_url_the_chart_is_uploaded_into_the_thread() {
+    let (history, webhook) = past_incident();
     let dir = TempDir::new("chart-upload");
     let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
     let slack = FakeSlack::start(TOKEN);
@@ -247,38 +281,17 @@ fn without_a_base_url_the_chart_is_uploaded_into_the_thread() {
             ("PROMETHEUS_URL", prometheus_url.as_str()),
         ],
     );
-    // The recorded webhook's alert (same expression), moved to the incident.
-    let starts_at = rfc3339(incident.start - now);
-    let webhook = FIRING.replace("2026-11-25T20:47:31.731Z", &starts_at);
-    assert_ne!(webhook, FIRING, "the fixture's startsAt moved");
     assert_eq!(
         server
             .post("/api/alerts", &[JSON], webhook.as_bytes())
             .status,
         200
     );
-    slack.wait_until(WAIT, |calls| {
-        calls
-            .iter()
-            .any(|c| c.ok && c.method == "files.completeUploadExternal")
-    });
-    let posts = slack.accepted("chat.postMessage");
-    assert_eq!(posts.len(), 1, "{posts:#?}");
-    assert!(!posts[0].to_string().contains("\"image\""));
-    let files = slack.files();
-    assert_eq!(files.len(), 1, "{files:#?}");
-    let thread = &files[0];
-    assert_eq!(thread.channel, slack.channel_id("#alerts"));
-    assert!(
-        thread.title.starts_with("HighErrorRate"),
-        "{}",
-        thread.title
-    );
-    assert!(pixels_where(&thread.bytes, threshold_red) > 300);
+    let thread_ts = wait_uploaded_chart(&slack, "#alerts");
     // The message the file went to is the alert's own.
     let recorded: String = server
         .db()
         .query_row("SELECT ts FROM messages", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(thread.thread_ts, recorded);
+    assert_eq!(thread_ts, recorded);
 }

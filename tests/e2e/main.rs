@@ -7,6 +7,7 @@ mod delivery;
 mod fake_slack;
 mod prometheus;
 mod sandbox;
+mod spin;
 mod support;
 
 use support::{Server, TempDir, FIRING, RESOLVED};

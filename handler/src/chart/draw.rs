@@ -5,7 +5,7 @@ use super::model::Ms;
 use super::plot::{self, Alerting};
 use super::prometheus::Prometheus;
 use super::{query, svg};
-use crate::bindings::alertgraph::app::renderer::{self, RenderError, RenderOptions};
+use crate::bindings::alertgraph::renderer::renderer::{self, RenderError, RenderOptions};
 
 /// The chart's size in pixels (the SVG is drawn at this size).
 pub const WIDTH: u32 = 1180;

@@ -16,13 +16,13 @@ wasmtime::component::bindgen!({
         package alertgraph:host-tests;
         world renderer-guest {
             import fermyon:spin/variables@2.0.0;
-            export alertgraph:app/renderer@0.1.0;
+            export alertgraph:renderer/renderer@0.1.0;
         }
     ",
     exports: { default: async },
 });
 
-pub use exports::alertgraph::app::renderer::{RenderError, RenderOptions};
+pub use exports::alertgraph::renderer::renderer::{RenderError, RenderOptions};
 
 /// renderer/wasm: the renderer compiled into the component.
 pub const RENDERER_WASM: &str = env!("ALERTGRAPH_RENDERER_WASM");
@@ -117,7 +117,7 @@ impl Instance {
         options: &RenderOptions,
     ) -> Result<Vec<u8>, RenderError> {
         self.bindings
-            .alertgraph_app_renderer()
+            .alertgraph_renderer_renderer()
             .call_render(&mut self.store, svg, options)
             .await
             .expect("the component does not trap")

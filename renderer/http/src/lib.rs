@@ -1,4 +1,4 @@
-//! A wasm32-wasip2 component that exports `alertgraph:app/renderer` (world
+//! A wasm32-wasip2 component that exports `alertgraph:renderer/renderer` (world
 //! `renderer-component`) by sending the SVG to the renderer sidecar (`alertgraph-renderer`)
 //! at the Spin variable `renderer_url`: how the handler gets native rendering under Spin.
 //!
@@ -9,7 +9,7 @@
 #[allow(missing_docs, clippy::all)]
 mod bindings {
     spin_sdk::wit_bindgen::generate!({
-        world: "renderer-component",
+        world: "alertgraph:renderer/renderer-component",
         path: "../../wit",
         // wit-bindgen comes through spin-sdk, so both sets of bindings share one runtime.
         runtime_path: "spin_sdk::wit_bindgen::rt",
@@ -17,10 +17,10 @@ mod bindings {
     });
 }
 
-use bindings::exports::alertgraph::app::renderer::{Guest, RenderError, RenderOptions};
+use bindings::exports::alertgraph::renderer::renderer::{Guest, RenderError, RenderOptions};
 use spin_sdk::http::{Request, Response};
 
-/// The exported `alertgraph:app/renderer` interface.
+/// The exported `alertgraph:renderer/renderer` interface.
 pub struct Component;
 
 impl Guest for Component {

@@ -1,5 +1,5 @@
 //! The renderer compiled into a wasm32-wasip2 component that exports
-//! `alertgraph:app/renderer` (world `renderer-component`): the fallback under Spin when no
+//! `alertgraph:renderer/renderer` (world `renderer-component`): the fallback under Spin when no
 //! renderer sidecar runs. It imports nothing but what Rust's std needs from WASI.
 //!
 //! The [`Renderer`] (its fonts parsed) is built on the first call and kept for the instance's
@@ -13,14 +13,14 @@ use alertgraph_renderer::Renderer;
 #[allow(missing_docs, clippy::all)]
 mod bindings {
     wit_bindgen::generate!({
-        world: "renderer-component",
+        world: "alertgraph:renderer/renderer-component",
         path: "../../wit",
     });
 }
 
-use bindings::exports::alertgraph::app::renderer::{Guest, RenderError, RenderOptions};
+use bindings::exports::alertgraph::renderer::renderer::{Guest, RenderError, RenderOptions};
 
-/// The exported `alertgraph:app/renderer` interface.
+/// The exported `alertgraph:renderer/renderer` interface.
 pub struct Component;
 
 impl Guest for Component {

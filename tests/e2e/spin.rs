@@ -1,0 +1,427 @@
+//! The deploy artifacts, run for real with a real Prometheus, the renderer sidecar and the
+//! fake Slack: the SpinKube component (the `source` of deploy/spinkube/spin.toml) under the
+//! embedded host, and `spin up` of both manifests. Without a `spin` binary ($SPIN, PATH, or
+//! ../shared/tools/spin beside the checkout) the `spin up` tests say so and pass.
+
+use crate::charts::{past_incident, wait_uploaded_chart};
+use crate::fake_slack::FakeSlack;
+use crate::prometheus::{Options, Prometheus};
+use crate::support::{free_port, request, wait_until, Response, TempDir};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const TOKEN: &str = "xoxb-spin-test";
+const WEBHOOK_TOKEN: &str = "spin-webhook-secret";
+const DRAIN_TOKEN: &str = "spin-drain-secret";
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+/// `spin build` of the SpinKube manifest rewrites the artifact the host test reads.
+static ARTIFACT: Mutex<()> = Mutex::new(());
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The component file a manifest's `[component.alertgraph]` runs, resolved like Spin does.
+fn manifest_source(manifest: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let source = text
+        .lines()
+        .find_map(|l| l.strip_prefix("source = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("no source in {}", manifest.display()));
+    manifest.parent().unwrap().join(source)
+}
+
+/// The renderer sidecar, in-process on 127.0.0.1 until dropped.
+struct Sidecar {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Sidecar {
+    fn start() -> Sidecar {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let config = alertgraph_renderer_sidecar::Config::default();
+                alertgraph_renderer_sidecar::serve(listener, config, async {
+                    let _ = stopped.await;
+                })
+                .await;
+            });
+        });
+        Sidecar {
+            url,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Sidecar {
+    fn drop(&mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        let _ = self.thread.take().unwrap().join();
+    }
+}
+
+#[test]
+fn the_spinkube_component_runs_under_the_host_and_draws_through_the_sidecar() {
+    let _artifact = ARTIFACT.lock().unwrap_or_else(|e| e.into_inner());
+    let component = manifest_source(&repo().join("deploy/spinkube/spin.toml"));
+    let (history, webhook) = past_incident();
+    let dir = TempDir::new("spinkube-component");
+    let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
+    let sidecar = Sidecar::start();
+    let slack = FakeSlack::start(TOKEN);
+    let (component, prometheus_url) = (component.to_str().unwrap(), prometheus.url());
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
+        &[
+            ("COMPONENT_PATH", component),
+            ("SLACK_CHANNEL", "#alerts"),
+            ("PROMETHEUS_URL", prometheus_url.as_str()),
+            ("RENDERER_URL", sidecar.url.as_str()),
+        ],
+    );
+    assert!(
+        server.log().contains("compiled the component"),
+        "{}",
+        server.log()
+    );
+    let answer = server.post("/api/alerts", &[JSON], webhook.as_bytes());
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    wait_uploaded_chart(&slack, "#alerts");
+    drop(server);
+    drop(sidecar);
+
+    // Without the sidecar the message still goes out, saying why there is no chart.
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("spinkube-no-sidecar");
+    let unreachable = format!("http://127.0.0.1:{}", free_port());
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
+        &[
+            ("COMPONENT_PATH", component),
+            ("SLACK_CHANNEL", "#alerts"),
+            ("PROMETHEUS_URL", prometheus_url.as_str()),
+            ("RENDERER_URL", unreachable.as_str()),
+        ],
+    );
+    let answer = server.post("/api/alerts", &[JSON], webhook.as_bytes());
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    slack.wait_until(Duration::from_secs(30), |calls| {
+        calls.iter().any(|c| c.ok && c.method == "chat.postMessage")
+    });
+    let post = slack.accepted("chat.postMessage")[0].to_string();
+    assert!(post.contains("renderer unreachable"), "{post}");
+    assert!(slack.files().is_empty());
+}
+
+/// The `spin` CLI to test with, or None (and a plain note on stderr) when there is none.
+fn spin_binary(test: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("SPIN")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("PATH")
+                .iter()
+                .flat_map(std::env::split_paths)
+                .map(|dir| dir.join("spin"))
+                .find(|p| p.is_file())
+        })
+        .or_else(|| Some(repo().join("../shared/tools/spin")).filter(|p| p.is_file()));
+    if found.is_none() {
+        // Written past the test harness's capture, so that the run shows it.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{test}: SKIPPED, no spin binary ($SPIN, PATH or ../shared/tools/spin)"
+        );
+    }
+    found
+}
+
+/// `spin up` of a manifest on 127.0.0.1, in its own directory (state, SQLite file under
+/// `data/` as the local runtime config says), until dropped.
+struct SpinUp {
+    child: Child,
+    addr: SocketAddr,
+    dir: PathBuf,
+    log: Arc<Mutex<String>>,
+}
+
+impl SpinUp {
+    fn start(spin: &Path, manifest: &Path, dir: &TempDir, variables: &[(&str, &str)]) -> SpinUp {
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let mut cmd = Command::new(spin);
+        cmd.current_dir(&dir.0)
+            .arg("up")
+            .arg("--from")
+            .arg(manifest)
+            .arg("--listen")
+            .arg(addr.to_string())
+            .arg("--state-dir")
+            .arg(dir.0.join("state"))
+            .arg("--runtime-config-file")
+            .arg(repo().join("deploy/runtime-config/local.toml"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // Only what the test says reaches the app.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("SPIN_") {
+                cmd.env_remove(key);
+            }
+        }
+        for (name, value) in variables {
+            cmd.arg("--variable").arg(format!("{name}={value}"));
+        }
+        let mut child = cmd.spawn().expect("starting spin up");
+        let log = Arc::new(Mutex::new(String::new()));
+        let out: [Box<dyn Read + Send>; 2] = [
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        ];
+        for stream in out {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        let mut up = SpinUp {
+            child,
+            addr,
+            dir: dir.0.clone(),
+            log,
+        };
+        let started = wait_until(Duration::from_secs(120), || {
+            if let Ok(Some(status)) = up.child.try_wait() {
+                panic!("spin up exited with {status}:\n{}", up.log());
+            }
+            let healthy =
+                std::net::TcpStream::connect(up.addr).is_ok() && up.get("/healthz").status == 200;
+            healthy.then_some(())
+        });
+        if started.is_none() {
+            let _ = up.child.kill();
+            panic!("spin up did not serve /healthz:\n{}", up.log());
+        }
+        up
+    }
+
+    fn get(&self, path: &str) -> Response {
+        request(self.addr, "GET", path, &[], b"")
+    }
+
+    fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        request(self.addr, "POST", path, headers, body)
+    }
+
+    /// Spin's own output and the component's stderr (Spin writes it to the state dir).
+    fn log(&self) -> String {
+        let guest = std::fs::read_to_string(self.dir.join("state/logs/alertgraph_stderr.txt"))
+            .unwrap_or_default();
+        format!(
+            "{}--- component stderr ---\n{guest}",
+            self.log.lock().unwrap()
+        )
+    }
+
+    fn scalar(&self, sql: &str) -> i64 {
+        rusqlite::Connection::open(self.dir.join("data/alertgraph.db"))
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    }
+}
+
+impl Drop for SpinUp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The variables a cluster would set: Slack (the fake), Prometheus, the sidecar, the tokens.
+fn variables<'a>(
+    slack: &'a str,
+    prometheus: &'a str,
+    renderer: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("slack_origin", slack),
+        ("slack_bot_token", TOKEN),
+        ("slack_channel", "#alerts"),
+        ("prometheus_url", prometheus),
+        ("renderer_url", renderer),
+        ("webhook_token", WEBHOOK_TOKEN),
+        ("drain_token", DRAIN_TOKEN),
+    ]
+}
+
+/// A webhook through `spin up`: refused without the token, stored, posted with its chart
+/// uploaded into the thread; the drain route takes its token; nothing posted twice.
+fn serves_a_webhook_end_to_end(up: &SpinUp, slack: &FakeSlack, webhook: &str) {
+    let refused = up.post("/api/alerts", &[JSON], webhook.as_bytes());
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(up.scalar("SELECT count(*) FROM alerts"), 0);
+
+    let bearer = format!("Bearer {WEBHOOK_TOKEN}");
+    let auth = ("Authorization", bearer.as_str());
+    let answer = up.post("/api/alerts", &[JSON, auth], webhook.as_bytes());
+    assert_eq!(answer.status, 200, "{}\n{}", answer.body, up.log());
+    wait_uploaded_chart(slack, "#alerts");
+    assert_eq!(up.scalar("SELECT count(*) FROM alerts"), 1);
+
+    let drain = format!("Bearer {DRAIN_TOKEN}");
+    let drained = up.post(
+        "/api/outbox/drain",
+        &[("Authorization", drain.as_str())],
+        b"",
+    );
+    assert_eq!(drained.status, 202, "{}", drained.body);
+    let wrong = up.post("/api/outbox/drain", &[auth], b"");
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+
+    // Alertmanager repeats itself: still one message.
+    let again = up.post("/api/alerts", &[JSON, auth], webhook.as_bytes());
+    assert_eq!(again.status, 200, "{}", again.body);
+    let metrics = up.get("/metrics");
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.body.contains("alertgraph_alerts_firing 1"),
+        "{}",
+        metrics.body
+    );
+    assert_eq!(slack.accepted("chat.postMessage").len(), 1);
+}
+
+#[test]
+fn spin_up_runs_the_handler_with_the_store_and_renderer_as_dependencies() {
+    let Some(spin) =
+        spin_binary("spin_up_runs_the_handler_with_the_store_and_renderer_as_dependencies")
+    else {
+        return;
+    };
+    let (history, webhook) = past_incident();
+    let dir = TempDir::new("spin-up");
+    let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
+    let sidecar = Sidecar::start();
+    let slack = FakeSlack::start(TOKEN);
+    let (slack_origin, prometheus_url) = (format!("http://{}", slack.addr), prometheus.url());
+    let vars = variables(&slack_origin, &prometheus_url, &sidecar.url);
+    let up = SpinUp::start(&spin, &repo().join("spin.toml"), &dir, &vars);
+    serves_a_webhook_end_to_end(&up, &slack, &webhook);
+}
+
+#[test]
+fn spin_up_with_the_wasm_renderer_needs_no_sidecar() {
+    let Some(spin) = spin_binary("spin_up_with_the_wasm_renderer_needs_no_sidecar") else {
+        return;
+    };
+    let (history, webhook) = past_incident();
+    let dir = TempDir::new("spin-up-wasm-renderer");
+    // spin.toml's documented alternative: the renderer compiled to wasm as the dependency.
+    let root = repo();
+    let manifest = std::fs::read_to_string(root.join("spin.toml")).unwrap();
+    let swapped = manifest.replace(
+        "alertgraph_renderer_http.wasm\" }",
+        "alertgraph_renderer_wasm.wasm\" }",
+    );
+    assert_ne!(swapped, manifest, "spin.toml names the renderer dependency");
+    let absolute = swapped.replace("\"target/", &format!("\"{}/target/", root.display()));
+    let manifest = dir.0.join("spin.toml");
+    std::fs::write(&manifest, absolute).unwrap();
+
+    let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
+    let slack = FakeSlack::start(TOKEN);
+    let (slack_origin, prometheus_url) = (format!("http://{}", slack.addr), prometheus.url());
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let vars = variables(&slack_origin, &prometheus_url, &nowhere);
+    let up = SpinUp::start(&spin, &manifest, &dir, &vars);
+    serves_a_webhook_end_to_end(&up, &slack, &webhook);
+}
+
+#[test]
+fn spin_build_and_up_of_the_spinkube_manifest() {
+    let Some(spin) = spin_binary("spin_build_and_up_of_the_spinkube_manifest") else {
+        return;
+    };
+    let manifest = repo().join("deploy/spinkube/spin.toml");
+    let _artifact = ARTIFACT.lock().unwrap_or_else(|e| e.into_inner());
+    let artifact = manifest_source(&manifest);
+    let before = std::fs::read(&artifact).unwrap();
+    let built = Command::new(&spin)
+        .args(["build", "--from"])
+        .arg(&manifest)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "spin build failed:\n{}{}",
+        String::from_utf8_lossy(&built.stdout),
+        String::from_utf8_lossy(&built.stderr)
+    );
+    // The build gives the very bytes the host's build composed (and the host test ran).
+    assert!(
+        std::fs::read(&artifact).unwrap() == before,
+        "spin build changed {}",
+        artifact.display()
+    );
+
+    let (history, webhook) = past_incident();
+    let dir = TempDir::new("spin-up-spinkube");
+    let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
+    let sidecar = Sidecar::start();
+    let slack = FakeSlack::start(TOKEN);
+    let (slack_origin, prometheus_url) = (format!("http://{}", slack.addr), prometheus.url());
+    let vars = variables(&slack_origin, &prometheus_url, &sidecar.url);
+    let up = SpinUp::start(&spin, &manifest, &dir, &vars);
+    serves_a_webhook_end_to_end(&up, &slack, &webhook);
+}
+
+#[test]
+fn a_component_path_that_cannot_run_stops_start_up_naming_it() {
+    let dir = TempDir::new("bad-component");
+    let not_wasm = repo().join("spin.toml");
+    let missing = dir.0.join("missing.wasm");
+    for path in [not_wasm, missing] {
+        let out = Command::new(env!("CARGO_BIN_EXE_alertgraph"))
+            .env_clear()
+            .env("STORAGE_DIR", &dir.0)
+            .env("COMPONENT_PATH", &path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("COMPONENT_PATH") && stderr.contains(&*path.to_string_lossy()),
+            "{stderr}"
+        );
+        assert!(!dir.0.join("alertgraph.db").exists(), "nothing was created");
+    }
+}
