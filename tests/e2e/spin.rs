@@ -285,6 +285,16 @@ fn variables<'a>(
 /// A webhook through `spin up`: refused without the token, stored, posted with its chart
 /// uploaded into the thread; the drain route takes its token; nothing posted twice.
 fn serves_a_webhook_end_to_end(up: &SpinUp, slack: &FakeSlack, webhook: &str) {
+    // The manifest's routes reach the handler, which answers wrong methods itself.
+    assert_eq!(up.get("/").status, 200);
+    assert_eq!(up.get("/api/alerts").status, 405);
+    let chart = up.get("/api/chart/0123456789abcdef0123456789abcdef.png");
+    assert_eq!(
+        (chart.status, chart.body.as_str()),
+        (404, "no such chart\n")
+    );
+    assert_eq!(up.get("/nowhere").status, 404);
+
     let refused = up.post("/api/alerts", &[JSON], webhook.as_bytes());
     assert_eq!(refused.status, 401, "{}", refused.body);
     assert_eq!(up.scalar("SELECT count(*) FROM alerts"), 0);
