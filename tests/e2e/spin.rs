@@ -93,21 +93,23 @@ fn the_spinkube_component_runs_under_the_host_and_draws_through_the_sidecar() {
     let sidecar = Sidecar::start();
     let slack = FakeSlack::start(TOKEN);
     let (component, prometheus_url) = (component.to_str().unwrap(), prometheus.url());
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("COMPONENT_PATH", component),
-            ("SLACK_CHANNEL", "#alerts"),
-            ("PROMETHEUS_URL", prometheus_url.as_str()),
-            ("RENDERER_URL", sidecar.url.as_str()),
-        ],
-    );
-    assert!(
-        server.log().contains("compiled the component"),
-        "{}",
-        server.log()
-    );
+    let start = |slack: &FakeSlack, dir: &TempDir, renderer_url: &str| {
+        slack.alertgraph(
+            dir,
+            TOKEN,
+            &[
+                ("COMPONENT_PATH", component),
+                ("SLACK_CHANNEL", "#alerts"),
+                ("PROMETHEUS_URL", prometheus_url.as_str()),
+                ("RENDERER_URL", renderer_url),
+            ],
+        )
+    };
+    let server = start(&slack, &dir, &sidecar.url);
+    // The file ran, not the embedded component.
+    let size = std::fs::metadata(component).unwrap().len();
+    let compiled = server.wait_log_line("compiled the component", Duration::from_secs(5));
+    assert!(compiled.contains(&format!("bytes={size}")), "{compiled}");
     let answer = server.post("/api/alerts", &[JSON], webhook.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     wait_uploaded_chart(&slack, "#alerts");
@@ -118,16 +120,7 @@ fn the_spinkube_component_runs_under_the_host_and_draws_through_the_sidecar() {
     let slack = FakeSlack::start(TOKEN);
     let dir = TempDir::new("spinkube-no-sidecar");
     let unreachable = format!("http://127.0.0.1:{}", free_port());
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("COMPONENT_PATH", component),
-            ("SLACK_CHANNEL", "#alerts"),
-            ("PROMETHEUS_URL", prometheus_url.as_str()),
-            ("RENDERER_URL", unreachable.as_str()),
-        ],
-    );
+    let server = start(&slack, &dir, &unreachable);
     let answer = server.post("/api/alerts", &[JSON], webhook.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     slack.wait_until(Duration::from_secs(30), |calls| {

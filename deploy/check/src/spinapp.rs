@@ -1,0 +1,266 @@
+//! SpinKube's `SpinApp` (`core.spinkube.dev/v1alpha1`), typed from the CRD the spin-operator
+//! ships (`config/crd/bases/core.spinkube.dev_spinapps.yaml`): field names, types and which
+//! fields are required are the CRD's. Where the CRD embeds a core type (volumes, volume
+//! mounts, key selectors, local object references) the `k8s-openapi` type stands in; the
+//! round trip in [`crate::schema`] catches unknown fields inside those. The CRD's spec has
+//! no enums (`executor` names a `SpinAppExecutor`, any string); `status` is left out, since
+//! a manifest has none. [`rules`] adds what the operator's admission webhook and controller
+//! refuse that the schema lets through.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    ConfigMapKeySelector, LocalObjectReference, ObjectFieldSelector, ResourceFieldSelector,
+    SecretKeySelector, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SpinApp {
+    pub api_version: ApiVersion,
+    pub kind: Kind,
+    pub metadata: ObjectMeta,
+    pub spec: SpinAppSpec,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum ApiVersion {
+    #[serde(rename = "core.spinkube.dev/v1alpha1")]
+    V1Alpha1,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Kind {
+    SpinApp,
+}
+
+/// Required: `executor`, `image`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SpinAppSpec {
+    pub executor: String,
+    pub image: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_secrets: Option<Vec<LocalObjectReference>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<HealthChecks>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_autoscaling: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_config: Option<RuntimeConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<Vec<Volume>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_mounts: Option<Vec<VolumeMount>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<Vec<SpinVar>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_annotations: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_annotations: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_annotations: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_labels: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+    /// `minItems: 1` in the CRD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HealthChecks {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<HealthProbe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<HealthProbe>,
+}
+
+/// The operator turns this into a pod probe on the app's port (80).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HealthProbe {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_get: Option<HttpHealthProbe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_delay_seconds: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_seconds: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_threshold: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_threshold: Option<i32>,
+}
+
+/// Required: `path`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HttpHealthProbe {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_headers: Option<Vec<HttpHeader>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpHeader {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RuntimeConfig {
+    /// A Secret whose key `runtime-config.toml` is Spin's runtime config; when set, the
+    /// other fields are ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_from_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sqlite_databases: Option<Vec<StoreConfig>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_value_stores: Option<Vec<StoreConfig>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_compute: Option<LlmCompute>,
+}
+
+/// An entry of `sqliteDatabases` or `keyValueStores`. Required: `name`, `type`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<RuntimeConfigOption>>,
+}
+
+/// Required: `type`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmCompute {
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<RuntimeConfigOption>>,
+}
+
+/// Required: `name`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RuntimeConfigOption {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<RuntimeConfigVarSource>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RuntimeConfigVarSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map_key_ref: Option<ConfigMapKeySelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key_ref: Option<SecretKeySelector>,
+}
+
+/// A Spin variable's value; the operator passes it as `SPIN_VARIABLE_<NAME>`. Required: `name`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SpinVar {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<VarSource>,
+}
+
+/// The CRD's copy of a core `EnvVarSource` (the four sources it had then).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VarSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map_key_ref: Option<ConfigMapKeySelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_ref: Option<ObjectFieldSelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_field_ref: Option<ResourceFieldSelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key_ref: Option<SecretKeySelector>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<BTreeMap<String, Quantity>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<BTreeMap<String, Quantity>>,
+}
+
+/// The port the operator gives the app's container, its probes and its Service.
+pub const HTTP_PORT: i32 = 80;
+/// The name of that port.
+pub const HTTP_PORT_NAME: &str = "http-app";
+
+/// What the operator refuses although the CRD allows it: replicas with autoscaling (or
+/// below 1 without), a probe without `httpGet`, an empty `components`, and variable names
+/// Spin does not accept (lowercase letters, digits, `_`, starting with a letter).
+pub fn rules(app: &SpinApp) -> Vec<String> {
+    let spec = &app.spec;
+    let mut problems = Vec::new();
+    let autoscaling = spec.enable_autoscaling.unwrap_or(false);
+    match (autoscaling, spec.replicas) {
+        (true, Some(n)) if n != 0 => {
+            problems.push("spec.replicas: cannot be set when enableAutoscaling is true".into())
+        }
+        (false, n) if n.unwrap_or(0) < 1 => problems.push(
+            "spec.replicas: must be at least 1 (the operator's webhook refuses 0 or unset)".into(),
+        ),
+        _ => {}
+    }
+    if spec.executor.is_empty() {
+        problems.push("spec.executor: must name a SpinAppExecutor".into());
+    }
+    if let Some(checks) = &spec.checks {
+        for (name, probe) in [
+            ("liveness", &checks.liveness),
+            ("readiness", &checks.readiness),
+        ] {
+            if probe.as_ref().is_some_and(|p| p.http_get.is_none()) {
+                problems.push(format!(
+                    "spec.checks.{name}: needs httpGet (the operator refuses a probe without it)"
+                ));
+            }
+        }
+    }
+    if spec.components.as_ref().is_some_and(Vec::is_empty) {
+        problems.push("spec.components: needs at least one item (or leave it out)".into());
+    }
+    for (i, var) in spec.variables.iter().flatten().enumerate() {
+        let ok = var.name.starts_with(|c: char| c.is_ascii_lowercase())
+            && var
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            problems.push(format!(
+                "spec.variables[{i}].name: {:?} is not a Spin variable name (a-z, 0-9, _)",
+                var.name
+            ));
+        }
+        if var.value.is_some() && var.value_from.is_some() {
+            problems.push(format!("spec.variables[{i}]: has both value and valueFrom"));
+        }
+    }
+    problems
+}
