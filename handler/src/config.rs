@@ -91,18 +91,15 @@ pub fn charts() -> Result<Charts, variables::Error> {
         }),
         None => None,
     };
-    let minutes = |name, default: i64| -> Result<i64, variables::Error> {
-        Ok(optional(name)?
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(default)
-            * 60_000)
+    let minutes = |value: Option<String>, default: i64| {
+        value.and_then(|v| v.parse::<i64>().ok()).unwrap_or(default) * 60_000
     };
     Ok(Charts {
         prometheus,
         base_url,
         delivery,
-        window_before_ms: minutes("chart_window_before_minutes", 360)?,
-        window_after_ms: minutes("chart_window_after_minutes", 15)?,
+        window_before_ms: minutes(optional("chart_window_before_minutes")?, 360),
+        window_after_ms: minutes(optional("chart_window_after_minutes")?, 15),
     })
 }
 

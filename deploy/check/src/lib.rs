@@ -7,6 +7,9 @@
 //! - The objects of one folder agree with each other and with the code: selectors, ports,
 //!   probes, Secret keys, volumes, in-cluster URLs, Spin variables against `spin.toml`, env
 //!   vars against the README's settings, non-root read-only containers ([`cross`]).
+//! - The two Spin manifests agree but for the composed component, give the component every
+//!   variable the code reads, and use only the host's settings (or documented Spin-only ones)
+//!   ([`spin`]).
 //! - The Slack app manifest asks for every scope the code needs ([`slack`]), and
 //!   `deploy/alertmanager.yml` passes `amtool check-config` ([`alertmanager`]).
 
@@ -15,6 +18,7 @@ pub mod cross;
 pub mod project;
 pub mod schema;
 pub mod slack;
+pub mod spin;
 pub mod spinapp;
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use alertgraph_deploy_check::cross::{image_problem, Folder};
 use alertgraph_deploy_check::project::{self, Project};
 use alertgraph_deploy_check::schema::{self, check_document, read_documents, yaml_files, Doc};
-use alertgraph_deploy_check::{alertmanager, repo_root, slack};
+use alertgraph_deploy_check::{alertmanager, repo_root, slack, spin};
 
 fn deploy() -> PathBuf {
     repo_root().join("deploy")
@@ -131,19 +131,77 @@ fn spinapp_sets_every_variable_a_cluster_needs() {
     }
 }
 
+fn read(path: &str) -> String {
+    std::fs::read_to_string(repo_root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 #[test]
-fn spinkube_spin_toml_has_the_same_variables() {
-    // The SpinApp runs the app of deploy/spinkube/spin.toml; its variables are checked
-    // against spin.toml, so the two must agree.
-    let root = std::fs::read_to_string(repo_root().join("spin.toml")).unwrap();
-    let spinkube = std::fs::read_to_string(deploy().join("spinkube/spin.toml"))
-        .expect("deploy/spinkube/spin.toml, the app the SpinApp runs");
-    let root = project::spin_manifest(&root).unwrap();
-    let spinkube = project::spin_manifest(&spinkube).unwrap();
+fn spinkube_spin_toml_is_spin_toml_composed() {
+    // The SpinApp runs the app of deploy/spinkube/spin.toml; everything but the component's
+    // source, build and dependencies must be spin.toml's.
+    let (local, spinkube) = (read("spin.toml"), read("deploy/spinkube/spin.toml"));
+    spin::same_app(&local, &spinkube).unwrap_or_else(|e| panic!("{e}"));
+
+    let drifted = spinkube.replace("route = \"/metrics\"", "route = \"/stats\"");
+    assert_ne!(drifted, spinkube);
+    let err = spin::same_app(&local, &drifted).unwrap_err();
     assert_eq!(
-        spinkube, root,
-        "deploy/spinkube/spin.toml differs from spin.toml"
+        err,
+        "deploy/spinkube/spin.toml differs from spin.toml at trigger.http[2].route"
     );
+    let widened = spinkube.replace(
+        "\"{{ renderer_url }}\",",
+        "\"{{ renderer_url }}\", \"*://*:*\",",
+    );
+    let err = spin::same_app(&local, &widened).unwrap_err();
+    assert!(
+        err.ends_with("at component.alertgraph.allowed_outbound_hosts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_component_gets_every_variable_the_code_reads() {
+    let read_by_code = spin::variables_read(&[
+        &read("handler/src/config.rs"),
+        &read("renderer/http/src/lib.rs"),
+    ]);
+    assert!(read_by_code.contains("slack_bot_token") && read_by_code.contains("renderer_url"));
+    for manifest in ["spin.toml", "deploy/spinkube/spin.toml"] {
+        spin::component_gets_what_the_code_reads(&read(manifest), &read_by_code)
+            .unwrap_or_else(|e| panic!("{manifest}: {e}"));
+    }
+
+    let local = read("spin.toml");
+    let forgotten = local.replace("explorer_url = \"{{ explorer_url }}\"\n", "");
+    assert_ne!(forgotten, local);
+    let err = spin::component_gets_what_the_code_reads(&forgotten, &read_by_code).unwrap_err();
+    assert!(err.contains("reads the variable explorer_url"), "{err}");
+    let mut fewer = read_by_code.clone();
+    fewer.remove("drain_token");
+    let err = spin::component_gets_what_the_code_reads(&local, &fewer).unwrap_err();
+    assert!(
+        err.contains("gives drain_token, which no code reads"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_spin_variable_is_a_host_setting() {
+    let readme = read("README.md");
+    let settings = project::readme_settings(&readme).unwrap();
+    let local = read("spin.toml");
+    spin::app_variables_are_settings(&local, &settings, &readme).unwrap_or_else(|e| panic!("{e}"));
+
+    let invented = local.replace(
+        "[variables]\n",
+        "[variables]\nslack_colour = { default = \"\" }\n",
+    );
+    let err = spin::app_variables_are_settings(&invented, &settings, &readme).unwrap_err();
+    assert!(err.contains("SLACK_COLOUR is not in the README"), "{err}");
+    let undocumented = readme.replace("`prometheus_path`", "prometheus_path");
+    let err = spin::app_variables_are_settings(&local, &settings, &undocumented).unwrap_err();
+    assert!(err.contains("prometheus_path is not explained"), "{err}");
 }
 
 #[test]
