@@ -85,10 +85,14 @@ pub fn charts() -> Result<Charts, variables::Error> {
         _ => ChartDelivery::Url,
     };
     let prometheus = match optional("prometheus_url")? {
-        Some(url) => Some(Prometheus {
-            url: url.trim_end_matches('/').to_owned(),
-            authorization: prometheus_authorization()?,
-        }),
+        Some(url) => {
+            let (authorization, secrets) = prometheus_authorization()?;
+            Some(Prometheus {
+                url: url.trim_end_matches('/').to_owned(),
+                authorization,
+                secrets,
+            })
+        }
         None => None,
     };
     let minutes = |value: Option<String>, default: i64| {
@@ -103,12 +107,24 @@ pub fn charts() -> Result<Charts, variables::Error> {
     })
 }
 
-/// A bearer token, else `user:password` for basic auth, else nothing.
-fn prometheus_authorization() -> Result<Option<String>, variables::Error> {
+/// The `Authorization` header for a bearer token, else for `user:password` (basic auth),
+/// else none; with every form of the secret it carries, so that none is ever quoted back.
+fn prometheus_authorization() -> Result<(Option<String>, Vec<String>), variables::Error> {
     if let Some(token) = optional("prometheus_token")? {
-        return Ok(Some(format!("Bearer {token}")));
+        return Ok((Some(format!("Bearer {token}")), vec![token]));
     }
-    Ok(optional("prometheus_basic_auth")?.map(|pair| format!("Basic {}", base64(pair.as_bytes()))))
+    Ok(match optional("prometheus_basic_auth")? {
+        Some(pair) => {
+            let encoded = base64(pair.as_bytes());
+            let mut secrets = vec![encoded.clone(), pair.clone()];
+            secrets.extend(
+                pair.split_once(':')
+                    .map(|(_, password)| password.to_owned()),
+            );
+            (Some(format!("Basic {encoded}")), secrets)
+        }
+        None => (None, Vec::new()),
+    })
 }
 
 /// Standard base64 with padding, for the basic-auth header.

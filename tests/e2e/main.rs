@@ -5,8 +5,10 @@ mod alertmanager;
 mod charts;
 mod delivery;
 mod fake_slack;
+mod outbound;
 mod prometheus;
 mod sandbox;
+mod secrets;
 mod spin;
 mod support;
 

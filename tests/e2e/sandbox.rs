@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 /// The host's log lines in this process, to check why a request failed.
 static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
-fn capture_logs() {
+pub fn capture_logs() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         tracing_subscriber::fmt()
@@ -32,7 +32,7 @@ impl std::io::Write for LogWriter {
     }
 }
 
-fn logged(needle: &str) -> usize {
+pub fn logged(needle: &str) -> usize {
     String::from_utf8_lossy(&LOG.lock().unwrap())
         .matches(needle)
         .count()
@@ -70,6 +70,11 @@ fn serve(wasm: Vec<u8>, storage: &std::path::Path) -> SocketAddr {
         _ => None,
     })
     .unwrap();
+    serve_with(wasm, config)
+}
+
+/// Serves `wasm` with `config` on 127.0.0.1 in this process, until the tests end.
+pub fn serve_with(wasm: Vec<u8>, config: Config) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().unwrap();

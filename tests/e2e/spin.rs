@@ -40,6 +40,12 @@ fn manifest_source(manifest: &Path) -> PathBuf {
     manifest.parent().unwrap().join(source)
 }
 
+/// The bytes of the component deploy/spinkube/spin.toml ships.
+pub fn spinkube_component() -> Vec<u8> {
+    let _artifact = ARTIFACT.lock().unwrap_or_else(|e| e.into_inner());
+    std::fs::read(manifest_source(&repo().join("deploy/spinkube/spin.toml"))).unwrap()
+}
+
 /// The renderer sidecar, in-process on 127.0.0.1 until dropped.
 struct Sidecar {
     url: String,

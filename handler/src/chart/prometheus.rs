@@ -13,6 +13,9 @@ pub struct Prometheus {
     pub url: String,
     /// The whole `Authorization` header value (`Bearer …` or `Basic …`), if any.
     pub authorization: Option<String>,
+    /// The credentials in every form sent: a proxy may echo them in an error, and a failure's
+    /// reason ends up in Slack and the log.
+    pub secrets: Vec<String>,
 }
 
 /// One series of a range query's answer.
@@ -70,10 +73,35 @@ impl Prometheus {
         if let Some(authorization) = &self.authorization {
             request.header("authorization", authorization.as_str());
         }
-        let response: spin_sdk::http::Response = spin_sdk::http::send(request.build())
-            .await
-            .map_err(|e| QueryFailure::Unreachable(one_line(&e.to_string())))?;
-        parse_answer(*response.status(), response.body())
+        let sent = spin_sdk::http::send::<_, spin_sdk::http::Response>(request.build()).await;
+        let answer = match sent {
+            Ok(response) => parse_answer(*response.status(), response.body()),
+            Err(e) => Err(QueryFailure::Unreachable(one_line(&e.to_string()))),
+        };
+        answer.map_err(|failure| failure.redacted(&self.secrets))
+    }
+}
+
+impl QueryFailure {
+    /// The same failure with each of `secrets` in its reason replaced by `<redacted>`.
+    pub fn redacted(self, secrets: &[String]) -> QueryFailure {
+        let redact = |mut text: String| {
+            // Longest first, so that a password inside `user:password` goes with the pair.
+            let mut secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+            secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            for secret in secrets {
+                text = text.replace(secret.as_str(), "<redacted>");
+            }
+            text
+        };
+        match self {
+            QueryFailure::Unreachable(e) => QueryFailure::Unreachable(redact(e)),
+            QueryFailure::Refused { status, reason } => QueryFailure::Refused {
+                status,
+                reason: redact(reason),
+            },
+            QueryFailure::Unreadable(e) => QueryFailure::Unreadable(redact(e)),
+        }
     }
 }
 
@@ -186,6 +214,24 @@ fn sample(value: &str) -> Result<f64, QueryFailure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_never_quotes_the_credentials_back() {
+        let echoed = br#"denied: Authorization: Basic YWxpY2U6cHctOQ== (alice:pw-9) token pw-9"#;
+        let secrets = ["YWxpY2U6cHctOQ==", "alice:pw-9", "pw-9"].map(String::from);
+        let failure = parse_answer(401, echoed).unwrap_err().redacted(&secrets);
+        assert_eq!(
+            failure.to_string(),
+            "Prometheus refused the query (HTTP 401): denied: Authorization: Basic <redacted> \
+             (<redacted>) token <redacted>"
+        );
+        let unreachable =
+            QueryFailure::Unreachable("tok-1 at proxy".into()).redacted(&["tok-1".into()]);
+        assert_eq!(
+            unreachable.to_string(),
+            "Prometheus unreachable: <redacted> at proxy"
+        );
+    }
 
     #[test]
     fn the_url_carries_the_encoded_query_and_times_in_seconds() {
