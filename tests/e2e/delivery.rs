@@ -205,7 +205,7 @@ fn kill_9_right_after_the_answer_still_delivers_exactly_once() {
 }
 
 /// The firing fixture with `n` alerts, each its own fingerprint, with extra labels.
-fn webhook_with(alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
+pub fn webhook_with(alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
     let mut hook: serde_json::Value = serde_json::from_str(FIRING).unwrap();
     let template = hook["alerts"][0].clone();
     hook["alerts"] = alerts

@@ -5,6 +5,7 @@ mod alertmanager;
 mod charts;
 mod delivery;
 mod fake_slack;
+mod faults;
 mod outbound;
 mod prometheus;
 mod sandbox;

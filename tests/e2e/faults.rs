@@ -1,0 +1,95 @@
+//! Faults the service cannot prevent: a full disk gets a 5xx (so Alertmanager retries) and
+//! never a 2xx for unsaved work; once there is space again the retried webhooks are stored.
+
+use crate::delivery::webhook_with;
+use crate::support::{Server, TempDir};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+/// A tmpfs of `size` mounted for one test (the tests run as root, as CI does).
+struct SmallDisk {
+    path: PathBuf,
+    _dir: TempDir,
+}
+
+impl SmallDisk {
+    fn mount(name: &str, size: &str) -> SmallDisk {
+        let dir = TempDir::new(name);
+        let path = dir.0.join("disk");
+        std::fs::create_dir_all(&path).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(mounted.success(), "mounting a {size} tmpfs needs root");
+        SmallDisk { path, _dir: dir }
+    }
+
+    /// Writes a filler file until the disk refuses more.
+    fn fill(&self) -> PathBuf {
+        let filler = self.path.join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 4096];
+        while file
+            .write_all(&chunk)
+            .and_then(|()| file.sync_all())
+            .is_ok()
+        {}
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        // Lazy: a file the test still holds open must not leave the mount behind.
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+#[test]
+fn a_full_disk_gets_a_5xx_and_nothing_is_acknowledged_unsaved() {
+    let disk = SmallDisk::mount("disk-full", "4m");
+    let server = Server::start(&disk.path, &[]);
+    let webhook = |i: usize| {
+        let fingerprint = format!("{i:016x}");
+        let instance = format!("host-{i}");
+        webhook_with(&[(fingerprint.as_str(), &[("instance", instance.as_str())])])
+    };
+    // The first webhook creates the schema while there is room.
+    assert_eq!(server.post("/api/alerts", &[JSON], &webhook(0)).status, 200);
+    let filler = disk.fill();
+
+    // Webhooks until the store runs out of room: each 2xx must be stored, each refusal not.
+    let mut refused = Vec::new();
+    let mut stored: i64 = 1;
+    for i in 1..300 {
+        let answer = server.post("/api/alerts", &[JSON], &webhook(i));
+        match answer.status {
+            200 => stored += 1,
+            507 => {
+                assert!(answer.body.contains("full"), "{}", answer.body);
+                assert_eq!(answer.body.lines().count(), 1, "{}", answer.body);
+                refused.push(i);
+            }
+            other => panic!("webhook {i}: {other} {}\n{}", answer.body, server.log()),
+        }
+        if refused.len() == 3 {
+            break;
+        }
+    }
+    assert_eq!(refused.len(), 3, "the disk never filled up");
+    assert_eq!(server.count("alerts"), stored);
+
+    // Space again: Alertmanager's retries of the refused webhooks are taken.
+    std::fs::remove_file(filler).unwrap();
+    for i in &refused {
+        let answer = server.post("/api/alerts", &[JSON], &webhook(*i));
+        assert_eq!(answer.status, 200, "retry of {i}: {}", answer.body);
+    }
+    assert_eq!(server.count("alerts"), stored + 3);
+    assert_eq!(server.get("/healthz").status, 200);
+}
