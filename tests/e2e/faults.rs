@@ -93,3 +93,78 @@ fn a_full_disk_gets_a_5xx_and_nothing_is_acknowledged_unsaved() {
     assert_eq!(server.count("alerts"), stored + 3);
     assert_eq!(server.get("/healthz").status, 200);
 }
+
+#[test]
+fn sigterm_mid_burst_loses_nothing_it_acknowledged() {
+    const TOKEN: &str = "xoxb-sigterm-test";
+    let slack = crate::fake_slack::FakeSlack::start(TOKEN);
+    let dir = TempDir::new("sigterm-burst");
+    let server = slack.alertgraph(&dir, TOKEN, &[]);
+    let addr = server.addr;
+    // Each alert to its own channel, so that Slack's per-channel pace does not queue them.
+    let webhook = |i: usize| {
+        let (fingerprint, channel) = (format!("{i:016x}"), format!("#burst-{i}"));
+        webhook_with(&[(fingerprint.as_str(), &[("slack_channel", channel.as_str())])])
+    };
+    // Six senders post until the server is gone (at most 200 each).
+    let senders: Vec<_> = (0..6)
+        .map(|sender| {
+            std::thread::spawn(move || {
+                let mut sent = Vec::new();
+                for n in 0..200 {
+                    let i = sender * 1000 + n;
+                    let body = webhook(i);
+                    // A refused connection (the server is gone) is an unacknowledged webhook.
+                    let status = std::panic::catch_unwind(|| {
+                        crate::support::request(addr, "POST", "/api/alerts", &[JSON], &body).status
+                    })
+                    .ok();
+                    sent.push((i, status));
+                    if status != Some(200) {
+                        break;
+                    }
+                }
+                sent
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let status = server.stop();
+    assert!(status.success(), "exit status {status}");
+    let sent: Vec<(usize, Option<u16>)> = senders
+        .into_iter()
+        .flat_map(|s| s.join().unwrap())
+        .collect();
+    let acknowledged: Vec<usize> = sent
+        .iter()
+        .filter(|(_, status)| *status == Some(200))
+        .map(|(i, _)| *i)
+        .collect();
+    assert!(!acknowledged.is_empty(), "the burst was not under way");
+    assert!(
+        acknowledged.len() < sent.len(),
+        "SIGTERM came after the burst"
+    );
+
+    // Restarted on the same file: whatever was acknowledged is delivered, each once.
+    let server = slack.alertgraph(&dir, TOKEN, &[]);
+    server.wait_outbox_settled(std::time::Duration::from_secs(60));
+    let stored = server.count("alerts");
+    assert!(stored >= acknowledged.len() as i64, "{stored} stored");
+    let posts = slack.accepted("chat.postMessage");
+    let mut channels: Vec<String> = posts
+        .iter()
+        .map(|p| p["channel"].as_str().unwrap().to_owned())
+        .collect();
+    channels.sort();
+    let posted = channels.len();
+    channels.dedup();
+    assert_eq!(channels.len(), posted, "a message was posted twice");
+    assert_eq!(posted as i64, stored, "every stored alert posted once");
+    for i in acknowledged {
+        assert!(
+            channels.contains(&format!("#burst-{i}")),
+            "acknowledged alert {i} was never posted"
+        );
+    }
+}
