@@ -10,7 +10,8 @@
 //! `webhook` (Alertmanager v4 wire types → the store's record) with `rfc3339` (timestamps),
 //! `refusal` (4xx answers and their counted reasons), `reply` (responses as values),
 //! `metrics_text` (Prometheus exposition), `percent` (URL encoding), `text` (one-line
-//! reasons) and `slack` (alert messages as Block Kit values).
+//! reasons) and `slack` (alert messages as Block Kit values). Property tests against bad input
+//! sit in `props` modules beside the unit tests; `props` here holds their settings.
 //! `bindings` holds the generated WIT imports.
 
 mod auth;
@@ -21,6 +22,8 @@ mod delivery;
 mod http;
 mod metrics_text;
 mod percent;
+#[cfg(test)]
+mod props;
 mod refusal;
 mod reply;
 mod rfc3339;

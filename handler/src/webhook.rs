@@ -14,6 +14,8 @@ const ZERO_TIME_MS: i64 = -62_135_596_800_000;
 
 /// Longest excerpt of a bad value echoed in an error message.
 const ECHO_CHARS: usize = 64;
+/// Longest serde_json reason kept (its position aside): it may quote a whole value of the body.
+const JSON_REASON_CHARS: usize = 160;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,7 +62,7 @@ struct VersionProbe {
 /// Why a body is not an acceptable webhook.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Invalid {
-    /// Not JSON, or not the v4 shape: serde_json's reason.
+    /// Not JSON, or not the v4 shape: serde_json's reason, cut short.
     Json(String),
     /// A well-formed webhook of another version.
     Version(String),
@@ -101,7 +103,7 @@ pub fn parse(body: &[u8]) -> Result<Webhook, Invalid> {
             .then(|| serde_json::from_slice::<VersionProbe>(body));
         match probe {
             Some(Ok(VersionProbe { version })) if version != "4" => Invalid::Version(version),
-            _ => Invalid::Json(e.to_string()),
+            _ => Invalid::Json(json_reason(&e)),
         }
     })?;
     if wire.version != "4" {
@@ -176,6 +178,20 @@ fn time(field: &str, value: &str) -> Result<Option<i64>, Invalid> {
 fn label_set<'de, D: Deserializer<'de>>(d: D) -> Result<LabelSet, D::Error> {
     let map = Option::<BTreeMap<String, String>>::deserialize(d)?;
     Ok(map.unwrap_or_default().into_iter().collect())
+}
+
+/// serde_json's reason cut short, still saying where in the body it failed.
+fn json_reason(e: &serde_json::Error) -> String {
+    let reason = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let (message, position) = match reason.strip_suffix(&position) {
+        Some(message) => (message, position.as_str()),
+        None => (reason.as_str(), ""),
+    };
+    match message.char_indices().nth(JSON_REASON_CHARS) {
+        Some((cut, _)) => format!("{}…{position}", &message[..cut]),
+        None => reason.clone(),
+    }
 }
 
 /// The value in quotes and escaped, cut short: error messages stay one short line.
@@ -399,5 +415,17 @@ mod tests {
         assert!(!line.contains('\n'));
         assert!(line.starts_with("unsupported webhook version \"x\\nyyy"));
         assert!(line.len() < 120, "{line}");
+
+        let err = parse_edited(|v| v["truncatedAlerts"] = "z".repeat(5000).into()).unwrap_err();
+        let line = err.to_string();
+        assert!(
+            line.starts_with("invalid JSON: invalid type: string \"zzz"),
+            "{line}"
+        );
+        assert!(line.contains("zzz… at line 1 column "), "{line}");
+        assert!(line.len() < 220, "{line}");
     }
 }
+
+#[cfg(test)]
+mod props;

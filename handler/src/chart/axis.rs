@@ -83,7 +83,11 @@ pub fn value_axis(lo: f64, hi: f64, unit: Unit) -> ValueAxis {
 
 /// Nice ticks over `lo..hi`, labelled with `scale`.
 fn ticked(lo: f64, hi: f64, scale: Scale) -> ValueAxis {
-    let (lo, hi) = (lo * scale.factor, hi * scale.factor);
+    // Scaling can overflow (a ratio's ×100 near LARGEST), and infinite bounds have no steps.
+    let (lo, hi) = (
+        (lo * scale.factor).max(-LARGEST),
+        (hi * scale.factor).min(LARGEST),
+    );
     let step = Step::fitting(lo, hi);
     let (first, last) = step.bounds(lo, hi);
     let ticks: Vec<(f64, String)> = (first..=last)
@@ -705,11 +709,20 @@ mod tests {
             labels(0.0, 3e-16, Unit::Plain),
             ["0", "1e-16", "2e-16", "3e-16", "4e-16"]
         );
-        let near_max = value_axis(0.0, f64::MAX, Unit::Plain);
-        assert!(
-            near_max.ticks.iter().all(|(v, _)| v.is_finite()),
-            "{near_max:?}"
-        );
+        for unit in [
+            Unit::Plain,
+            Unit::Ratio,
+            Unit::Percent,
+            Unit::Seconds,
+            Unit::Bytes,
+        ] {
+            let near_max = value_axis(f64::MIN, f64::MAX, unit);
+            assert!(
+                near_max.ticks.iter().all(|(v, _)| v.is_finite()),
+                "{near_max:?}"
+            );
+            assert!(near_max.ticks.len() <= 7, "{near_max:?}");
+        }
         assert_eq!(
             value_axis(0.0, 1e-300, Unit::Plain),
             value_axis(0.0, 0.0, Unit::Plain)

@@ -577,4 +577,6 @@ fn num(svg: &mut String, v: f64) {
 }
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;

@@ -751,7 +751,7 @@ mod tests {
     }
 
     /// Everything Slack checks before it accepts a message, and that alert text stays inert.
-    fn check_limits(m: &Message) {
+    pub(super) fn check_limits(m: &Message) {
         assert!(chars(&m.text) <= FALLBACK_SLACK_MAX && chars(&m.text) <= FALLBACK_MAX);
         check_safe(&m.text);
         for attachment in &m.attachments {
@@ -1437,3 +1437,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props;

@@ -95,7 +95,7 @@ impl Font {
 
 /// Whitespace controls become spaces; other control characters and the two code points XML
 /// forbids are dropped.
-fn clean(c: char) -> Option<char> {
+pub(super) fn clean(c: char) -> Option<char> {
     match c {
         '\t' | '\n' | '\r' => Some(' '),
         '\u{FFFE}' | '\u{FFFF}' => None,
