@@ -5,14 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{
-    ConfigMapKeySelector, Container, ContainerPort, PersistentVolumeClaim, PodTemplateSpec, Probe,
-    SecretKeySelector, Volume, VolumeMount,
+    ConfigMapKeySelector, Container, ContainerPort, EnvVarSource, PersistentVolumeClaim,
+    PodTemplateSpec, Probe, SecretKeySelector, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::project::Project;
 use crate::schema::{check_document, read_documents, Doc, Object};
-use crate::spinapp::{self, SpinApp};
+use crate::spinapp::{self, RuntimeConfigVarSource, SpinApp, VarSource};
 
 /// One object of a folder, with where it came from.
 #[derive(Debug, Clone)]
@@ -483,13 +483,7 @@ impl Folder {
             for container in containers(workload.template) {
                 for var in container.env.iter().flatten() {
                     let field = format!("container {} env {}", container.name, var.name);
-                    let source = var.value_from.as_ref();
-                    refs.secret_key(&at, &field, source.and_then(|s| s.secret_key_ref.as_ref()));
-                    refs.map_key(
-                        &at,
-                        &field,
-                        source.and_then(|s| s.config_map_key_ref.as_ref()),
-                    );
+                    refs.value_from(&at, &field, var.value_from.as_ref());
                 }
                 for from in container.env_from.iter().flatten() {
                     let field = format!("container {} envFrom", container.name);
@@ -510,13 +504,7 @@ impl Folder {
             let at = item.at();
             for var in app.spec.variables.iter().flatten() {
                 let field = format!("variable {}", var.name);
-                let source = var.value_from.as_ref();
-                refs.secret_key(&at, &field, source.and_then(|s| s.secret_key_ref.as_ref()));
-                refs.map_key(
-                    &at,
-                    &field,
-                    source.and_then(|s| s.config_map_key_ref.as_ref()),
-                );
+                refs.value_from(&at, &field, var.value_from.as_ref());
             }
             if let Some(runtime) = &app.spec.runtime_config {
                 if let Some(secret) = &runtime.load_from_secret {
@@ -530,13 +518,7 @@ impl Folder {
                 let llm = runtime.llm_compute.iter();
                 for option in options.chain(llm.flat_map(|l| l.options.iter().flatten())) {
                     let field = format!("runtimeConfig option {}", option.name);
-                    let source = option.value_from.as_ref();
-                    refs.secret_key(&at, &field, source.and_then(|s| s.secret_key_ref.as_ref()));
-                    refs.map_key(
-                        &at,
-                        &field,
-                        source.and_then(|s| s.config_map_key_ref.as_ref()),
-                    );
+                    refs.value_from(&at, &field, option.value_from.as_ref());
                 }
             }
             for volume in app.spec.volumes.iter().flatten() {
@@ -1100,6 +1082,12 @@ impl References {
         }
     }
 
+    /// A value taken from a Secret's or a ConfigMap's key, if `source` names one.
+    fn value_from(&mut self, at: &str, field: &str, source: Option<&impl KeySource>) {
+        self.secret_key(at, field, source.and_then(KeySource::secret_key));
+        self.map_key(at, field, source.and_then(KeySource::map_key));
+    }
+
     fn volume(&mut self, at: &str, volume: &Volume) {
         let field = &format!("volume {}", volume.name);
         if let Some(secret) = &volume.secret {
@@ -1274,4 +1262,38 @@ fn urls(text: &str) -> Vec<(String, String, i32)> {
 /// The keys of an optional map, whatever its values.
 fn key_names<V>(map: &Option<std::collections::BTreeMap<String, V>>) -> Vec<String> {
     map.iter().flatten().map(|(k, _)| k.clone()).collect()
+}
+
+/// The `valueFrom` of an env var, a Spin variable or a runtime-config option: the same two
+/// selectors in three types.
+trait KeySource {
+    fn secret_key(&self) -> Option<&SecretKeySelector>;
+    fn map_key(&self) -> Option<&ConfigMapKeySelector>;
+}
+
+impl KeySource for EnvVarSource {
+    fn secret_key(&self) -> Option<&SecretKeySelector> {
+        self.secret_key_ref.as_ref()
+    }
+    fn map_key(&self) -> Option<&ConfigMapKeySelector> {
+        self.config_map_key_ref.as_ref()
+    }
+}
+
+impl KeySource for VarSource {
+    fn secret_key(&self) -> Option<&SecretKeySelector> {
+        self.secret_key_ref.as_ref()
+    }
+    fn map_key(&self) -> Option<&ConfigMapKeySelector> {
+        self.config_map_key_ref.as_ref()
+    }
+}
+
+impl KeySource for RuntimeConfigVarSource {
+    fn secret_key(&self) -> Option<&SecretKeySelector> {
+        self.secret_key_ref.as_ref()
+    }
+    fn map_key(&self) -> Option<&ConfigMapKeySelector> {
+        self.config_map_key_ref.as_ref()
+    }
 }
