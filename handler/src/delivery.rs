@@ -1,14 +1,18 @@
 //! Delivering the outbox to Slack: lease due jobs, post or update each alert's message, then
 //! complete the job, reschedule it with backoff, or dead-letter it when retrying cannot help.
+//! A chart that could not be drawn for a passing cause is redrawn by a later `chart-redraw`
+//! job while the alert is open.
 
 use std::time::{Duration, Instant};
 
-use crate::chart::draw::{draw, Drawing, Window};
+use crate::chart::draw::{draw, DrawFailure, Drawing, Window};
 use crate::chart::plot::Alerting;
 use crate::config::{self, ChartDelivery};
 use crate::slack::api::{Client, Failure, Posted, Upload};
 use crate::slack::message::{self, AlertView, Chart, MessageOptions, Metadata};
-use crate::store::{self, Job, JobKind, PostingIntent, SlackMessage, StoreError, Timestamp};
+use crate::store::{
+    self, AlertStatus, Job, JobKind, PostingIntent, SlackMessage, StoreError, Timestamp,
+};
 
 /// A job is someone else's again if its instance dies this long after claiming it.
 const LEASE_MS: u32 = 60_000;
@@ -16,8 +20,13 @@ const LEASE_MS: u32 = 60_000;
 const BATCH: u32 = 20;
 /// Stop claiming after this long, well inside the host's per-request time limit.
 const BUDGET: Duration = Duration::from_secs(15);
-/// After this many failed attempts a job is dead-lettered whatever the cause.
-const MAX_ATTEMPTS: u32 = 12;
+/// The longest wait between two tries: once Slack is back, a backlog goes out within a minute.
+const MAX_BACKOFF_MS: u64 = 60_000;
+/// After this many failed attempts a job is dead-lettered whatever the cause: about a day of
+/// tries at the capped backoff, so a long Slack outage loses nothing.
+const MAX_ATTEMPTS: u32 = 1_440;
+/// A chart that failed for a passing cause is tried again this long after the post.
+const REDRAW_AFTER_MS: i64 = 10_000;
 
 /// Why a job did not complete this time.
 enum Hold {
@@ -96,6 +105,8 @@ async fn deliver(
         // Posted by an earlier attempt that could not complete the job.
         (JobKind::AlertFired, Some(_)) => Ok(()),
         (JobKind::AlertFired | JobKind::AlertResolved, None) => {
+            // The turn comes first: a busy channel defers the job before its chart is drawn.
+            take_turn(settings, &channel)?;
             if let Some(intent) = &job.posting {
                 if let Some(found) = earlier_post(client, intent, job.alert_id).await? {
                     return Ok(record(job.alert_id, found, &intent.channel)?);
@@ -104,19 +115,50 @@ async fn deliver(
             let charted = chart(charts, job.alert_id, &alert).await;
             let mut body = message::alert_message(&alert, &charted.options(settings), &channel);
             body.metadata = Some(Metadata::alert(job.alert_id));
-            let posted = post(settings, client, &body, Some(job)).await?;
+            let posted = post_in_turn(client, &body, Some(job)).await?;
             let thread = (posted.channel.clone(), posted.ts.clone());
             record(job.alert_id, posted, &channel)?;
             charted.upload(client, &thread.0, &thread.1).await;
+            if charted.transient {
+                schedule_redraw(job.alert_id);
+            }
+            Ok(())
+        }
+        // Nothing was posted that a chart could be added to.
+        (JobKind::ChartRedraw, None) => Ok(()),
+        // The resolve redraws the chart itself.
+        (JobKind::ChartRedraw, Some(_)) if stored.alert.status == AlertStatus::Resolved => Ok(()),
+        (JobKind::ChartRedraw, Some(original)) => {
+            let charted = chart(charts, job.alert_id, &alert).await;
+            if let (true, Chart::Unavailable(reason)) = (charted.transient, &charted.shown) {
+                return Err(retry_chart(reason).into());
+            }
+            if let Chart::Unavailable(reason) = &charted.shown {
+                eprintln!(
+                    "alertgraph: the chart of alert {} stays out: {reason}",
+                    job.alert_id
+                );
+                return Ok(());
+            }
+            let mut updated = message::alert_message(&alert, &charted.options(settings), &channel);
+            updated.channel = original.channel.clone();
+            updated.metadata = Some(Metadata::alert(job.alert_id));
+            client.update_message(&updated, &original.ts).await?;
+            charted
+                .upload(client, &original.channel, &original.ts)
+                .await;
             Ok(())
         }
         (JobKind::AlertResolved, Some(original)) => {
+            // One turn covers the edit and its reply, so a busy channel defers both before
+            // either is sent (or the chart drawn) rather than repeating the edit.
+            take_turn(settings, &original.channel)?;
             let charted = chart(charts, job.alert_id, &alert).await;
             let mut updated = message::alert_message(&alert, &charted.options(settings), &channel);
             updated.channel = original.channel.clone();
             client.update_message(&updated, &original.ts).await?;
             let reply = message::resolved_reply(&alert, &original.channel, &original.ts);
-            post(settings, client, &reply, None).await?;
+            post_in_turn(client, &reply, None).await?;
             charted
                 .upload(client, &original.channel, &original.ts)
                 .await;
@@ -129,6 +171,8 @@ async fn deliver(
 struct Charted {
     shown: Chart,
     upload: Option<(Drawing, String)>,
+    /// Not drawn, for a cause that can pass: worth a `chart-redraw` job.
+    transient: bool,
 }
 
 impl Charted {
@@ -160,14 +204,16 @@ impl Charted {
 
 /// Draws the alert's chart now (a resolved alert gets its resolved span) and stores it.
 async fn chart(charts: &config::Charts, alert_id: i64, alert: &AlertView<'_>) -> Charted {
-    let unavailable = |reason: String| Charted {
-        shown: Chart::Unavailable(reason),
+    let unavailable = |failure: DrawFailure| Charted {
+        shown: Chart::Unavailable(failure.reason),
         upload: None,
+        transient: failure.transient,
     };
     let Some(prometheus) = &charts.prometheus else {
         return Charted {
             shown: Chart::None,
             upload: None,
+            transient: false,
         };
     };
     let alerting = Alerting {
@@ -190,7 +236,7 @@ async fn chart(charts: &config::Charts, alert_id: i64, alert: &AlertView<'_>) ->
     .await
     {
         Ok(drawing) => drawing,
-        Err(reason) => return unavailable(reason),
+        Err(failure) => return unavailable(failure),
     };
     eprintln!(
         "alertgraph: drew the chart of alert {alert_id}: {} series of {} ({} bytes)",
@@ -200,7 +246,12 @@ async fn chart(charts: &config::Charts, alert_id: i64, alert: &AlertView<'_>) ->
     );
     let token = match store::save_chart(alert_id, &drawing.png, crate::now_ms()) {
         Ok(token) => token,
-        Err(e) => return unavailable(format!("cannot store the chart: {}", describe(&e))),
+        Err(e) => {
+            return unavailable(DrawFailure {
+                reason: format!("cannot store the chart: {}", describe(&e)),
+                transient: true,
+            })
+        }
     };
     match (charts.delivery, &charts.base_url) {
         (ChartDelivery::Url, Some(base)) => Charted {
@@ -209,11 +260,33 @@ async fn chart(charts: &config::Charts, alert_id: i64, alert: &AlertView<'_>) ->
                 alt: drawing.alt,
             },
             upload: None,
+            transient: false,
         },
         _ => Charted {
             shown: Chart::None,
             upload: Some((drawing, format!("alert-{alert_id}-{token}.png"))),
+            transient: false,
         },
+    }
+}
+
+/// Enqueues a `chart-redraw` job for the alert; without one the message keeps its reason.
+fn schedule_redraw(alert_id: i64) {
+    let now = crate::now_ms();
+    if let Err(e) = store::enqueue_chart_redraw(alert_id, now + REDRAW_AFTER_MS, now) {
+        eprintln!(
+            "alertgraph: cannot schedule a chart redraw for alert {alert_id}: {}",
+            describe(&e)
+        );
+    }
+}
+
+/// A redraw that failed again for a passing cause: tried later with backoff.
+fn retry_chart(reason: &str) -> Failure {
+    Failure::Retry {
+        after_ms: None,
+        reason: format!("chart: {reason}"),
+        maybe_posted: false,
     }
 }
 
@@ -304,11 +377,26 @@ async fn post(
     message: &message::Message,
     job: Option<&Job>,
 ) -> Result<Posted, Hold> {
-    let channel = message.channel.as_str();
+    take_turn(settings, &message.channel)?;
+    post_in_turn(client, message, job).await
+}
+
+/// Takes `channel`'s send turn, or defers the job to it.
+fn take_turn(settings: &config::Slack, channel: &str) -> Result<(), Hold> {
     let turn = store::take_channel_turn(channel, crate::now_ms(), settings.channel_interval_ms);
-    if let Some(next) = turn.map_err(retry)? {
-        return Err(Hold::Deferred(next));
+    match turn.map_err(retry)? {
+        Some(next) => Err(Hold::Deferred(next)),
+        None => Ok(()),
     }
+}
+
+/// [`post`] once the channel's turn is taken.
+async fn post_in_turn(
+    client: &Client,
+    message: &message::Message,
+    job: Option<&Job>,
+) -> Result<Posted, Hold> {
+    let channel = message.channel.as_str();
     if let Some(job) = job {
         store::mark_posting(job.id, job.attempt, channel, crate::now_ms()).map_err(retry)?;
     }
@@ -373,10 +461,10 @@ fn settle(job: &Job, result: Result<(), Hold>) {
     }
 }
 
-/// 2 s, 4 s, 8 s … capped at 5 min, with ±20 % jitter so retries of a burst spread out.
+/// 2 s, 4 s, 8 s … capped at a minute, with ±20 % jitter so retries of a burst spread out.
 pub fn backoff_ms(attempt: u32, now_ms: i64) -> u64 {
     let base = 2_000u64.saturating_mul(1 << attempt.saturating_sub(1).min(16));
-    let capped = base.min(300_000);
+    let capped = base.min(MAX_BACKOFF_MS);
     // The clock's low digits are jitter enough; no randomness source is needed for this.
     let spread = (now_ms.unsigned_abs() % 401) as i64 - 200; // -200..=200 per mille
     let jittered = capped as i64 + capped as i64 * spread / 1000;
@@ -398,7 +486,7 @@ fn describe(e: &StoreError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{backoff_ms, looks_like_channel_id};
+    use super::{backoff_ms, looks_like_channel_id, MAX_ATTEMPTS};
 
     #[test]
     fn channel_ids_are_told_from_names() {
@@ -411,14 +499,14 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_up_to_five_minutes_with_bounded_jitter() {
+    fn backoff_doubles_up_to_a_minute_with_bounded_jitter() {
         for (attempt, base) in [
             (1, 2_000u64),
             (2, 4_000),
             (3, 8_000),
-            (8, 256_000),
-            (9, 300_000),
-            (40, 300_000),
+            (5, 32_000),
+            (6, 60_000),
+            (40, 60_000),
         ] {
             for now in [0i64, 1, 199, 200, 400, 123_456_789] {
                 let got = backoff_ms(attempt, now);
@@ -428,5 +516,14 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_failing_job_is_retried_for_about_a_day_before_it_is_dead_lettered() {
+        let shortest: u64 = (1..MAX_ATTEMPTS).map(|a| backoff_ms(a, 0)).sum();
+        let longest: u64 = (1..MAX_ATTEMPTS).map(|a| backoff_ms(a, 400)).sum();
+        let hours = |ms: u64| ms as f64 / 3_600_000.0;
+        assert!(hours(shortest) > 18.0, "{}", hours(shortest));
+        assert!(hours(longest) < 30.0, "{}", hours(longest));
     }
 }

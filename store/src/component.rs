@@ -69,6 +69,14 @@ impl Guest for Store {
         with_db(|db| outbox::claim(db, now, lease_ms, max, &owner))
     }
 
+    fn enqueue_chart_redraw(
+        alert_id: i64,
+        due_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        with_db(|db| outbox::enqueue_chart_redraw(db, alert_id, due_at, now))
+    }
+
     fn complete_job(id: i64, attempt: u32) -> Result<(), StoreError> {
         with_db(|db| outbox::complete(db, id, attempt))
     }

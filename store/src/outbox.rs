@@ -54,6 +54,41 @@ pub fn enqueue_summary(
     Ok(())
 }
 
+/// Add a `chart-redraw` job for a firing alert unless one is pending; false when nothing was
+/// added (the alert is unknown, resolved, or already has one).
+pub fn enqueue_chart_redraw(
+    db: &dyn Db,
+    alert_id: i64,
+    due_at: Timestamp,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    tx::write(db, || {
+        db.execute(
+            "INSERT INTO outbox (kind, alert_id, state, due_at, attempts, created_at, updated_at)
+             SELECT 'chart-redraw', id, 'pending', ?1, 0, ?2, ?2 FROM alerts
+             WHERE id = ?3 AND status = 'firing' AND NOT EXISTS (
+                 SELECT 1 FROM outbox
+                 WHERE alert_id = ?3 AND kind = 'chart-redraw' AND state = 'pending')",
+            &[int(due_at), int(now), int(alert_id)],
+        )?;
+        Ok(db.changes() == 1)
+    })
+}
+
+/// The alert resolved: its waiting `chart-redraw` job is moot, since the resolve redraws the
+/// chart, and must not hold the resolve up. A redraw already running is left to finish
+/// first. Runs inside the caller's transaction.
+pub fn cancel_chart_redraw(db: &dyn Db, alert_id: i64, now: Timestamp) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE outbox SET state = 'done', last_error = 'cancelled: the alert resolved',
+                          updated_at = ?1
+         WHERE alert_id = ?2 AND kind = 'chart-redraw' AND state = 'pending'
+           AND (lease_until IS NULL OR lease_until <= ?1)",
+        &[int(now), int(alert_id)],
+    )?;
+    Ok(())
+}
+
 /// Lease up to `max` due jobs, oldest due first.
 ///
 /// A job also waits while an older job for the same alert is pending, so an alert's
@@ -225,6 +260,7 @@ pub fn kind_name(kind: JobKind) -> &'static str {
         JobKind::AlertFired => "alert-fired",
         JobKind::AlertResolved => "alert-resolved",
         JobKind::GroupSummary => "group-summary",
+        JobKind::ChartRedraw => "chart-redraw",
     }
 }
 
@@ -233,6 +269,7 @@ fn parse_kind(name: &str) -> Result<JobKind, StoreError> {
         "alert-fired" => Ok(JobKind::AlertFired),
         "alert-resolved" => Ok(JobKind::AlertResolved),
         "group-summary" => Ok(JobKind::GroupSummary),
+        "chart-redraw" => Ok(JobKind::ChartRedraw),
         other => Err(corrupt(&format!("job kind {other}"))),
     }
 }
@@ -487,5 +524,84 @@ mod tests {
             next.iter().map(|j| j.kind).collect::<Vec<_>>(),
             [JobKind::AlertResolved]
         );
+    }
+
+    #[test]
+    fn a_chart_redraw_is_enqueued_once_for_a_firing_alert_only() {
+        let db = with_alerts(&["a"], 1_000);
+        let fired = claim(&db, 1_000, 10_000, 10, "").unwrap();
+        assert!(enqueue_chart_redraw(&db, 1, 3_000, 1_100).unwrap());
+        assert!(
+            !enqueue_chart_redraw(&db, 1, 9_000, 1_200).unwrap(),
+            "one pending redraw per alert"
+        );
+        assert!(
+            !enqueue_chart_redraw(&db, 99, 3_000, 1_200).unwrap(),
+            "unknown alert"
+        );
+        // The redraw waits for the fired job, then comes due at its own time.
+        assert!(claim(&db, 5_000, 10_000, 10, "").unwrap().is_empty());
+        complete(&db, fired[0].id, fired[0].attempt).unwrap();
+        assert!(claim(&db, 2_999, 10_000, 10, "").unwrap().is_empty());
+        let redraw = claim(&db, 3_000, 10_000, 10, "").unwrap();
+        assert_eq!(
+            redraw
+                .iter()
+                .map(|j| (j.kind, j.alert_id))
+                .collect::<Vec<_>>(),
+            [(JobKind::ChartRedraw, 1)]
+        );
+        complete(&db, redraw[0].id, redraw[0].attempt).unwrap();
+        assert!(
+            enqueue_chart_redraw(&db, 1, 3_000, 4_000).unwrap(),
+            "after the last one"
+        );
+
+        let resolved = alert("a", AlertStatus::Resolved, 100, &[]);
+        webhook::record(&db, &hook(vec![resolved]), 5_000, 1, u32::MAX).unwrap();
+        assert!(
+            !enqueue_chart_redraw(&db, 1, 6_000, 6_000).unwrap(),
+            "resolved alert"
+        );
+    }
+
+    #[test]
+    fn a_resolve_cancels_a_waiting_redraw_so_it_does_not_hold_the_resolve_up() {
+        let db = with_alerts(&["a"], 1_000);
+        let fired = claim(&db, 1_000, 10_000, 10, "").unwrap();
+        complete(&db, fired[0].id, fired[0].attempt).unwrap();
+        enqueue_chart_redraw(&db, 1, 60_000, 1_000).unwrap();
+        let resolved = alert("a", AlertStatus::Resolved, 100, &[]);
+        webhook::record(&db, &hook(vec![resolved]), 2_000, 1, u32::MAX).unwrap();
+        let next = claim(&db, 2_000, 10_000, 10, "").unwrap();
+        assert_eq!(
+            next.iter().map(|j| j.kind).collect::<Vec<_>>(),
+            [JobKind::AlertResolved],
+            "the resolve runs at once"
+        );
+        assert_eq!(
+            db.strings(
+                "SELECT state || ': ' || last_error FROM outbox WHERE kind = 'chart-redraw'"
+            ),
+            ["done: cancelled: the alert resolved"]
+        );
+    }
+
+    #[test]
+    fn a_running_redraw_finishes_before_the_resolve() {
+        let db = with_alerts(&["a"], 1_000);
+        let fired = claim(&db, 1_000, 10_000, 10, "").unwrap();
+        complete(&db, fired[0].id, fired[0].attempt).unwrap();
+        enqueue_chart_redraw(&db, 1, 1_000, 1_000).unwrap();
+        let redraw = claim(&db, 1_000, 10_000, 10, "").unwrap();
+        let resolved = alert("a", AlertStatus::Resolved, 100, &[]);
+        webhook::record(&db, &hook(vec![resolved]), 2_000, 1, u32::MAX).unwrap();
+        assert!(
+            claim(&db, 2_000, 10_000, 10, "").unwrap().is_empty(),
+            "the resolve waits for the redraw in flight"
+        );
+        complete(&db, redraw[0].id, redraw[0].attempt).unwrap();
+        let next = claim(&db, 2_000, 10_000, 10, "").unwrap();
+        assert_eq!(next[0].kind, JobKind::AlertResolved);
     }
 }

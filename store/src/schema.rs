@@ -9,7 +9,7 @@ use crate::db::{query_one, Db, Row};
 use crate::tx;
 
 /// Migration `i` moves the schema from version `i` to `i + 1`; append, never edit.
-const MIGRATIONS: &[&[&str]] = &[V1, V2];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3];
 
 /// The schema version this build writes and reads.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -109,6 +109,39 @@ const V2: &[&str] = &[
     ) WITHOUT ROWID",
 ];
 
+const V3: &[&str] = &[
+    // A new job kind, `chart-redraw`: SQLite cannot alter a CHECK, so the table is rebuilt.
+    "CREATE TABLE outbox_v3 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('alert-fired', 'alert-resolved', 'group-summary', 'chart-redraw')),
+        alert_id INTEGER NOT NULL REFERENCES alerts (id),
+        payload TEXT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
+        due_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_until INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        lease_owner TEXT NOT NULL DEFAULT '',
+        deferrals INTEGER NOT NULL DEFAULT 0,
+        posting_channel TEXT,
+        posting_since INTEGER
+    )",
+    "INSERT INTO outbox_v3 (id, kind, alert_id, payload, state, due_at, attempts, lease_until,
+                           last_error, created_at, updated_at, lease_owner, deferrals,
+                           posting_channel, posting_since)
+     SELECT id, kind, alert_id, payload, state, due_at, attempts, lease_until, last_error,
+            created_at, updated_at, lease_owner, deferrals, posting_channel, posting_since
+     FROM outbox",
+    "DROP TABLE outbox",
+    "ALTER TABLE outbox_v3 RENAME TO outbox",
+    "CREATE INDEX outbox_due ON outbox (due_at, id) WHERE state = 'pending'",
+    "CREATE INDEX outbox_pending_by_alert ON outbox (alert_id, id) WHERE state = 'pending'",
+    "CREATE INDEX outbox_by_state ON outbox (state)",
+];
+
 /// The database's schema version.
 pub fn version(db: &dyn Db) -> Result<i64, StoreError> {
     Row(&query_one(db, "PRAGMA user_version", &[])?).int(0)
@@ -199,6 +232,55 @@ mod tests {
             db.strings("SELECT lease_owner FROM outbox"),
             [""],
             "existing jobs get the shared owner"
+        );
+    }
+
+    #[test]
+    fn a_version_2_outbox_is_rebuilt_with_its_jobs_and_takes_chart_redraws() {
+        let db = NativeDb::memory_unmigrated();
+        for statement in V1.iter().chain(V2) {
+            db.exec(statement);
+        }
+        db.exec("PRAGMA user_version = 2");
+        db.exec(
+            "INSERT INTO alerts (id, fingerprint, starts_at, status, alertname, labels, annotations,
+                                 generator_url, received_at, updated_at)
+             VALUES (1, 'f', 1, 'firing', 'A', '{}', '{}', '', 1, 1)",
+        );
+        db.exec(
+            "INSERT INTO outbox (id, kind, alert_id, state, due_at, attempts, created_at,
+                                 updated_at, lease_owner, deferrals, posting_channel, posting_since)
+             VALUES (7, 'alert-fired', 1, 'pending', 5, 3, 1, 2, 'host-a', 1, '#ops', 4)",
+        );
+        assert!(
+            db.try_exec(
+                "INSERT INTO outbox (kind, alert_id, state, due_at, created_at, updated_at)
+                 VALUES ('chart-redraw', 1, 'pending', 1, 1, 1)"
+            )
+            .is_err(),
+            "version 2 refuses the new kind"
+        );
+        migrate(&db).unwrap();
+        assert_eq!(version(&db).unwrap(), LATEST);
+        assert_eq!(
+            db.strings(
+                "SELECT id || kind || state || due_at || attempts || lease_owner || deferrals
+                        || posting_channel || posting_since FROM outbox"
+            ),
+            ["7alert-firedpending53host-a1#ops4"],
+            "every column of the job survives"
+        );
+        db.exec(
+            "INSERT INTO outbox (kind, alert_id, state, due_at, created_at, updated_at)
+             VALUES ('chart-redraw', 1, 'pending', 1, 1, 1)",
+        );
+        let indexes = db.strings(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'outbox'
+             ORDER BY name",
+        );
+        assert_eq!(
+            indexes,
+            ["outbox_by_state", "outbox_due", "outbox_pending_by_alert"]
         );
     }
 

@@ -46,6 +46,11 @@ impl NativeDb {
         self.conn.execute_batch(sql).unwrap();
     }
 
+    /// Run a statement directly, returning SQLite's refusal instead of panicking.
+    pub fn try_exec(&self, sql: &str) -> rusqlite::Result<()> {
+        self.conn.execute_batch(sql)
+    }
+
     pub fn int(&self, sql: &str) -> i64 {
         self.conn.query_row(sql, [], |r| r.get(0)).unwrap()
     }

@@ -155,6 +155,7 @@ fn record_alert(
         }
         ("firing", AlertStatus::Resolved) => {
             refresh(db, id, alert, now)?;
+            outbox::cancel_chart_redraw(db, id, now)?;
             // An alert with its own message gets its own update; a summarized one is summed up.
             if row.int(2)? == 0 {
                 outbox::enqueue(db, JobKind::AlertResolved, id, now)?;

@@ -6,12 +6,14 @@ use crate::fake_slack::FakeSlack;
 use crate::prometheus::{
     unix_now, Exporter, History, Options, Prometheus, ERROR_RATIO, HIGH_ERROR_RATE_RULES,
 };
-use crate::support::{free_port, Server, TempDir, FIRING};
+use crate::support::{free_port, wait_until, Server, TempDir, FIRING};
 use std::time::Duration;
 
 const TOKEN: &str = "xoxb-chart-test";
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 const WAIT: Duration = Duration::from_secs(30);
+/// Where chart links point when the test fetches charts from alertgraph itself.
+const BASE_URL: &str = "http://127.0.0.1:9";
 
 /// The first context block's text of a posted message (where "no chart: …" goes).
 fn context_text(post: &serde_json::Value) -> String {
@@ -35,7 +37,7 @@ fn an_unreachable_prometheus_still_posts_the_message_with_the_reason() {
         &[
             ("SLACK_CHANNEL", "#alerts"),
             ("PROMETHEUS_URL", closed.as_str()),
-            ("BASE_URL", "http://127.0.0.1:9"),
+            ("BASE_URL", BASE_URL),
         ],
     );
     assert_eq!(
@@ -54,6 +56,75 @@ fn an_unreachable_prometheus_still_posts_the_message_with_the_reason() {
     );
     assert!(!posts[0].to_string().contains("\"image\""));
     assert_eq!(server.count("charts"), 0);
+}
+
+#[test]
+fn a_chart_missed_while_prometheus_was_down_is_added_when_it_returns() {
+    let (history, webhook) = past_incident();
+    let dir = TempDir::new("chart-redraw");
+    let slack = FakeSlack::start(TOKEN);
+    let down = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let prometheus_url = format!("http://{down}");
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
+        &[
+            ("SLACK_CHANNEL", "#alerts"),
+            ("PROMETHEUS_URL", prometheus_url.as_str()),
+            ("BASE_URL", BASE_URL),
+        ],
+    );
+    assert_eq!(
+        server
+            .post("/api/alerts", &[JSON], webhook.as_bytes())
+            .status,
+        200
+    );
+    slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
+    let posts = slack.accepted("chat.postMessage");
+    assert!(context_text(&posts[0]).starts_with("no chart: Prometheus unreachable"));
+    // The redraw finds Prometheus still down and keeps trying.
+    let waited = wait_until(Duration::from_secs(60), || {
+        let tried = server.scalar(
+            "SELECT count(*) FROM outbox WHERE kind = 'chart-redraw' AND state = 'pending'
+             AND last_error LIKE 'chart: Prometheus unreachable%'",
+        );
+        (tried == 1).then_some(())
+    });
+    assert!(waited.is_some(), "no failed redraw:\n{}", server.log());
+    assert!(slack.accepted("chat.update").is_empty());
+
+    let _prometheus =
+        Prometheus::start_at(down, &dir, Some(&history.openmetrics()), Options::default());
+    let calls = slack.wait_until(Duration::from_secs(90), |calls| {
+        calls.iter().any(|c| c.ok && c.method == "chat.update")
+    });
+    let updates: Vec<_> = calls
+        .iter()
+        .filter(|c| c.ok && c.method == "chat.update")
+        .collect();
+    assert_eq!(updates.len(), 1);
+    let updated = &updates[0].body;
+    assert!(
+        updated["text"].as_str().unwrap().starts_with("[FIRING]"),
+        "{updated}"
+    );
+    assert!(
+        !updated.to_string().contains("no chart"),
+        "the reason is gone: {updated}"
+    );
+    let png = chart_of(&server, BASE_URL, updated);
+    assert!(pixels_where(&png, threshold_red) > 300);
+    server.wait_outbox_settled(WAIT);
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        1,
+        "no second message"
+    );
+    assert_eq!(
+        server.scalar("SELECT count(*) FROM outbox WHERE kind = 'chart-redraw' AND state = 'done'"),
+        1
+    );
 }
 
 #[test]
@@ -103,8 +174,9 @@ fn resolved_green([r, g, b]: [u8; 3]) -> bool {
     g >= 190 && r <= 150 && b >= r + 15 && b <= 180
 }
 
-/// The chart a message shows: its image block's URL fetched from alertgraph.
-fn chart_of(server: &Server, message: &serde_json::Value) -> Vec<u8> {
+/// The chart a message shows: its image block's URL (under `base`, the `BASE_URL`) fetched
+/// from alertgraph.
+fn chart_of(server: &Server, base: &str, message: &serde_json::Value) -> Vec<u8> {
     let blocks = message["attachments"][0]["blocks"].as_array().unwrap();
     let image = blocks
         .iter()
@@ -112,7 +184,7 @@ fn chart_of(server: &Server, message: &serde_json::Value) -> Vec<u8> {
         .unwrap_or_else(|| panic!("no image block: {message:#}"));
     let url = image["image_url"].as_str().unwrap();
     let path = url
-        .strip_prefix(&format!("http://{}", server.addr))
+        .strip_prefix(base)
         .unwrap_or_else(|| panic!("{url} is not under BASE_URL"));
     let got = server.get(path);
     assert_eq!(got.status, 200, "{}", got.body);
@@ -195,7 +267,7 @@ fn a_real_alert_from_a_real_prometheus_posts_its_chart_and_redraws_it_on_resolve
         drew.contains(&format!("2 series of {ERROR_RATIO} (")),
         "{drew}"
     );
-    let firing = chart_of(&server, &posts[0]);
+    let firing = chart_of(&server, &base, &posts[0]);
     keep("chart-firing.png", &firing);
     assert!(
         pixels_where(&firing, threshold_red) > 300,
@@ -215,7 +287,7 @@ fn a_real_alert_from_a_real_prometheus_posts_its_chart_and_redraws_it_on_resolve
     let updates = slack.accepted("chat.update");
     assert_eq!(updates.len(), 1, "{updates:#?}");
     assert_eq!(updates[0]["attachments"][0]["color"], "#2EC95A");
-    let resolved = chart_of(&server, &updates[0]);
+    let resolved = chart_of(&server, &base, &updates[0]);
     keep("chart-resolved.png", &resolved);
     assert_ne!(resolved, firing, "the chart was not redrawn");
     assert!(

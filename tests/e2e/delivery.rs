@@ -206,7 +206,13 @@ fn kill_9_right_after_the_answer_still_delivers_exactly_once() {
 
 /// The firing fixture with `n` alerts, each its own fingerprint, with extra labels.
 pub fn webhook_with(alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
-    let mut hook: serde_json::Value = serde_json::from_str(FIRING).unwrap();
+    webhook_from(FIRING, alerts)
+}
+
+/// `fixture` (a recorded webhook) with its first alert copied once per fingerprint, with
+/// extra labels.
+pub fn webhook_from(fixture: &str, alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
+    let mut hook: serde_json::Value = serde_json::from_str(fixture).unwrap();
     let template = hook["alerts"][0].clone();
     hook["alerts"] = alerts
         .iter()

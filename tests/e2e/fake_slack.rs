@@ -1,7 +1,8 @@
 //! A fake Slack Web API on 127.0.0.1: it checks the bearer token, refuses what Slack refuses
 //! (`invalid_blocks` past the Block Kit limits, unknown messages), answers Slack-shaped JSON,
-//! records every call, and can be told to answer 429 + Retry-After or a 5xx next. File uploads
-//! follow Slack's external flow: an upload URL on this server, then completion into a thread.
+//! records every call, and can be told to answer 429 + Retry-After or a 5xx next, to be down
+//! (every call a 503), or to answer 429s and 5xx at random. File uploads follow Slack's
+//! external flow: an upload URL on this server, then completion into a thread.
 
 use crate::support::{Server, TempDir};
 use serde_json::{json, Value};
@@ -17,8 +18,9 @@ pub struct Call {
     /// e.g. `chat.postMessage`.
     pub method: String,
     pub body: Value,
-    /// What the fake answered: Slack's `ok`.
+    /// What the fake answered: Slack's `ok`, and the whole JSON.
     pub ok: bool,
+    pub answer: Value,
     pub at: Instant,
 }
 
@@ -49,6 +51,51 @@ struct State {
     files: Vec<SharedFile>,
     /// Where upload URLs point.
     addr: Option<SocketAddr>,
+    /// Slack is down: every Web API call gets a 503.
+    down: bool,
+    faults: Option<RandomFaults>,
+    injected: Injected,
+}
+
+/// Calls answered with a fault instead of their normal answer, by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Injected {
+    pub rate_limited: u64,
+    pub server_errors: u64,
+    /// 503s while down.
+    pub down: u64,
+}
+
+/// Per mille of Web API calls answered 429 (Retry-After: 1) or a 5xx, drawn from a seeded
+/// xorshift generator so a failing run can be repeated.
+struct RandomFaults {
+    state: u64,
+    rate_limited_per_mille: u64,
+    server_errors_per_mille: u64,
+}
+
+impl RandomFaults {
+    fn next(&mut self) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state
+    }
+
+    /// The fault this call gets, if any: (status, extra headers).
+    fn roll(&mut self, injected: &mut Injected) -> Option<(u16, Vec<(&'static str, String)>)> {
+        let dice = self.next() % 1000;
+        if dice < self.rate_limited_per_mille {
+            injected.rate_limited += 1;
+            return Some((429, vec![("retry-after", "1".to_string())]));
+        }
+        if dice < self.rate_limited_per_mille + self.server_errors_per_mille {
+            injected.server_errors += 1;
+            let status = [500, 502, 503, 504][(self.next() % 4) as usize];
+            return Some((status, vec![]));
+        }
+        None
+    }
 }
 
 /// A file completed into a channel's thread.
@@ -118,6 +165,37 @@ impl FakeSlack {
     pub fn push_for(&self, channel: &str, answer: Scripted) {
         let mut state = self.state.lock().unwrap();
         state.script.push_back((Some(channel.to_string()), answer));
+    }
+
+    /// While `down`, every Web API call is answered 503, as in a Slack outage.
+    pub fn set_down(&self, down: bool) {
+        self.state.lock().unwrap().down = down;
+    }
+
+    /// From now on, answer about `rate_limited` per mille of calls with a 429 and
+    /// `server_errors` per mille with a 5xx, at random (seeded by `seed`).
+    pub fn inject_random_faults(&self, seed: u64, rate_limited: u64, server_errors: u64) {
+        self.state.lock().unwrap().faults = Some(RandomFaults {
+            state: seed | 1,
+            rate_limited_per_mille: rate_limited,
+            server_errors_per_mille: server_errors,
+        });
+    }
+
+    /// Every message as last posted or updated.
+    pub fn messages(&self) -> Vec<Value> {
+        self.state
+            .lock()
+            .unwrap()
+            .messages
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// The faults answered so far.
+    pub fn injected(&self) -> Injected {
+        self.state.lock().unwrap().injected
     }
 
     /// Files completed into threads, in order.
@@ -254,14 +332,29 @@ fn answer(
         form_fields(query)
     };
     let mut state = shared.lock().unwrap();
-    let record = |state: &mut State, ok: bool| {
+    let record = |state: &mut State, answer: &Value| {
         state.calls.push(Call {
             method: method.clone(),
             body: parsed.clone(),
-            ok,
+            ok: answer["ok"] == true,
+            answer: answer.clone(),
             at: Instant::now(),
         })
     };
+    if state.down {
+        state.injected.down += 1;
+        let answer = json!({"ok": false, "error": "service_unavailable"});
+        record(&mut state, &answer);
+        return Some((503, vec![], answer));
+    }
+    let state_ref = &mut *state;
+    if let Some(faults) = state_ref.faults.as_mut() {
+        if let Some((status, headers)) = faults.roll(&mut state_ref.injected) {
+            let answer = json!({"ok": false, "error": "fatal_error"});
+            record(&mut state, &answer);
+            return Some((status, headers, answer));
+        }
+    }
     let channel = parsed["channel"].as_str().unwrap_or_default();
     let scripted = state
         .script
@@ -276,7 +369,7 @@ fn answer(
     }
     let lose_answer = matches!(scripted, Some((_, Scripted::LoseAnswer)));
     if let Some((_, scripted)) = scripted.filter(|_| !lose_answer) {
-        record(&mut state, false);
+        record(&mut state, &json!({"ok": false}));
         return Some(match scripted {
             Scripted::RateLimited { retry_after_secs } => (
                 429,
@@ -303,14 +396,15 @@ fn answer(
             _ => Err("unknown_method"),
         }
     };
-    record(&mut state, result.is_ok());
+    let answer = match result {
+        Ok(answer) => answer,
+        Err(error) => json!({"ok": false, "error": error}),
+    };
+    record(&mut state, &answer);
     if lose_answer {
         return None;
     }
-    Some(match result {
-        Ok(answer) => (200, vec![], answer),
-        Err(error) => (200, vec![], json!({"ok": false, "error": error})),
-    })
+    Some((200, vec![], answer))
 }
 
 /// `a=1&b=%20x` as a JSON object of strings.
@@ -371,6 +465,7 @@ fn upload(shared: &Mutex<State>, file_id: &str, body: &[u8]) -> Answer {
         method: "upload".into(),
         body: json!({"file_id": file_id, "bytes": body.len()}),
         ok: true,
+        answer: json!("OK"),
         at: Instant::now(),
     });
     match state.pending_files.get_mut(file_id) {

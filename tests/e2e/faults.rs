@@ -1,8 +1,9 @@
 //! Faults the service cannot prevent: a full disk gets a 5xx (so Alertmanager retries) and
 //! never a 2xx for unsaved work; once there is space again the retried webhooks are stored.
+//! A database another process keeps locked is waited for, then refused the same way.
 
 use crate::delivery::webhook_with;
-use crate::support::{Server, TempDir};
+use crate::support::{request, Server, TempDir};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
@@ -167,4 +168,47 @@ fn sigterm_mid_burst_loses_nothing_it_acknowledged() {
             "acknowledged alert {i} was never posted"
         );
     }
+}
+
+#[test]
+fn a_locked_database_is_waited_for_then_refused_with_503_and_nothing_is_lost() {
+    const TOKEN: &str = "xoxb-locked-db";
+    let slack = crate::fake_slack::FakeSlack::start(TOKEN);
+    let dir = TempDir::new("fault-locked-db");
+    let server = slack.alertgraph(&dir, TOKEN, &[("SLACK_CHANNEL", "#alerts")]);
+    // Another process (a backup, an operator's sqlite3 shell) takes the write lock.
+    let other = server.db();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let addr = server.addr;
+    let first = webhook_with(&[("locked-1", &[])]);
+    let waiting = std::thread::spawn(move || request(addr, "POST", "/api/alerts", &[JSON], &first));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(!waiting.is_finished(), "the webhook waits for the lock");
+    other.execute_batch("COMMIT").unwrap();
+    let answer = waiting.join().unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+
+    // Held past the busy timeout: a 503 that Alertmanager retries, and nothing written.
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let second = webhook_with(&[("locked-2", &[])]);
+    let refused = server.post("/api/alerts", &[JSON], &second);
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(refused.body.lines().count(), 1, "{}", refused.body);
+    assert!(refused.body.contains("busy"), "{}", refused.body);
+    other.execute_batch("COMMIT").unwrap();
+    assert_eq!(
+        server.count("alerts"),
+        1,
+        "the refused webhook wrote nothing"
+    );
+    let retried = server.post("/api/alerts", &[JSON], &second);
+    assert_eq!(retried.status, 200, "{}", retried.body);
+
+    // The outbox went on once the lock was gone: one message per alert.
+    slack.wait_until(std::time::Duration::from_secs(60), |calls| {
+        calls.iter().filter(|c| c.ok).count() == 2
+    });
+    server.wait_outbox_settled(std::time::Duration::from_secs(30));
+    assert_eq!(slack.accepted("chat.postMessage").len(), 2);
+    assert_eq!(server.count("messages"), 2);
 }

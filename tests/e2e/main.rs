@@ -10,6 +10,7 @@ mod outbound;
 mod prometheus;
 mod sandbox;
 mod secrets;
+mod soak;
 mod spin;
 mod support;
 

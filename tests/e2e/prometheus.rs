@@ -456,6 +456,17 @@ impl Prometheus {
     /// Backfills `history` (OpenMetrics, e.g. `History::openmetrics`) when given, starts
     /// Prometheus on it and waits until it is ready.
     pub fn start(dir: &TempDir, history: Option<&str>, options: Options) -> Prometheus {
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        Prometheus::start_at(addr, dir, history, options)
+    }
+
+    /// [`Prometheus::start`] listening on `addr`, e.g. where a client already points.
+    pub fn start_at(
+        addr: SocketAddr,
+        dir: &TempDir,
+        history: Option<&str>,
+        options: Options,
+    ) -> Prometheus {
         let binary = ensure_installed("prometheus", "prometheus");
         let data = dir.0.join("prometheus-data");
         if let Some(history) = history {
@@ -478,7 +489,6 @@ impl Prometheus {
         }
         let config = dir.0.join("prometheus.yml");
         std::fs::write(&config, config_yaml(dir, &options)).unwrap();
-        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
         let log = dir.0.join("prometheus.log");
         let log_file = File::create(&log).unwrap();
         let child = Command::new(binary)

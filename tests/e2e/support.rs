@@ -189,6 +189,16 @@ impl Server {
         }
     }
 
+    /// Resident memory of the process, from /proc, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/<pid>/status")
+    }
+
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.storage.join("alertgraph.db")).unwrap()
     }
@@ -202,7 +212,6 @@ impl Server {
         self.db().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
-    /// Waits until no outbox job is pending (delivered or dead), at most `limit`.
     /// Waits for a log line containing `needle`: the log is written by another process, so a
     /// line can trail the database change it reports.
     pub fn wait_log_line(&self, needle: &str, limit: Duration) -> String {
@@ -220,6 +229,7 @@ impl Server {
         }
     }
 
+    /// Waits until no outbox job is pending (delivered or dead), at most `limit`.
     pub fn wait_outbox_settled(&self, limit: Duration) {
         let started = Instant::now();
         while self.scalar("SELECT count(*) FROM outbox WHERE state = 'pending'") > 0 {

@@ -1,9 +1,10 @@
 //! An alert's chart, drawn: ask Prometheus, build the SVG, have the `renderer` import turn it
-//! into a PNG. Every failure is a one-line reason the message shows instead of the image.
+//! into a PNG. Every failure is a one-line reason the message shows instead of the image,
+//! marked transient when drawing again later can help.
 
 use super::model::Ms;
 use super::plot::{self, Alerting};
-use super::prometheus::Prometheus;
+use super::prometheus::{Prometheus, QueryFailure};
 use super::{query, svg};
 use crate::bindings::alertgraph::renderer::renderer::{self, RenderError, RenderOptions};
 
@@ -28,6 +29,53 @@ pub struct Window {
     pub after_ms: i64,
 }
 
+/// Why no chart was drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawFailure {
+    /// One line, shown in the message instead of the image.
+    pub reason: String,
+    /// Prometheus or the renderer was unreachable or overloaded: a later try may succeed.
+    /// A bad expression, missing data or an SVG the renderer refuses stay as they are.
+    pub transient: bool,
+}
+
+impl DrawFailure {
+    fn lasting(reason: String) -> DrawFailure {
+        DrawFailure {
+            reason,
+            transient: false,
+        }
+    }
+}
+
+impl From<QueryFailure> for DrawFailure {
+    fn from(failure: QueryFailure) -> DrawFailure {
+        let transient = match &failure {
+            QueryFailure::Unreachable(_) => true,
+            QueryFailure::Refused { status, .. } => *status == 429 || *status >= 500,
+            QueryFailure::Unreadable(_) => false,
+        };
+        DrawFailure {
+            reason: failure.to_string(),
+            transient,
+        }
+    }
+}
+
+impl From<RenderError> for DrawFailure {
+    fn from(e: RenderError) -> DrawFailure {
+        let (reason, transient) = match e {
+            RenderError::InvalidSvg(m) => {
+                (format!("chart SVG refused by the renderer: {m}"), false)
+            }
+            RenderError::TooLarge(m) => (format!("chart too large to render: {m}"), false),
+            RenderError::Timeout => ("rendering the chart took too long".into(), true),
+            RenderError::Internal(m) => (format!("renderer failed: {m}"), true),
+        };
+        DrawFailure { reason, transient }
+    }
+}
+
 /// Draws the chart of `alert` (its `generator_url` or Sloth labels say what to plot).
 pub async fn draw(
     prometheus: &Prometheus,
@@ -35,8 +83,9 @@ pub async fn draw(
     generator_url: &str,
     window: Window,
     now: Ms,
-) -> Result<Drawing, String> {
-    let query = query::for_alert(alert.labels, generator_url).map_err(|e| e.to_string())?;
+) -> Result<Drawing, DrawFailure> {
+    let query = query::for_alert(alert.labels, generator_url)
+        .map_err(|e| DrawFailure::lasting(e.to_string()))?;
     let span = query::window(
         alert.starts_at,
         alert.ends_at,
@@ -47,8 +96,7 @@ pub async fn draw(
     let step = query::step_seconds(span.0, span.1);
     let answer = prometheus
         .query_range(&query.promql, span.0, span.1, step)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let series = answer.len();
     let plot = plot::plot(alert, &query, span, answer);
     let alt = format!("{} chart of {}", plot.title, query.promql);
@@ -57,7 +105,7 @@ pub async fn draw(
         height: HEIGHT,
         background: Some("#ffffff".into()),
     };
-    let png = renderer::render(&svg::chart_svg(&plot), &options).map_err(render_failure)?;
+    let png = renderer::render(&svg::chart_svg(&plot), &options)?;
     Ok(Drawing {
         png,
         alt,
@@ -66,11 +114,46 @@ pub async fn draw(
     })
 }
 
-fn render_failure(e: RenderError) -> String {
-    match e {
-        RenderError::InvalidSvg(m) => format!("chart SVG refused by the renderer: {m}"),
-        RenderError::TooLarge(m) => format!("chart too large to render: {m}"),
-        RenderError::Timeout => "rendering the chart took too long".into(),
-        RenderError::Internal(m) => format!("renderer failed: {m}"),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_causes_that_can_pass_are_transient() {
+        let transient = |f: DrawFailure| f.transient;
+        assert!(transient(
+            QueryFailure::Unreachable("connection refused".into()).into()
+        ));
+        for status in [429, 500, 502, 503, 504] {
+            let refused = QueryFailure::Refused {
+                status,
+                reason: "overloaded".into(),
+            };
+            assert!(transient(refused.into()), "{status}");
+        }
+        for status in [400, 404, 422] {
+            let refused = QueryFailure::Refused {
+                status,
+                reason: "bad query".into(),
+            };
+            assert!(!transient(refused.into()), "{status}");
+        }
+        assert!(!transient(
+            QueryFailure::Unreadable("not JSON".into()).into()
+        ));
+        assert!(transient(RenderError::Timeout.into()));
+        assert!(transient(
+            RenderError::Internal("sidecar down".into()).into()
+        ));
+        assert!(!transient(RenderError::InvalidSvg("bad".into()).into()));
+        assert!(!transient(RenderError::TooLarge("huge".into()).into()));
+    }
+
+    #[test]
+    fn the_reason_is_the_line_the_message_shows() {
+        let failure: DrawFailure = RenderError::Timeout.into();
+        assert_eq!(failure.reason, "rendering the chart took too long");
+        let failure: DrawFailure = QueryFailure::Unreachable("timed out".into()).into();
+        assert_eq!(failure.reason, "Prometheus unreachable: timed out");
     }
 }
