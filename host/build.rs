@@ -2,7 +2,8 @@
 //! handler (alertgraph-compose), and leaves `alertgraph.wasm` in OUT_DIR for `include_bytes!`.
 //! The same build makes the two `renderer` components for Spin (renderer/wasm,
 //! renderer/http), copied to OUT_DIR for the tests and benchmarks
-//! (`ALERTGRAPH_RENDERER_WASM`, `ALERTGRAPH_RENDERER_HTTP_WASM`), and the SpinKube artifact
+//! (`ALERTGRAPH_RENDERER_WASM`, `ALERTGRAPH_RENDERER_HTTP_WASM`), the runaway guest of the
+//! sandbox tests (`ALERTGRAPH_RUNAWAY_WASM`, tests/guests/runaway), and the SpinKube artifact
 //! `target/wasm/alertgraph-spin.wasm` (handler + store + renderer/http) that
 //! deploy/spinkube/spin.toml ships and the end-to-end tests run.
 
@@ -16,8 +17,9 @@ const GUESTS: [(&str, &str); 2] = [
     ("alertgraph-store", "alertgraph_store.wasm"),
 ];
 
-/// Package, file, and the variable that hands its path to the host's tests and benchmarks.
-const RENDERERS: [(&str, &str, &str); 2] = [
+/// Components the host's tests and benchmarks load: package, file, and the variable that
+/// hands its path to them.
+const FOR_TESTS: [(&str, &str, &str); 3] = [
     (
         "alertgraph-renderer-wasm",
         "alertgraph_renderer_wasm.wasm",
@@ -27,6 +29,11 @@ const RENDERERS: [(&str, &str, &str); 2] = [
         "alertgraph-renderer-http",
         "alertgraph_renderer_http.wasm",
         "ALERTGRAPH_RENDERER_HTTP_WASM",
+    ),
+    (
+        "alertgraph-runaway-guest",
+        "alertgraph_runaway_guest.wasm",
+        "ALERTGRAPH_RUNAWAY_WASM",
     ),
 ];
 
@@ -42,6 +49,7 @@ fn main() {
         "renderer/wasm",
         "renderer/http",
         "compose/src",
+        "tests/guests",
         "wit",
         "Cargo.lock",
         "Cargo.toml",
@@ -59,7 +67,7 @@ fn main() {
         name: file.trim_end_matches(".wasm"),
         wasm: read(&out_dir.join(file)),
     };
-    let (handler, store, renderer_http) = (GUESTS[0].1, GUESTS[1].1, RENDERERS[1].1);
+    let (handler, store, renderer_http) = (GUESTS[0].1, GUESTS[1].1, FOR_TESTS[1].1);
     let composed = compose(part(handler), vec![part(store)]);
     let spin = compose(part(handler), vec![part(store), part(renderer_http)]);
     let spin_dest = target_dir.join("alertgraph-spin.wasm");
@@ -71,7 +79,7 @@ fn main() {
     std::fs::write(&dest, composed).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
 
     // Copies, so that a later nested build cannot change what a built test loads.
-    for (_, file, variable) in RENDERERS {
+    for (_, file, variable) in FOR_TESTS {
         let dest = dest_dir.join(file);
         std::fs::copy(out_dir.join(file), &dest)
             .unwrap_or_else(|e| panic!("copying {file} to {}: {e}", dest.display()));
@@ -87,7 +95,7 @@ fn build_guests(root: &Path, target_dir: &Path) {
         .arg("--target-dir")
         .arg(target_dir);
     let packages = GUESTS.iter().map(|(p, _)| *p);
-    let packages: Vec<&str> = packages.chain(RENDERERS.iter().map(|(p, ..)| *p)).collect();
+    let packages: Vec<&str> = packages.chain(FOR_TESTS.iter().map(|(p, ..)| *p)).collect();
     for package in &packages {
         cmd.args(["-p", package]);
     }
