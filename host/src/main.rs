@@ -68,6 +68,11 @@ async fn run(config: Config, app: Arc<App>) -> anyhow::Result<()> {
     if !config.variables.contains_key("slack_bot_token") {
         tracing::warn!("SLACK_BOT_TOKEN is not set: alerts are stored but not posted to Slack");
     }
+    if !config.variables.contains_key("webhook_token") {
+        tracing::warn!(
+            "WEBHOOK_TOKEN is not set: POST /api/alerts takes webhooks from anyone who can reach it"
+        );
+    }
     alertgraph::drain::spawn(
         app.clone(),
         config.drain_every,

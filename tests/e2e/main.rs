@@ -223,6 +223,24 @@ fn webhook_token_is_required_when_set() {
 
     assert!(!server.log().contains(token), "the token reached the log");
     assert!(!server.get("/metrics").body.contains(token));
+    assert!(!server.log().contains("WEBHOOK_TOKEN is not set"));
+}
+
+#[test]
+fn an_open_webhook_is_warned_about_at_start() {
+    let dir = TempDir::new("auth-open");
+    let server = Server::start(&dir.0, &[]);
+    // The seed took webhooks without a token, so alertgraph does too, but says so.
+    server.wait_log_line(
+        "WEBHOOK_TOKEN is not set: POST /api/alerts takes webhooks from anyone",
+        std::time::Duration::from_secs(10),
+    );
+    assert_eq!(
+        server
+            .post("/api/alerts", &[JSON], FIRING.as_bytes())
+            .status,
+        200
+    );
 }
 
 #[test]
