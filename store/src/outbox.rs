@@ -557,22 +557,31 @@ mod tests {
             "after the last one"
         );
 
-        let resolved = alert("a", AlertStatus::Resolved, 100, &[]);
-        webhook::record(&db, &hook(vec![resolved]), 5_000, 1, u32::MAX).unwrap();
+        resolve_a(&db, 5_000);
         assert!(
             !enqueue_chart_redraw(&db, 1, 6_000, 6_000).unwrap(),
             "resolved alert"
         );
     }
 
-    #[test]
-    fn a_resolve_cancels_a_waiting_redraw_so_it_does_not_hold_the_resolve_up() {
+    /// Alert "a" posted at 1 000 and its chart redraw due at `due`.
+    fn posted_with_redraw_due(due: Timestamp) -> NativeDb {
         let db = with_alerts(&["a"], 1_000);
         let fired = claim(&db, 1_000, 10_000, 10, "").unwrap();
         complete(&db, fired[0].id, fired[0].attempt).unwrap();
-        enqueue_chart_redraw(&db, 1, 60_000, 1_000).unwrap();
+        enqueue_chart_redraw(&db, 1, due, 1_000).unwrap();
+        db
+    }
+
+    fn resolve_a(db: &NativeDb, now: Timestamp) {
         let resolved = alert("a", AlertStatus::Resolved, 100, &[]);
-        webhook::record(&db, &hook(vec![resolved]), 2_000, 1, u32::MAX).unwrap();
+        webhook::record(db, &hook(vec![resolved]), now, 1, u32::MAX).unwrap();
+    }
+
+    #[test]
+    fn a_resolve_cancels_a_waiting_redraw_so_it_does_not_hold_the_resolve_up() {
+        let db = posted_with_redraw_due(60_000);
+        resolve_a(&db, 2_000);
         let next = claim(&db, 2_000, 10_000, 10, "").unwrap();
         assert_eq!(
             next.iter().map(|j| j.kind).collect::<Vec<_>>(),
@@ -589,13 +598,9 @@ mod tests {
 
     #[test]
     fn a_running_redraw_finishes_before_the_resolve() {
-        let db = with_alerts(&["a"], 1_000);
-        let fired = claim(&db, 1_000, 10_000, 10, "").unwrap();
-        complete(&db, fired[0].id, fired[0].attempt).unwrap();
-        enqueue_chart_redraw(&db, 1, 1_000, 1_000).unwrap();
+        let db = posted_with_redraw_due(1_000);
         let redraw = claim(&db, 1_000, 10_000, 10, "").unwrap();
-        let resolved = alert("a", AlertStatus::Resolved, 100, &[]);
-        webhook::record(&db, &hook(vec![resolved]), 2_000, 1, u32::MAX).unwrap();
+        resolve_a(&db, 2_000);
         assert!(
             claim(&db, 2_000, 10_000, 10, "").unwrap().is_empty(),
             "the resolve waits for the redraw in flight"

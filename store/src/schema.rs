@@ -210,18 +210,24 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_version_1_database_is_upgraded_in_place() {
+    /// A database left at `version` by an older build, with one firing alert.
+    fn at_version(version: usize) -> NativeDb {
         let db = NativeDb::memory_unmigrated();
-        for statement in V1 {
+        for statement in MIGRATIONS[..version].iter().flat_map(|m| m.iter()) {
             db.exec(statement);
         }
-        db.exec("PRAGMA user_version = 1");
+        db.exec(&format!("PRAGMA user_version = {version}"));
         db.exec(
             "INSERT INTO alerts (id, fingerprint, starts_at, status, alertname, labels, annotations,
                                  generator_url, received_at, updated_at)
              VALUES (1, 'f', 1, 'firing', 'A', '{}', '{}', '', 1, 1)",
         );
+        db
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_in_place() {
+        let db = at_version(1);
         db.exec(
             "INSERT INTO outbox (kind, alert_id, state, due_at, created_at, updated_at)
              VALUES ('alert-fired', 1, 'pending', 1, 1, 1)",
@@ -237,16 +243,7 @@ mod tests {
 
     #[test]
     fn a_version_2_outbox_is_rebuilt_with_its_jobs_and_takes_chart_redraws() {
-        let db = NativeDb::memory_unmigrated();
-        for statement in V1.iter().chain(V2) {
-            db.exec(statement);
-        }
-        db.exec("PRAGMA user_version = 2");
-        db.exec(
-            "INSERT INTO alerts (id, fingerprint, starts_at, status, alertname, labels, annotations,
-                                 generator_url, received_at, updated_at)
-             VALUES (1, 'f', 1, 'firing', 'A', '{}', '{}', '', 1, 1)",
-        );
+        let db = at_version(2);
         db.exec(
             "INSERT INTO outbox (id, kind, alert_id, state, due_at, attempts, created_at,
                                  updated_at, lease_owner, deferrals, posting_channel, posting_since)
