@@ -6,10 +6,17 @@ import sys
 
 def main(path):
     rows = [json.loads(line) for line in open(path) if line.strip()]
-    webhook = {(r["server"], r["label"]): r["result"] for r in rows if r["bench"] == "webhook"}
+    webhook = {(r["server"], r["label"]): dict(r["result"], rss=r.get("rss_kib"))
+               for r in rows if r["bench"] == "webhook"}
     if webhook:
         print_webhook(webhook)
     for r in rows:
+        if r["bench"] == "startup":
+            s = r["result"]
+            print("\n## Start-up (exec to the first answered /healthz, median of 5)\n")
+            print(f"alertgraph: first start (compiles the component) {s['alertgraph_first_ms']} ms, "
+                  f"later starts (compiled component from STORAGE_DIR/cache) {s['alertgraph_cached_ms']} ms; "
+                  f"native baseline {s['baseline_ms']} ms")
         if r["bench"] == "instantiate":
             i = r["result"]
             print("\n## Per-request instantiation (pooling allocator, fresh Store each)\n")
@@ -32,8 +39,8 @@ def main(path):
 
 def print_webhook(webhook):
     print("## Webhook ack (wh-loadgen, same run; ratio = alertgraph / native baseline)\n")
-    print("| load | server | ok/s | p50 ms | p99 ms | errors |")
-    print("|---|---|---:|---:|---:|---|")
+    print("| load | server | ok/s | p50 ms | p99 ms | errors | RSS idle / peak MiB |")
+    print("|---|---|---:|---:|---:|---|---|")
     labels = sorted({label for _, label in webhook})
     for label in labels:
         for server in ("baseline", "alertgraph"):
@@ -41,13 +48,16 @@ def print_webhook(webhook):
             if r:
                 lat = r["latency_ms"]
                 errors = sum(r["errors"].values()) if r["errors"] else 0
-                print(f"| {label} | {server} | {r['throughput']:.0f} | {lat['p50']:.3f} | {lat['p99']:.3f} | {errors} |")
+                rss = r["rss"]
+                memory = f"{rss['idle'] / 1024:.0f} / {rss['peak'] / 1024:.0f}" if rss else ""
+                print(f"| {label} | {server} | {r['throughput']:.0f} | {lat['p50']:.3f} | {lat['p99']:.3f} "
+                      f"| {errors} | {memory} |")
         base, ours = webhook.get(("baseline", label)), webhook.get(("alertgraph", label))
         if base and ours:
             print(
                 f"| {label} | **ratio** | {ours['throughput'] / base['throughput']:.2f}× "
                 f"| {ours['latency_ms']['p50'] / base['latency_ms']['p50']:.2f}× "
-                f"| {ours['latency_ms']['p99'] / base['latency_ms']['p99']:.2f}× | |"
+                f"| {ours['latency_ms']['p99'] / base['latency_ms']['p99']:.2f}× | | |"
             )
 
 

@@ -46,16 +46,16 @@ cleanup() {
 trap cleanup EXIT
 
 wait_healthy() {
-  for _ in $(seq 300); do
+  for _ in $(seq 6000); do
     curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return 0
-    sleep 0.1
+    sleep 0.005
   done
   echo "server on :$PORT did not become healthy" >&2
   return 1
 }
 
-start_server() { # name
-  rm -rf "$WORK/db" && mkdir -p "$WORK/db"
+start_server() { # name [keep]: a fresh database unless "keep" (alertgraph's compiled cache stays)
+  if [ "${2:-}" != keep ]; then rm -rf "$WORK/db" && mkdir -p "$WORK/db"; fi
   case "$1" in
     baseline)
       PORT="$PORT" WEBHOOK_TOKEN="$TOKEN" "$ANCHOR_BIN/wh-baseline" --db "$WORK/db/bench.db" 2>"$WORK/server.log" &
@@ -73,16 +73,51 @@ stop_server() {
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 }
 
+rss_kib() { awk '/^Rss:/{print $2}' "/proc/$SERVER_PID/smaps_rollup"; }
+
 load() { # server label loadgen-args...
   local server="$1" label="$2"; shift 2
   start_server "$server"
-  local line
-  line=$(timeout 300 "$ANCHOR_BIN/wh-loadgen" --url "http://127.0.0.1:$PORT/api/alerts" --body "$BODY" \
+  local idle peak=0 rss line
+  idle=$(rss_kib)
+  timeout 300 "$ANCHOR_BIN/wh-loadgen" --url "http://127.0.0.1:$PORT/api/alerts" --body "$BODY" \
     --header "Authorization: Bearer $TOKEN" --unique-fingerprints \
-    --duration "$DURATION" --warmup "$WARMUP" "$@")
+    --duration "$DURATION" --warmup "$WARMUP" "$@" > "$WORK/load.json" &
+  local loadgen=$!
+  # The server's resident memory, sampled every 100 ms while the load runs.
+  while kill -0 "$loadgen" 2>/dev/null; do
+    rss=$(rss_kib); [ "$rss" -gt "$peak" ] && peak=$rss
+    sleep 0.1
+  done
+  wait "$loadgen"
+  line=$(cat "$WORK/load.json")
   stop_server
-  echo "{\"bench\":\"webhook\",\"server\":\"$server\",\"label\":\"$label\",\"result\":$line}" >> "$RAW"
-  echo "  $server $label: $(echo "$line" | jq -c '{throughput, p50: .latency_ms.p50, p99: .latency_ms.p99, errors}')" >&2
+  echo "{\"bench\":\"webhook\",\"server\":\"$server\",\"label\":\"$label\",\"rss_kib\":{\"idle\":$idle,\"peak\":$peak},\"result\":$line}" >> "$RAW"
+  echo "  $server $label: $(echo "$line" | jq -c '{throughput, p50: .latency_ms.p50, p99: .latency_ms.p99, errors}') RSS idle $idle KiB, peak $peak KiB" >&2
+}
+
+# Exec to the first answered /healthz, in ms (polling every 5 ms).
+time_to_healthy() { # server [keep]
+  local started ended
+  started=$(date +%s%N)
+  start_server "$@" >/dev/null
+  ended=$(date +%s%N)
+  stop_server
+  echo $(( (ended - started) / 1000000 ))
+}
+
+# alertgraph's first start compiles the component; later ones map it from STORAGE_DIR/cache.
+startup() {
+  echo "== start-up: exec to the first served request" >&2
+  local first cached=() baseline=()
+  first=$(time_to_healthy alertgraph)
+  for _ in 1 2 3 4 5; do
+    cached+=("$(time_to_healthy alertgraph keep)")
+    baseline+=("$(time_to_healthy baseline)")
+  done
+  median() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
+  echo "{\"bench\":\"startup\",\"result\":{\"alertgraph_first_ms\":$first,\"alertgraph_cached_ms\":$(median "${cached[@]}"),\"baseline_ms\":$(median "${baseline[@]}")}}" >> "$RAW"
+  echo "  alertgraph first $first ms, cached $(median "${cached[@]}") ms, baseline $(median "${baseline[@]}") ms (medians of 5)" >&2
 }
 
 # The chart as alertgraph draws it (SVG build, usvg parse with text layout, raster, PNG encode)
@@ -115,6 +150,8 @@ if [ "$ONLY" != chart ]; then
     load "$server" closed-c16 --concurrency 16 --rate 0
     load "$server" open-2000 --concurrency 16 --rate 2000
   done
+
+  startup
 
   echo "== per-request instantiation" >&2
   INST=$(cargo bench -q -p alertgraph --bench instantiate)

@@ -40,6 +40,8 @@ pub struct Config {
     /// A component file to run instead of the embedded one (COMPONENT_PATH), e.g. the
     /// SpinKube artifact.
     pub component: Option<PathBuf>,
+    /// Where compiled components are kept between starts (`STORAGE_DIR/cache`).
+    pub cache_dir: PathBuf,
 }
 
 /// Redacts secrets: `Config` may end up in a log line.
@@ -71,6 +73,7 @@ impl fmt::Debug for Config {
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("drain_every", &self.drain_every)
             .field("component", &self.component)
+            .field("cache_dir", &self.cache_dir)
             .finish()
     }
 }
@@ -291,6 +294,7 @@ impl Config {
             max_concurrent_requests,
             drain_every: Duration::from_secs(drain_secs),
             component: get("COMPONENT_PATH").map(PathBuf::from),
+            cache_dir: storage_dir.join("cache"),
         })
     }
 }

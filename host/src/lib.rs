@@ -2,7 +2,8 @@
 //! binary, with a fresh sandboxed instance per HTTP request.
 //!
 //! - `config`: settings from the environment, validated before anything starts.
-//! - `runtime`: engine, pooling allocator, pre-instantiated component, per-request `Store`.
+//! - `runtime`: engine, pooling allocator, pre-instantiated component, per-request `Store`;
+//!   `precompiled`: the compiled component kept in `STORAGE_DIR/cache` between starts.
 //! - `server`: the HTTP listener and graceful stop; `drain`: the periodic outbox drain.
 //! - `sqlite`, `variables`, `render`, `outbound`: the host side of what the component
 //!   imports (Spin SQLite, Spin variables, our `renderer`, allow-listed outbound HTTP).
@@ -17,6 +18,7 @@ pub mod drain;
 mod guest_log;
 pub mod logging;
 mod outbound;
+mod precompiled;
 mod render;
 pub mod runtime;
 pub mod server;

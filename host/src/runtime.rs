@@ -4,6 +4,7 @@
 use crate::bindings::Runtime;
 use crate::config::Config;
 use crate::outbound::OutboundPolicy;
+use crate::precompiled;
 use crate::sqlite::Pool;
 use alertgraph_renderer::Renderer;
 use bytes::Bytes;
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::error::Context as _;
 use wasmtime::{
     Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
@@ -94,13 +95,7 @@ impl App {
     /// misbehaving ones).
     pub fn with_component(config: &Config, wasm: &[u8]) -> anyhow::Result<Arc<App>> {
         let engine = engine(config)?;
-        let started = Instant::now();
-        let component = Component::new(&engine, wasm).context("compiling the component")?;
-        tracing::info!(
-            ms = started.elapsed().as_millis() as u64,
-            bytes = wasm.len(),
-            "compiled the component"
-        );
+        let (component, _) = precompiled::load_or_compile(&engine, wasm, &config.cache_dir)?;
 
         let mut linker = Linker::<InstanceState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;

@@ -72,6 +72,12 @@ fn webhook_is_stored_deduplicated_and_survives_restart() {
     assert!(status.success(), "exit status {status}");
 
     let server = Server::start(&dir.0, &[]);
+    // The first start compiled the component; this one maps what it left in the cache.
+    assert!(
+        server.log().contains("loaded the compiled component"),
+        "{}",
+        server.log()
+    );
     let (fingerprint, status): (String, String) = server
         .db()
         .query_row("SELECT fingerprint, status FROM alerts", [], |r| {
