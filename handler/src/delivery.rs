@@ -11,7 +11,7 @@ use crate::config::{self, ChartDelivery};
 use crate::slack::api::{Client, Failure, Posted, Upload};
 use crate::slack::message::{self, AlertView, Chart, MessageOptions, Metadata};
 use crate::store::{
-    self, AlertStatus, Job, JobKind, PostingIntent, SlackMessage, StoreError, Timestamp,
+    self, AlertStatus, Job, JobKind, PostingIntent, PostingJob, SlackMessage, StoreError, Timestamp,
 };
 
 /// A job is someone else's again if its instance dies this long after claiming it.
@@ -105,8 +105,8 @@ async fn deliver(
         // Posted by an earlier attempt that could not complete the job.
         (JobKind::AlertFired, Some(_)) => Ok(()),
         (JobKind::AlertFired | JobKind::AlertResolved, None) => {
-            // The turn comes first: a busy channel defers the job before its chart is drawn.
-            take_turn(settings, &channel)?;
+            // A busy channel defers the job before its chart is drawn.
+            wait_for_turn(&channel)?;
             if let Some(intent) = &job.posting {
                 if let Some(found) = earlier_post(client, intent, job.alert_id).await? {
                     return Ok(record(job.alert_id, found, &intent.channel)?);
@@ -115,7 +115,7 @@ async fn deliver(
             let charted = chart(charts, job.alert_id, &alert).await;
             let mut body = message::alert_message(&alert, &charted.options(settings), &channel);
             body.metadata = Some(Metadata::alert(job.alert_id));
-            let posted = post_in_turn(client, &body, Some(job)).await?;
+            let posted = post(settings, client, &body, Some(job)).await?;
             let thread = (posted.channel.clone(), posted.ts.clone());
             record(job.alert_id, posted, &channel)?;
             charted.upload(client, &thread.0, &thread.1).await;
@@ -150,15 +150,16 @@ async fn deliver(
             Ok(())
         }
         (JobKind::AlertResolved, Some(original)) => {
-            // One turn covers the edit and its reply, so a busy channel defers both before
-            // either is sent (or the chart drawn) rather than repeating the edit.
-            take_turn(settings, &original.channel)?;
+            wait_for_turn(&original.channel)?;
             let charted = chart(charts, job.alert_id, &alert).await;
             let mut updated = message::alert_message(&alert, &charted.options(settings), &channel);
             updated.channel = original.channel.clone();
+            // One turn covers the edit and its reply, so a busy channel defers both before
+            // either is sent rather than repeating the edit.
+            take_turn(settings, &original.channel, None)?;
             client.update_message(&updated, &original.ts).await?;
             let reply = message::resolved_reply(&alert, &original.channel, &original.ts);
-            post_in_turn(client, &reply, None).await?;
+            send(client, &reply).await?;
             charted
                 .upload(client, &original.channel, &original.ts)
                 .await;
@@ -369,37 +370,47 @@ fn looks_like_channel_id(channel: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
-/// `chat.postMessage` in the channel's turn; a rate limit pauses that channel only. For an
-/// alert's own message (`job`), the intent to post is recorded first.
+/// `chat.postMessage` in the channel's turn. For an alert's own message (`job`), taking the
+/// turn also records the intent to post, in one write, right before the post.
 async fn post(
     settings: &config::Slack,
     client: &Client,
     message: &message::Message,
     job: Option<&Job>,
 ) -> Result<Posted, Hold> {
-    take_turn(settings, &message.channel)?;
-    post_in_turn(client, message, job).await
+    take_turn(settings, &message.channel, job)?;
+    send(client, message).await
 }
 
-/// Takes `channel`'s send turn, or defers the job to it.
-fn take_turn(settings: &config::Slack, channel: &str) -> Result<(), Hold> {
-    let turn = store::take_channel_turn(channel, crate::now_ms(), settings.channel_interval_ms);
+/// Defers the job when `channel` has no turn now; takes nothing.
+fn wait_for_turn(channel: &str) -> Result<(), Hold> {
+    match store::next_channel_turn(channel, crate::now_ms()).map_err(retry)? {
+        Some(next) => Err(Hold::Deferred(next)),
+        None => Ok(()),
+    }
+}
+
+/// Takes `channel`'s send turn (marking `job` as posting there), or defers the job to it.
+fn take_turn(settings: &config::Slack, channel: &str, job: Option<&Job>) -> Result<(), Hold> {
+    let posting = job.map(|job| PostingJob {
+        id: job.id,
+        attempt: job.attempt,
+    });
+    let turn = store::take_channel_turn(
+        channel,
+        crate::now_ms(),
+        settings.channel_interval_ms,
+        posting,
+    );
     match turn.map_err(retry)? {
         Some(next) => Err(Hold::Deferred(next)),
         None => Ok(()),
     }
 }
 
-/// [`post`] once the channel's turn is taken.
-async fn post_in_turn(
-    client: &Client,
-    message: &message::Message,
-    job: Option<&Job>,
-) -> Result<Posted, Hold> {
+/// `chat.postMessage` once the turn is taken; a rate limit pauses that channel only.
+async fn send(client: &Client, message: &message::Message) -> Result<Posted, Hold> {
     let channel = message.channel.as_str();
-    if let Some(job) = job {
-        store::mark_posting(job.id, job.attempt, channel, crate::now_ms()).map_err(retry)?;
-    }
     let result = client.post_message(message).await;
     if let Err(Failure::Retry {
         after_ms: Some(wait),

@@ -1,8 +1,8 @@
 //! The wasm export: Spin's SQLite as a [`Db`], and the WIT `store` functions over it.
 
 use crate::api::{
-    AlertFilter, AlertPage, Chart, Guest, Job, MetricsSnapshot, Recorded, SlackMessage, StoreError,
-    StoredAlert, Timestamp, Webhook,
+    AlertFilter, AlertPage, Chart, Guest, Job, MetricsSnapshot, PostingJob, Recorded, SlackMessage,
+    StoreError, StoredAlert, Timestamp, Webhook,
 };
 use crate::db::{Db, Rows, Value};
 use crate::errors::from_spin;
@@ -81,15 +81,6 @@ impl Guest for Store {
         with_db(|db| outbox::complete(db, id, attempt))
     }
 
-    fn mark_posting(
-        id: i64,
-        attempt: u32,
-        channel: String,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        with_db(|db| outbox::mark_posting(db, id, attempt, &channel, now))
-    }
-
     fn reschedule_job(
         id: i64,
         attempt: u32,
@@ -112,8 +103,13 @@ impl Guest for Store {
         channel: String,
         now: Timestamp,
         interval_ms: u32,
+        job: Option<PostingJob>,
     ) -> Result<Option<Timestamp>, StoreError> {
-        with_db(|db| channels::take_turn(db, &channel, now, interval_ms))
+        with_db(|db| channels::take_turn(db, &channel, now, interval_ms, job))
+    }
+
+    fn next_channel_turn(channel: String, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+        with_db(|db| channels::next_turn(db, &channel, now))
     }
 
     fn pause_channel(channel: String, until: Timestamp) -> Result<(), StoreError> {
