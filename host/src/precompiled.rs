@@ -81,8 +81,17 @@ fn store(component: &Component, path: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let bytes = component.serialize()?;
     let partial = path.with_extension("partial");
-    std::fs::write(&partial, bytes).with_context(|| format!("writing {}", partial.display()))?;
-    std::fs::rename(&partial, path).with_context(|| format!("renaming to {}", path.display()))?;
+    let written = std::fs::write(&partial, bytes)
+        .with_context(|| format!("writing {}", partial.display()))
+        .and_then(|()| {
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("renaming to {}", path.display()))
+        });
+    if written.is_err() {
+        // A full disk must not stay full of half a cache: the database needs the room.
+        let _ = std::fs::remove_file(&partial);
+    }
+    written?;
     for stale in stale_files(dir, path) {
         let _ = std::fs::remove_file(stale);
     }

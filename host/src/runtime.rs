@@ -178,7 +178,7 @@ impl App {
         let pre = self.pre.clone();
         let timeout = self.request_timeout;
         let task = tokio::spawn(async move {
-            let _permit: OwnedSemaphorePermit = permit;
+            let permit: OwnedSemaphorePermit = permit;
             let run = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 proxy
@@ -186,12 +186,16 @@ impl App {
                     .call_handle(&mut store, req, out)
                     .await
             };
-            match tokio::time::timeout(timeout, run).await {
+            let result = match tokio::time::timeout(timeout, run).await {
                 Ok(result) => result.map_err(anyhow::Error::from),
                 Err(_) => Err(anyhow::anyhow!(
                     "request exceeded its time limit of {timeout:?}"
                 )),
-            }
+            };
+            // The instance's pool slot is free before the permit lets the next request in.
+            drop(store);
+            drop(permit);
+            result
         });
 
         match receiver.await {
