@@ -17,6 +17,8 @@ def main(path):
             print(f"alertgraph: first start (compiles the component) {s['alertgraph_first_ms']} ms, "
                   f"later starts (compiled component from STORAGE_DIR/cache) {s['alertgraph_cached_ms']} ms; "
                   f"native baseline {s['baseline_ms']} ms")
+        if r["bench"] == "delivery":
+            print_delivery(r["result"])
         if r["bench"] == "instantiate":
             i = r["result"]
             print("\n## Per-request instantiation (pooling allocator, fresh Store each)\n")
@@ -59,6 +61,18 @@ def print_webhook(webhook):
                 f"| {ours['latency_ms']['p50'] / base['latency_ms']['p50']:.2f}× "
                 f"| {ours['latency_ms']['p99'] / base['latency_ms']['p99']:.2f}× | | |"
             )
+
+
+def print_delivery(d):
+    print("\n## Delivery end to end (webhook to the message in the fake Slack, real Prometheus chart)\n")
+    print(f"{d['singles']} single alerts ({d['single_charted']} with their chart): p50 {d['single_p50_ms']:.1f} ms, "
+          f"p90 {d['single_p90_ms']:.1f} ms, p99 {d['single_p99_ms']:.1f} ms, max {d['single_max_ms']:.1f} ms "
+          "(targets: p50 < 100 ms, p99 < 300 ms).\n")
+    print(f"Burst: {d['burst']:,} alerts over {d['burst_sent_s']:.0f} s to {d['burst_channels']} channels, all "
+          f"delivered after {d['burst_drained_s']:.1f} s; the channel pace (one message per second each) allows "
+          f"{d['burst_minimum_s']:.0f} s at best ({d['burst_drained_s'] / d['burst_minimum_s']:.2f}×). Smallest gap "
+          f"between two posts to one channel: {d['min_channel_gap_ms']:.0f} ms. Host RSS idle "
+          f"{d['rss_idle_kib'] / 1024:.0f} MiB, peak {d['rss_peak_kib'] / 1024:.0f} MiB (target < 60 MB).")
 
 
 CPU = "total thread-CPU time"

@@ -33,7 +33,7 @@ ANCHOR_BIN="$ROOT/target/anchors/release"
 if [ "$ONLY" != chart ]; then
   echo "== building alertgraph (release) and the webhook anchors" >&2
   cargo build --release -q
-  cargo bench -q -p alertgraph --bench instantiate --no-run
+  cargo bench -q -p alertgraph --bench instantiate --bench delivery --no-run
   CARGO_TARGET_DIR="$ROOT/target/anchors" cargo build --release -q --manifest-path "$ANCHORS/webhook/Cargo.toml"
 fi
 
@@ -160,6 +160,10 @@ if [ "$ONLY" != chart ]; then
   echo "== renderer: native vs compiled to wasm (renderer/wasm on wasmtime)" >&2
   RENDER=$(cargo bench -q -p alertgraph --bench renderer_wasm)
   echo "{\"bench\":\"renderer_wasm\",\"result\":$RENDER}" >> "$RAW"
+
+  echo "== delivery: webhook to Slack message with a real Prometheus chart, and a 5,000-alert burst" >&2
+  DELIVERY=$(cargo bench -q -p alertgraph --bench delivery)
+  echo "{\"bench\":\"delivery\",\"result\":$DELIVERY}" >> "$RAW"
 
   echo "== component sizes" >&2
   HANDLER=$(stat -c %s target/wasm/wasm32-wasip2/wasm/alertgraph_handler.wasm)

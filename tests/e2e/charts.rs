@@ -1,12 +1,13 @@
 //! Charts through the real binary: drawn from a real Prometheus, served by token or uploaded
 //! into the thread, redrawn on resolve; without Prometheus the message still goes out.
 
-use crate::alertmanager::{rfc3339, Alertmanager, WEBHOOK_TOKEN};
+use crate::alertmanager::{Alertmanager, WEBHOOK_TOKEN};
 use crate::fake_slack::FakeSlack;
 use crate::prometheus::{
-    unix_now, Exporter, History, Options, Prometheus, ERROR_RATIO, HIGH_ERROR_RATE_RULES,
+    past_incident, unix_now, Exporter, History, Incident, Options, Prometheus, ERROR_RATIO,
+    HIGH_ERROR_RATE_RULES,
 };
-use crate::support::{free_port, wait_until, Server, TempDir, FIRING};
+use crate::support::{free_port, wait_until, Server, TempDir};
 use std::time::Duration;
 
 const TOKEN: &str = "xoxb-chart-test";
@@ -278,19 +279,7 @@ fn a_real_alert_from_a_real_prometheus_posts_its_chart_and_redraws_it_on_resolve
     assert_eq!(server.count("charts"), 2);
 }
 
-/// A history with an incident two to one hours ago, and the recorded webhook's alert (same
-/// expression) moved to it.
-pub fn past_incident() -> (History, String) {
-    let now = unix_now();
-    let incident = now - 2 * 3600..now - 3600;
-    let history = History::http_requests(now - 6 * 3600, now - 60, 15, incident.clone());
-    let starts_at = rfc3339(incident.start - now);
-    let webhook = FIRING.replace("2026-11-25T20:47:31.731Z", &starts_at);
-    assert_ne!(webhook, FIRING, "the fixture's startsAt moved");
-    (history, webhook)
-}
-
-/// Waits for the one message of [`past_incident`] and its chart uploaded into its thread in
+/// Waits for the one message of [`past_incident`](crate::prometheus::past_incident) and its chart uploaded into its thread in
 /// `channel`; returns the thread's ts.
 pub fn wait_uploaded_chart(slack: &FakeSlack, channel: &str) -> String {
     slack.wait_until(WAIT, |calls| {
@@ -316,26 +305,17 @@ pub fn wait_uploaded_chart(slack: &FakeSlack, channel: &str) -> String {
 
 #[test]
 fn without_a_base_url_the_chart_is_uploaded_into_the_thread() {
-    let (history, webhook) = past_incident();
     let dir = TempDir::new("chart-upload");
-    let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
-    let slack = FakeSlack::start(TOKEN);
-    let prometheus_url = prometheus.url();
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("PROMETHEUS_URL", prometheus_url.as_str()),
-        ],
-    );
+    // Bound whole: a field left out of a pattern would be dropped, Prometheus with it.
+    let incident = Incident::start(&dir, TOKEN, &[("SLACK_CHANNEL", "#alerts")]);
+    let (webhook, slack, server) = (&incident.webhook, &incident.slack, &incident.server);
     assert_eq!(
         server
             .post("/api/alerts", &[JSON], webhook.as_bytes())
             .status,
         200
     );
-    let thread_ts = wait_uploaded_chart(&slack, "#alerts");
+    let thread_ts = wait_uploaded_chart(slack, "#alerts");
     // The message the file went to is the alert's own.
     let recorded: String = server
         .db()

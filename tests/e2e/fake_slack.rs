@@ -313,6 +313,8 @@ fn answer(
     headers: &Headers,
     body: &[u8],
 ) -> Option<Answer> {
+    // When the request arrived, before waiting for the state's lock.
+    let arrived = Instant::now();
     let full_path = path;
     if let Some(file_id) = path.strip_prefix("/upload/") {
         return Some(upload(shared, file_id, body));
@@ -338,7 +340,7 @@ fn answer(
             body: parsed.clone(),
             ok: answer["ok"] == true,
             answer: answer.clone(),
-            at: Instant::now(),
+            at: arrived,
         })
     };
     if state.down {

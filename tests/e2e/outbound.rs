@@ -2,9 +2,9 @@
 //! connection (as Spin's `allowed_outbound_hosts` does), and an alert's generatorURL is read
 //! for its expression, never called.
 
-use crate::charts::{past_incident, wait_uploaded_chart};
+use crate::charts::wait_uploaded_chart;
 use crate::fake_slack::FakeSlack;
-use crate::prometheus::{Options, Prometheus};
+use crate::prometheus::{past_incident, Incident, Options, Prometheus};
 use crate::sandbox::{capture_logs, logged, serve_with};
 use crate::support::{request, TempDir};
 use alertgraph::config::Config;
@@ -54,25 +54,16 @@ fn generated_at(webhook: &str, host: SocketAddr) -> String {
 
 #[test]
 fn a_generator_url_is_read_never_called() {
-    let (history, webhook) = past_incident();
     let trap = Trap::start();
     let dir = TempDir::new("generator-url");
-    let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
-    let slack = FakeSlack::start(TOKEN);
-    let prometheus_url = prometheus.url();
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("PROMETHEUS_URL", prometheus_url.as_str()),
-        ],
-    );
-    let webhook = generated_at(&webhook, trap.addr);
+    // Bound whole: a field left out of a pattern would be dropped, Prometheus with it.
+    let incident = Incident::start(&dir, TOKEN, &[("SLACK_CHANNEL", "#alerts")]);
+    let (webhook, slack, server) = (&incident.webhook, &incident.slack, &incident.server);
+    let webhook = generated_at(webhook, trap.addr);
     let answer = server.post("/api/alerts", &[JSON], webhook.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     // The chart of the expression in the URL came from PROMETHEUS_URL…
-    wait_uploaded_chart(&slack, "#alerts");
+    wait_uploaded_chart(slack, "#alerts");
     // …and the URL's own host saw nothing.
     assert_eq!(trap.connections(), 0);
 }

@@ -3,7 +3,9 @@
 //! in-test exporter that continues that history, and alert rules evaluated every second and
 //! sent to an Alertmanager.
 
-use crate::support::{ensure_installed, free_port, request, wait_until, TempDir};
+use crate::alertmanager::rfc3339;
+use crate::fake_slack::FakeSlack;
+use crate::support::{ensure_installed, free_port, request, wait_until, Server, TempDir, FIRING};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -430,6 +432,46 @@ fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
         body.extend_from_slice(&buf[..n]);
     }
     Some((head, body))
+}
+
+/// A history with an incident two to one hours ago, and the recorded webhook's alert (same
+/// expression) moved to it.
+pub fn past_incident() -> (History, String) {
+    let now = unix_now();
+    let incident = now - 2 * 3600..now - 3600;
+    let history = History::http_requests(now - 6 * 3600, now - 60, 15, incident.clone());
+    let starts_at = rfc3339(incident.start - now);
+    let webhook = FIRING.replace("2026-11-25T20:47:31.731Z", &starts_at);
+    assert_ne!(webhook, FIRING, "the fixture's startsAt moved");
+    (history, webhook)
+}
+
+/// [`past_incident`] served: a real Prometheus with its history, a fake Slack, and
+/// alertgraph between them posting as `token` with `env` (`PROMETHEUS_URL` is set here).
+pub struct Incident {
+    pub webhook: String,
+    /// Answers the chart queries while the incident lives.
+    _prometheus: Prometheus,
+    pub slack: FakeSlack,
+    pub server: Server,
+}
+
+impl Incident {
+    pub fn start(dir: &TempDir, token: &str, env: &[(&str, &str)]) -> Incident {
+        let (history, webhook) = past_incident();
+        let prometheus = Prometheus::start(dir, Some(&history.openmetrics()), Options::default());
+        let slack = FakeSlack::start(token);
+        let prometheus_url = prometheus.url();
+        let mut env = env.to_vec();
+        env.push(("PROMETHEUS_URL", prometheus_url.as_str()));
+        let server = slack.alertgraph(dir, token, &env);
+        Incident {
+            webhook,
+            _prometheus: prometheus,
+            slack,
+            server,
+        }
+    }
 }
 
 /// What Prometheus does besides answering queries on its storage; nothing by default.

@@ -3,8 +3,9 @@
 //! embedded host, and `spin up` of both manifests. Without a `spin` binary ($SPIN, PATH, or
 //! ../shared/tools/spin beside the checkout) the `spin up` tests say so and pass.
 
-use crate::charts::{past_incident, wait_uploaded_chart};
+use crate::charts::wait_uploaded_chart;
 use crate::fake_slack::FakeSlack;
+use crate::prometheus::past_incident;
 use crate::prometheus::{Options, Prometheus};
 use crate::support::{free_port, request, wait_until, Response, TempDir};
 use std::io::{BufRead, BufReader, Read, Write};
