@@ -428,12 +428,30 @@ async fn send(client: &Client, message: &message::Message) -> Result<Posted, Hol
     Ok(result?)
 }
 
+/// Records the message Slack took for the alert. A post cannot be taken back, so a busy
+/// database (another process holding it) is waited out a few more times; if it stays busy,
+/// the attempt counts as maybe posted, so the next one looks for the message before posting.
 fn record(alert_id: i64, posted: Posted, requested_channel: &str) -> Result<(), Failure> {
+    /// Each try already waits the host's busy timeout (5 s).
+    const TRIES: u32 = 3;
     let message = SlackMessage {
         channel: posted.channel,
         ts: posted.ts,
     };
-    store::save_message(alert_id, &message, requested_channel, crate::now_ms()).map_err(retry)
+    let mut tries = 1;
+    loop {
+        match store::save_message(alert_id, &message, requested_channel, crate::now_ms()) {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Busy(_)) if tries < TRIES => tries += 1,
+            Err(e) => {
+                return Err(Failure::Retry {
+                    after_ms: None,
+                    reason: format!("store, after posting: {}", describe(&e)),
+                    maybe_posted: true,
+                })
+            }
+        }
+    }
 }
 
 /// Writes the job's fate; a lost lease means another instance owns it now.

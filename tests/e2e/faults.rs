@@ -3,6 +3,7 @@
 //! A database another process keeps locked is waited for, then refused the same way.
 
 use crate::delivery::webhook_with;
+use crate::fake_slack::Scripted;
 use crate::support::{request, Server, TempDir};
 use std::io::Write;
 use std::path::PathBuf;
@@ -211,4 +212,31 @@ fn a_locked_database_is_waited_for_then_refused_with_503_and_nothing_is_lost() {
     server.wait_outbox_settled(std::time::Duration::from_secs(30));
     assert_eq!(slack.accepted("chat.postMessage").len(), 2);
     assert_eq!(server.count("messages"), 2);
+
+    // Locked while a post is on its way: Slack takes the message, recording it waits out
+    // the lock, and the alert is not posted a second time.
+    slack.push(Scripted::Slow(std::time::Duration::from_secs(1)));
+    let third = webhook_with(&[("locked-3", &[])]);
+    assert_eq!(server.post("/api/alerts", &[JSON], &third).status, 200);
+    let posting = crate::support::wait_until(std::time::Duration::from_secs(30), || {
+        let sql =
+            "SELECT count(*) FROM outbox WHERE state = 'pending' AND posting_channel IS NOT NULL";
+        (server.scalar(sql) == 1).then_some(())
+    });
+    assert!(
+        posting.is_some(),
+        "the post never started:\n{}",
+        server.log()
+    );
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    // Past the busy timeout (5 s) of a write that starts when Slack answers, a second later.
+    std::thread::sleep(std::time::Duration::from_secs(8));
+    other.execute_batch("COMMIT").unwrap();
+    server.wait_outbox_settled(std::time::Duration::from_secs(60));
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        3,
+        "one message per alert"
+    );
+    assert_eq!(server.count("messages"), 3);
 }
