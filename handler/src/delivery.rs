@@ -130,10 +130,10 @@ async fn deliver(
         (JobKind::ChartRedraw, Some(_)) if stored.alert.status == AlertStatus::Resolved => Ok(()),
         (JobKind::ChartRedraw, Some(original)) => {
             let charted = chart(charts, job.alert_id, &alert).await;
-            if let (true, Chart::Unavailable(reason)) = (charted.transient, &charted.shown) {
-                return Err(retry_chart(reason).into());
-            }
             if let Chart::Unavailable(reason) = &charted.shown {
+                if charted.transient {
+                    return Err(retry_chart(reason).into());
+                }
                 eprintln!(
                     "alertgraph: the chart of alert {} stays out: {reason}",
                     job.alert_id
@@ -384,10 +384,7 @@ async fn post(
 
 /// Defers the job when `channel` has no turn now; takes nothing.
 fn wait_for_turn(channel: &str) -> Result<(), Hold> {
-    match store::next_channel_turn(channel, crate::now_ms()).map_err(retry)? {
-        Some(next) => Err(Hold::Deferred(next)),
-        None => Ok(()),
-    }
+    deferred_until(store::next_channel_turn(channel, crate::now_ms()))
 }
 
 /// Takes `channel`'s send turn (marking `job` as posting there), or defers the job to it.
@@ -396,12 +393,16 @@ fn take_turn(settings: &config::Slack, channel: &str, job: Option<&Job>) -> Resu
         id: job.id,
         attempt: job.attempt,
     });
-    let turn = store::take_channel_turn(
+    deferred_until(store::take_channel_turn(
         channel,
         crate::now_ms(),
         settings.channel_interval_ms,
         posting,
-    );
+    ))
+}
+
+/// A channel's next turn as the job's fate: none is now, some(t) defers the job to t.
+fn deferred_until(turn: Result<Option<Timestamp>, StoreError>) -> Result<(), Hold> {
     match turn.map_err(retry)? {
         Some(next) => Err(Hold::Deferred(next)),
         None => Ok(()),

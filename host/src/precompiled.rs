@@ -11,7 +11,7 @@ use wasmtime::component::Component;
 use wasmtime::error::Context as _;
 use wasmtime::Engine;
 
-/// How the component came to be, for the start-up log.
+/// Whether the component was mapped from the cache or compiled (both are logged).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Cache,
