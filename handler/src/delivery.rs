@@ -1,5 +1,6 @@
-//! Delivering the outbox to Slack: lease due jobs, post or update each alert's message, then
-//! complete the job, reschedule it with backoff, or dead-letter it when retrying cannot help.
+//! Delivering the outbox to Slack: take one of a few drain turns, lease due jobs, post or
+//! update each alert's message, then complete the job, reschedule it with backoff, or
+//! dead-letter it when retrying cannot help.
 //! A chart that could not be drawn for a passing cause is redrawn by a later `chart-redraw`
 //! job while the alert is open.
 
@@ -14,12 +15,19 @@ use crate::store::{
     self, AlertStatus, Job, JobKind, PostingIntent, PostingJob, SlackMessage, StoreError, Timestamp,
 };
 
-/// A job is someone else's again if its instance dies this long after claiming it.
+/// A job, or a drain turn, is someone else's again if its instance dies this long after
+/// taking it (past the host's default 30 s request time limit).
 const LEASE_MS: u32 = 60_000;
+/// Instances delivering at once: enough to keep 50 paced channels busy while each waits on
+/// Prometheus and Slack; a burst's other instances answer and end instead of each draining.
+const DRAINERS: u32 = 4;
 /// Jobs leased per round.
 const BATCH: u32 = 20;
 /// Stop claiming after this long, well inside the host's per-request time limit.
 const BUDGET: Duration = Duration::from_secs(15);
+/// A drainer waits this long at most for the next due job (a paced channel's next turn)
+/// instead of leaving it for the next periodic drain.
+const MAX_IDLE: Duration = Duration::from_secs(2);
 /// The longest wait between two tries: once Slack is back, a backlog goes out within a minute.
 const MAX_BACKOFF_MS: u64 = 60_000;
 /// After this many failed attempts a job is dead-lettered whatever the cause: about a day of
@@ -63,7 +71,56 @@ pub async fn drain(settings: &config::Slack) {
     };
     let started = Instant::now();
     while started.elapsed() < BUDGET {
-        let jobs = match store::claim_jobs(crate::now_ms(), LEASE_MS, BATCH, &owner) {
+        let turn = match store::begin_drain(crate::now_ms(), LEASE_MS, DRAINERS, &owner) {
+            Ok(Some(turn)) => turn,
+            // The holders of every turn will see this instance's jobs before they stop.
+            Ok(None) => return,
+            Err(e) => {
+                eprintln!("alertgraph: cannot take a drain turn: {}", describe(&e));
+                return;
+            }
+        };
+        deliver_due(settings, &charts, &client, &owner, started).await;
+        let now = crate::now_ms();
+        match store::end_drain(turn, now, &owner) {
+            Ok(Some(next)) => match wait_before_next(now, next, started.elapsed()) {
+                Some(wait) => sleep(wait),
+                None => return,
+            },
+            Ok(None) => return,
+            Err(e) => {
+                eprintln!("alertgraph: cannot end the drain turn: {}", describe(&e));
+                return;
+            }
+        }
+    }
+}
+
+/// How long to wait before draining again for a job next claimable at `next`: only a short
+/// wait that fits the budget (a paced channel's next turn); later jobs are the tick's.
+fn wait_before_next(now: Timestamp, next: Timestamp, spent: Duration) -> Option<Duration> {
+    let wait = Duration::from_millis(u64::try_from(next.saturating_sub(now)).unwrap_or(0));
+    (wait <= MAX_IDLE && spent + wait < BUDGET).then_some(wait)
+}
+
+/// Blocks the instance (not the host) for `wait`.
+fn sleep(wait: Duration) {
+    if !wait.is_zero() {
+        let nanos = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
+        wasi::clocks::monotonic_clock::subscribe_duration(nanos).block();
+    }
+}
+
+/// Claims and delivers due jobs until none is left or the budget is spent.
+async fn deliver_due(
+    settings: &config::Slack,
+    charts: &config::Charts,
+    client: &Client,
+    owner: &str,
+    started: Instant,
+) {
+    while started.elapsed() < BUDGET {
+        let jobs = match store::claim_jobs(crate::now_ms(), LEASE_MS, BATCH, owner) {
             Ok(jobs) if jobs.is_empty() => return,
             Ok(jobs) => jobs,
             Err(e) => {
@@ -72,7 +129,7 @@ pub async fn drain(settings: &config::Slack) {
             }
         };
         for job in jobs {
-            let result = deliver(settings, &charts, &client, &job).await;
+            let result = deliver(settings, charts, client, &job).await;
             settle(&job, result);
         }
     }
@@ -516,7 +573,31 @@ fn describe(e: &StoreError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{backoff_ms, looks_like_channel_id, MAX_ATTEMPTS};
+    use super::{backoff_ms, looks_like_channel_id, wait_before_next, MAX_ATTEMPTS};
+    use std::time::Duration;
+
+    #[test]
+    fn a_drainer_waits_only_for_a_job_due_soon_within_its_budget() {
+        let s = Duration::from_secs;
+        assert_eq!(wait_before_next(5_000, 4_000, s(1)), Some(Duration::ZERO));
+        assert_eq!(wait_before_next(5_000, 5_000, s(1)), Some(Duration::ZERO));
+        assert_eq!(
+            wait_before_next(5_000, 6_500, s(1)),
+            Some(Duration::from_millis(1_500))
+        );
+        assert_eq!(wait_before_next(5_000, 7_000, s(1)), Some(s(2)));
+        assert_eq!(
+            wait_before_next(5_000, 7_001, s(1)),
+            None,
+            "a retry's backoff"
+        );
+        assert_eq!(
+            wait_before_next(5_000, 6_000, s(14)),
+            None,
+            "past the budget"
+        );
+        assert_eq!(wait_before_next(5_000, 5_000, s(15)), None);
+    }
 
     #[test]
     fn channel_ids_are_told_from_names() {

@@ -1,12 +1,12 @@
 //! The wasm export: Spin's SQLite as a [`Db`], and the WIT `store` functions over it.
 
 use crate::api::{
-    AlertFilter, AlertPage, Chart, Guest, Job, MetricsSnapshot, PostingJob, Recorded, SlackMessage,
-    StoreError, StoredAlert, Timestamp, Webhook,
+    AlertFilter, AlertPage, Chart, DrainTurn, Guest, Job, MetricsSnapshot, PostingJob, Recorded,
+    SlackMessage, StoreError, StoredAlert, Timestamp, Webhook,
 };
 use crate::db::{Db, Rows, Value};
 use crate::errors::from_spin;
-use crate::{alerts, channels, charts, messages, metrics, outbox, schema, webhook};
+use crate::{alerts, channels, charts, drainers, messages, metrics, outbox, schema, webhook};
 use spin_sdk::sqlite3::Connection;
 use std::cell::OnceCell;
 
@@ -67,6 +67,23 @@ impl Guest for Store {
         owner: String,
     ) -> Result<Vec<Job>, StoreError> {
         with_db(|db| outbox::claim(db, now, lease_ms, max, &owner))
+    }
+
+    fn begin_drain(
+        now: Timestamp,
+        lease_ms: u32,
+        slots: u32,
+        owner: String,
+    ) -> Result<Option<DrainTurn>, StoreError> {
+        with_db(|db| drainers::begin(db, now, lease_ms, slots, &owner))
+    }
+
+    fn end_drain(
+        turn: DrainTurn,
+        now: Timestamp,
+        owner: String,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        with_db(|db| drainers::end(db, &turn, now, &owner))
     }
 
     fn enqueue_chart_redraw(

@@ -7,7 +7,8 @@
 //! - [`schema`]: versioned migrations, applied once per instance on first use.
 //! - [`webhook`]: recording webhooks (dedupe by fingerprint + startsAt) and rejections.
 //! - [`outbox`]: leasing, completing, rescheduling, deferring and dead-lettering jobs;
-//!   [`channels`]: per-channel send turns (pacing, Retry-After).
+//!   [`channels`]: per-channel send turns (pacing, Retry-After); [`drainers`]: how many
+//!   instances deliver at once.
 //! - [`alerts`], [`messages`], [`charts`]: reads and the per-alert Slack/chart state.
 //! - [`metrics`]: counters, duration histograms and the `/metrics` snapshot.
 //! - [`labels`]: label sets as canonical JSON objects.
@@ -17,6 +18,7 @@ pub mod channels;
 pub mod charts;
 pub mod component;
 pub mod db;
+pub mod drainers;
 pub mod errors;
 pub mod labels;
 pub mod messages;

@@ -5,7 +5,7 @@
 //! later claim has taken the job over.
 
 use crate::api::{Job, JobKind, PostingIntent, StoreError, Timestamp};
-use crate::db::{int, text, Db, Row, Value};
+use crate::db::{int, query_one, text, Db, Row, Value};
 use crate::errors::{corrupt, invalid};
 use crate::metrics::{bump, DELIVERIES};
 use crate::tx;
@@ -89,6 +89,29 @@ pub fn cancel_chart_redraw(db: &dyn Db, alert_id: i64, now: Timestamp) -> Result
     Ok(())
 }
 
+/// The jobs `o` that a claim at `?1` under owner `?4` may take once they are due: pending,
+/// not leased by a live owner, and with no older pending job of the same alert.
+const WAITING: &str = "o.state = 'pending'
+    AND (o.lease_until IS NULL OR o.lease_until <= ?1 OR o.lease_owner <> ?4)
+    AND NOT EXISTS (SELECT 1 FROM outbox AS older
+                    WHERE older.alert_id = o.alert_id AND older.state = 'pending'
+                      AND older.id < o.id)";
+
+/// When a claim at `now` or later under `owner` would next take a job (at most `now` when
+/// one is due already); `None` when no job waits. Runs inside the caller's transaction.
+pub fn next_claimable(
+    db: &dyn Db,
+    now: Timestamp,
+    owner: &str,
+) -> Result<Option<Timestamp>, StoreError> {
+    let row = query_one(
+        db,
+        &format!("SELECT MIN(o.due_at) FROM outbox AS o WHERE {WAITING}"),
+        &[int(now), Value::Null, Value::Null, text(owner)],
+    )?;
+    Row(&row).opt_int(0)
+}
+
 /// Lease up to `max` due jobs, oldest due first.
 ///
 /// A job also waits while an older job for the same alert is pending, so an alert's
@@ -106,19 +129,14 @@ pub fn claim(
     let lease_until = now.saturating_add(i64::from(lease_ms));
     let rows = tx::write(db, || {
         db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, lease_until = ?2, lease_owner = ?4,
-                              updated_at = ?1
-             WHERE id IN (
-                 SELECT id FROM outbox AS o
-                 WHERE state = 'pending' AND due_at <= ?1
-                   AND (lease_until IS NULL OR lease_until <= ?1 OR lease_owner <> ?4)
-                   AND NOT EXISTS (
-                       SELECT 1 FROM outbox AS older
-                       WHERE older.alert_id = o.alert_id AND older.state = 'pending' AND older.id < o.id)
-                 ORDER BY due_at, id
-                 LIMIT ?3)
-             RETURNING id, kind, alert_id, attempts, due_at, lease_until, last_error,
-                       attempts - 1 - deferrals, posting_channel, posting_since, payload",
+            &format!(
+                "UPDATE outbox SET attempts = attempts + 1, lease_until = ?2, lease_owner = ?4,
+                                  updated_at = ?1
+                 WHERE id IN (SELECT id FROM outbox AS o WHERE o.due_at <= ?1 AND {WAITING}
+                              ORDER BY due_at, id LIMIT ?3)
+                 RETURNING id, kind, alert_id, attempts, due_at, lease_until, last_error,
+                           attempts - 1 - deferrals, posting_channel, posting_since, payload"
+            ),
             &[int(now), int(lease_until), int(i64::from(max)), text(owner)],
         )
     })?;

@@ -9,7 +9,7 @@ use crate::db::{query_one, Db, Row};
 use crate::tx;
 
 /// Migration `i` moves the schema from version `i` to `i + 1`; append, never edit.
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes and reads.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -142,6 +142,16 @@ const V3: &[&str] = &[
     "CREATE INDEX outbox_by_state ON outbox (state)",
 ];
 
+const V4: &[&str] = &[
+    // Drain turns (see `drainers`): a slot is free once `lease_until` has passed.
+    "CREATE TABLE drainers (
+        slot INTEGER PRIMARY KEY,
+        ticket INTEGER NOT NULL,
+        lease_until INTEGER NOT NULL,
+        owner TEXT NOT NULL
+    )",
+];
+
 /// The database's schema version.
 pub fn version(db: &dyn Db) -> Result<i64, StoreError> {
     Row(&query_one(db, "PRAGMA user_version", &[])?).int(0)
@@ -193,6 +203,7 @@ mod tests {
                 "channel_turns",
                 "charts",
                 "counters",
+                "drainers",
                 "histogram_buckets",
                 "histograms",
                 "messages",

@@ -262,6 +262,38 @@ fn posts_to_one_channel_are_paced() {
 }
 
 #[test]
+fn a_burst_is_delivered_by_a_few_drainers_not_one_per_webhook() {
+    let slack = FakeSlack::start(TOKEN);
+    // Slow answers keep every drainer busy, so the instances left would pile up.
+    slack.set_latency(Duration::from_millis(300));
+    let dir = TempDir::new("slack-drainers");
+    let server = start(&slack, &dir, TOKEN);
+    let channels: Vec<String> = (0..24).map(|i| format!("#burst-{i}")).collect();
+    std::thread::scope(|scope| {
+        for (i, channel) in channels.iter().enumerate() {
+            let server = &server;
+            scope.spawn(move || {
+                let body = webhook_with(&[(&format!("b{i}"), &[("slack_channel", channel)])]);
+                assert_eq!(server.post("/api/alerts", &[JSON], &body).status, 200);
+            });
+        }
+    });
+    server.wait_outbox_settled(WAIT);
+    let mut posted: Vec<_> = slack
+        .accepted("chat.postMessage")
+        .iter()
+        .map(|p| p["channel"].as_str().unwrap().to_string())
+        .collect();
+    posted.sort();
+    let mut expected = channels.clone();
+    expected.sort();
+    assert_eq!(posted, expected, "one post per alert");
+    // The store hands out four drain turns.
+    let most = slack.max_in_flight();
+    assert!(most <= 4, "{most} Slack calls were in flight at once");
+}
+
+#[test]
 fn a_rate_limit_holds_only_its_channel() {
     let slack = FakeSlack::start(TOKEN);
     slack.push_for(

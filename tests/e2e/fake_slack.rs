@@ -55,6 +55,11 @@ struct State {
     down: bool,
     faults: Option<RandomFaults>,
     injected: Injected,
+    /// How long every call waits before its answer.
+    latency: Duration,
+    /// Calls being answered now, and the most there ever were at once.
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// Calls answered with a fault instead of their normal answer, by kind.
@@ -182,6 +187,16 @@ impl FakeSlack {
         });
     }
 
+    /// From now on, every call is answered only after `latency`.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.lock().unwrap().latency = latency;
+    }
+
+    /// The most calls that were ever being answered at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.lock().unwrap().max_in_flight
+    }
+
     /// Every message as last posted or updated.
     pub fn messages(&self) -> Vec<Value> {
         self.state
@@ -235,7 +250,16 @@ fn serve(stream: TcpStream, state: &Mutex<State>, token: &str) {
     let mut writer = stream;
     // One request after another on the same connection, until the client closes it.
     while let Some((path, headers, body)) = read_request(&mut reader) {
-        let Some((status, extra, answer)) = answer(state, token, &path, &headers, &body) else {
+        let latency = {
+            let mut state = state.lock().unwrap();
+            state.in_flight += 1;
+            state.max_in_flight = state.max_in_flight.max(state.in_flight);
+            state.latency
+        };
+        std::thread::sleep(latency);
+        let answered = answer(state, token, &path, &headers, &body);
+        state.lock().unwrap().in_flight -= 1;
+        let Some((status, extra, answer)) = answered else {
             return;
         };
         let body = answer.to_string();
