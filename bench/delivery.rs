@@ -43,7 +43,11 @@ fn main() {
 
     let dir = TempDir::new("bench-delivery");
     // Bound whole: a field left out of a pattern would be dropped, Prometheus with it.
-    let incident = Incident::start(&dir, TOKEN, &[("BASE_URL", "http://127.0.0.1:9")]);
+    let env = [("BASE_URL", "http://127.0.0.1:9")];
+    let mut incident = Incident::start(&dir, TOKEN, &env);
+    // A first start compiles the component; every later one maps it from the cache.
+    let rss_first_start = incident.server.rss_kib();
+    incident.restart(&dir, TOKEN, &env);
     let (webhook, slack, server) = (&incident.webhook, &incident.slack, &incident.server);
     let template: Value = serde_json::from_str(webhook).unwrap();
     let rss_idle = server.rss_kib();
@@ -113,6 +117,7 @@ fn main() {
         "burst_drained_s": drained.as_secs_f64(),
         "burst_minimum_s": minimum.as_secs_f64(),
         "min_channel_gap_ms": min_channel_gap(&calls).as_secs_f64() * 1e3,
+        "rss_first_start_idle_kib": rss_first_start,
         "rss_idle_kib": rss_idle,
         "rss_peak_kib": rss_peak,
     });

@@ -307,7 +307,8 @@ pub fn wait_uploaded_chart(slack: &FakeSlack, channel: &str) -> String {
 fn without_a_base_url_the_chart_is_uploaded_into_the_thread() {
     let dir = TempDir::new("chart-upload");
     // Bound whole: a field left out of a pattern would be dropped, Prometheus with it.
-    let incident = Incident::start(&dir, TOKEN, &[("SLACK_CHANNEL", "#alerts")]);
+    let env = [("SLACK_CHANNEL", "#alerts")];
+    let mut incident = Incident::start(&dir, TOKEN, &env);
     let (webhook, slack, server) = (&incident.webhook, &incident.slack, &incident.server);
     assert_eq!(
         server
@@ -322,4 +323,13 @@ fn without_a_base_url_the_chart_is_uploaded_into_the_thread() {
         .query_row("SELECT ts FROM messages", [], |r| r.get(0))
         .unwrap();
     assert_eq!(thread_ts, recorded);
+
+    // A deploy mid-incident, then Alertmanager repeats the alert: nothing goes out again.
+    incident.restart(&dir, TOKEN, &env);
+    let (webhook, slack, server) = (&incident.webhook, &incident.slack, &incident.server);
+    let repeat = server.post("/api/alerts", &[JSON], webhook.as_bytes());
+    assert_eq!(repeat.status, 200, "{}", repeat.body);
+    server.wait_outbox_settled(WAIT);
+    assert_eq!(slack.accepted("chat.postMessage").len(), 1);
+    assert_eq!(slack.files().len(), 1);
 }

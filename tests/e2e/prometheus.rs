@@ -451,7 +451,7 @@ pub fn past_incident() -> (History, String) {
 pub struct Incident {
     pub webhook: String,
     /// Answers the chart queries while the incident lives.
-    _prometheus: Prometheus,
+    prometheus: Prometheus,
     pub slack: FakeSlack,
     pub server: Server,
 }
@@ -467,10 +467,20 @@ impl Incident {
         let server = slack.alertgraph(dir, token, &env);
         Incident {
             webhook,
-            _prometheus: prometheus,
+            prometheus,
             slack,
             server,
         }
+    }
+
+    /// Stops alertgraph and starts it again on the same storage, as after a deploy: the
+    /// compiled component comes from its cache.
+    pub fn restart(&mut self, dir: &TempDir, token: &str, env: &[(&str, &str)]) {
+        let prometheus_url = self.prometheus.url();
+        let mut env = env.to_vec();
+        env.push(("PROMETHEUS_URL", prometheus_url.as_str()));
+        let next = self.slack.alertgraph(dir, token, &env);
+        std::mem::replace(&mut self.server, next).stop();
     }
 }
 
