@@ -4,7 +4,8 @@
 # the raw JSON lines beside it. 127.0.0.1 only; every process started here is stopped here.
 #
 # Usage: bench/run.sh            (env: DURATION=10 WARMUP=2 PORT=18090 ANCHORS=../shared/bench-anchors
-#                                 ONLY=chart for the chart section alone, CHART_ITERS=200 CHART_WARMUP=20)
+#                                 ONLY=<section> for one of webhook, startup, instantiate,
+#                                 renderer_wasm, delivery, size, chart; CHART_ITERS=200 CHART_WARMUP=20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -20,14 +21,15 @@ BODY="$ROOT/tests/fixtures/alertmanager-0.25/firing.json"
 OUT="$ROOT/bench/results"
 mkdir -p "$OUT"
 RAW="$OUT/latest.jsonl"
-if [ "$ONLY" = chart ]; then
-  # Keep the other sections' last results: only the chart lines are replaced.
+if [ "$ONLY" != all ]; then
+  # Keep the other sections' last results: only this section's lines are replaced.
   touch "$RAW"
-  grep -v '^{"bench":"chart"' "$RAW" > "$RAW.tmp" || true
+  grep -v "^{\"bench\":\"$ONLY\"" "$RAW" > "$RAW.tmp" || true
   mv "$RAW.tmp" "$RAW"
 else
   : > "$RAW"
 fi
+want() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
 
 ANCHOR_BIN="$ROOT/target/anchors/release"
 if [ "$ONLY" != chart ]; then
@@ -54,14 +56,21 @@ wait_healthy() {
   return 1
 }
 
-start_server() { # name [keep]: a fresh database unless "keep" (alertgraph's compiled cache stays)
-  if [ "${2:-}" != keep ]; then rm -rf "$WORK/db" && mkdir -p "$WORK/db"; fi
+start_server() { # name [keep|cold]: a fresh database (alertgraph's compiled cache kept); keep: the
+  # same database; cold: nothing kept, so alertgraph compiles its component again
+  local db="$WORK/db-$1"
+  case "${2:-}" in
+    keep) ;;
+    cold) rm -rf "$db" ;;
+    *) if [ -d "$db" ]; then find "$db" -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} +; fi ;;
+  esac
+  mkdir -p "$db"
   case "$1" in
     baseline)
-      PORT="$PORT" WEBHOOK_TOKEN="$TOKEN" "$ANCHOR_BIN/wh-baseline" --db "$WORK/db/bench.db" 2>"$WORK/server.log" &
+      PORT="$PORT" WEBHOOK_TOKEN="$TOKEN" "$ANCHOR_BIN/wh-baseline" --db "$db/bench.db" 2>"$WORK/server.log" &
       ;;
     alertgraph)
-      env -i PATH="$PATH" LISTEN_HOST=127.0.0.1 PORT="$PORT" STORAGE_DIR="$WORK/db" WEBHOOK_TOKEN="$TOKEN" \
+      env -i PATH="$PATH" LISTEN_HOST=127.0.0.1 PORT="$PORT" STORAGE_DIR="$db" WEBHOOK_TOKEN="$TOKEN" \
         RUST_LOG=warn "$ROOT/target/release/alertgraph" 2>"$WORK/server.log" &
       ;;
   esac
@@ -97,7 +106,7 @@ load() { # server label loadgen-args...
 }
 
 # Exec to the first answered /healthz, in ms (polling every 5 ms).
-time_to_healthy() { # server [keep]
+time_to_healthy() { # server [keep|cold]
   local started ended
   started=$(date +%s%N)
   start_server "$@" >/dev/null
@@ -110,7 +119,7 @@ time_to_healthy() { # server [keep]
 startup() {
   echo "== start-up: exec to the first served request" >&2
   local first cached=() baseline=()
-  first=$(time_to_healthy alertgraph)
+  first=$(time_to_healthy alertgraph cold)
   for _ in 1 2 3 4 5; do
     cached+=("$(time_to_healthy alertgraph keep)")
     baseline+=("$(time_to_healthy baseline)")
@@ -143,28 +152,36 @@ chart() {
   jq -c '{bench: "chart", result: .}' "$WORK/chart-ours.json" >> "$RAW"
 }
 
-if [ "$ONLY" != chart ]; then
+if want webhook; then
   echo "== webhook ack: alertgraph vs the native baseline (same load generator, same run)" >&2
   for server in baseline alertgraph; do
     load "$server" closed-c1 --concurrency 1 --rate 0
     load "$server" closed-c16 --concurrency 16 --rate 0
     load "$server" open-2000 --concurrency 16 --rate 2000
   done
+fi
 
-  startup
+if want startup; then startup; fi
 
+if want instantiate; then
   echo "== per-request instantiation" >&2
   INST=$(cargo bench -q -p alertgraph --bench instantiate)
   echo "{\"bench\":\"instantiate\",\"result\":$INST}" >> "$RAW"
+fi
 
+if want renderer_wasm; then
   echo "== renderer: native vs compiled to wasm (renderer/wasm on wasmtime)" >&2
   RENDER=$(cargo bench -q -p alertgraph --bench renderer_wasm)
   echo "{\"bench\":\"renderer_wasm\",\"result\":$RENDER}" >> "$RAW"
+fi
 
+if want delivery; then
   echo "== delivery: webhook to Slack message with a real Prometheus chart, and a 5,000-alert burst" >&2
   DELIVERY=$(cargo bench -q -p alertgraph --bench delivery)
   echo "{\"bench\":\"delivery\",\"result\":$DELIVERY}" >> "$RAW"
+fi
 
+if want size; then
   echo "== component sizes" >&2
   HANDLER=$(stat -c %s target/wasm/wasm32-wasip2/wasm/alertgraph_handler.wasm)
   STORE=$(stat -c %s target/wasm/wasm32-wasip2/wasm/alertgraph_store.wasm)
@@ -172,7 +189,7 @@ if [ "$ONLY" != chart ]; then
   echo "{\"bench\":\"size\",\"result\":{\"handler\":$HANDLER,\"store\":$STORE,\"composed\":$COMPOSED}}" >> "$RAW"
 fi
 
-chart
+if want chart; then chart; fi
 
 python3 "$ROOT/bench/report.py" "$RAW" > "$OUT/latest.md"
 cat "$OUT/latest.md"
