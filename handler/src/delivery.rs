@@ -170,7 +170,7 @@ async fn deliver(
                 }
             }
             let charted = chart(charts, job.alert_id, &alert).await;
-            let mut body = message::alert_message(&alert, &charted.options(settings), &channel);
+            let mut body = alert_body(&alert, &charted.options(settings), &channel, job.alert_id);
             body.metadata = Some(Metadata::alert(job.alert_id));
             let posted = post(settings, client, &body, Some(job)).await?;
             let thread = (posted.channel.clone(), posted.ts.clone());
@@ -197,7 +197,8 @@ async fn deliver(
                 );
                 return Ok(());
             }
-            let mut updated = message::alert_message(&alert, &charted.options(settings), &channel);
+            let mut updated =
+                alert_body(&alert, &charted.options(settings), &channel, job.alert_id);
             updated.channel = original.channel.clone();
             updated.metadata = Some(Metadata::alert(job.alert_id));
             client.update_message(&updated, &original.ts).await?;
@@ -209,7 +210,8 @@ async fn deliver(
         (JobKind::AlertResolved, Some(original)) => {
             wait_for_turn(&original.channel)?;
             let charted = chart(charts, job.alert_id, &alert).await;
-            let mut updated = message::alert_message(&alert, &charted.options(settings), &channel);
+            let mut updated =
+                alert_body(&alert, &charted.options(settings), &channel, job.alert_id);
             updated.channel = original.channel.clone();
             // One turn covers the edit and its reply, so a busy channel defers both before
             // either is sent rather than repeating the edit.
@@ -223,6 +225,26 @@ async fn deliver(
             Ok(())
         }
     }
+}
+
+/// The alert's message with what the store knows of its past; without that line when the
+/// store cannot tell (the message matters more).
+fn alert_body(
+    alert: &AlertView,
+    options: &MessageOptions,
+    channel: &str,
+    alert_id: i64,
+) -> message::Message {
+    let mut body = message::alert_message(alert, options, channel);
+    match store::get_alert_history(alert_id, crate::now_ms()) {
+        Ok(Some(history)) => message::add_history(&mut body, &history),
+        Ok(None) => {}
+        Err(e) => eprintln!(
+            "alertgraph: no history line for alert {alert_id}: {}",
+            describe(&e)
+        ),
+    }
+    body
 }
 
 /// An alert's chart, as the message shows it and, in upload mode, the PNG to upload.

@@ -1,6 +1,8 @@
 //! Reading stored alerts: one by id, or a filtered page, newest first.
 
-use crate::api::{Alert, AlertFilter, AlertPage, AlertStatus, StoreError, StoredAlert};
+use crate::api::{
+    Alert, AlertFilter, AlertHistory, AlertPage, AlertStatus, StoreError, StoredAlert, Timestamp,
+};
 use crate::db::{int, query_opt, text, Db, Row, Value};
 use crate::errors::corrupt;
 use crate::labels;
@@ -20,6 +22,40 @@ pub fn get(db: &dyn Db, id: i64) -> Result<Option<StoredAlert>, StoreError> {
         &[int(id)],
     )?
     .map(|r| stored_alert(Row(&r)))
+    .transpose()
+}
+
+const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
+const HOUR_MS: i64 = 3600 * 1000;
+
+/// The alert's past as its message tells it; `None` for an unknown alert.
+pub fn history(db: &dyn Db, id: i64, now: Timestamp) -> Result<Option<AlertHistory>, StoreError> {
+    let row = query_opt(
+        db,
+        "SELECT
+           (SELECT COUNT(*) FROM alerts AS f
+            WHERE f.fingerprint = a.fingerprint AND f.starts_at > ?2 - ?3
+              AND f.starts_at <= a.starts_at),
+           (SELECT CASE WHEN p.status = 'resolved' THEN p.ends_at - p.starts_at END
+            FROM alerts AS p
+            WHERE p.fingerprint = a.fingerprint AND p.starts_at < a.starts_at
+            ORDER BY p.starts_at DESC LIMIT 1),
+           (SELECT COALESCE(SUM(c.starts_at > ?2 - ?4 AND c.starts_at <= ?2)
+                          + SUM(c.status = 'resolved' AND c.ends_at > ?2 - ?4
+                                AND c.ends_at <= ?2), 0)
+            FROM alerts AS c WHERE c.fingerprint = a.fingerprint)
+         FROM alerts AS a WHERE a.id = ?1",
+        &[int(id), int(now), int(WEEK_MS), int(HOUR_MS)],
+    )?;
+    row.map(|r| {
+        let r = Row(&r);
+        let small = |i| u32::try_from(r.count(i)?).map_err(|_| corrupt("history: count too large"));
+        Ok(AlertHistory {
+            fired_last_week: small(0)?,
+            previous_duration_ms: r.opt_int(1)?,
+            changes_last_hour: small(2)?,
+        })
+    })
     .transpose()
 }
 
@@ -125,6 +161,54 @@ mod tests {
             before_id: None,
             limit: 0,
         }
+    }
+
+    #[test]
+    fn history_counts_firings_and_changes_and_tells_the_last_duration() {
+        const MIN: i64 = 60_000;
+        const DAY: i64 = 24 * 60 * MIN;
+        let db = NativeDb::memory();
+        let now = 30 * DAY;
+        let record = |fingerprint: &str, starts: i64, ends: Option<i64>| {
+            let status = match ends {
+                Some(_) => AlertStatus::Resolved,
+                None => AlertStatus::Firing,
+            };
+            let mut a = alert(fingerprint, status, starts, &[]);
+            a.ends_at = ends;
+            webhook::record(&db, &hook(vec![a]), now, 1, u32::MAX).unwrap();
+        };
+        record("x", now - 8 * DAY, Some(now - 8 * DAY + 5 * MIN)); // outside the week
+        record("x", now - 2 * DAY, Some(now - 2 * DAY + 12 * MIN));
+        record("x", now - 50 * MIN, Some(now - 30 * MIN)); // two changes in the hour
+        record("x", now - 10 * MIN, None); // a third
+        record("y", now - 5 * MIN, None); // another alert
+        let got = |id| history(&db, id, now).unwrap();
+        assert_eq!(
+            got(4),
+            Some(AlertHistory {
+                fired_last_week: 3,
+                previous_duration_ms: Some(20 * MIN),
+                changes_last_hour: 3,
+            })
+        );
+        // An older firing counts only what came before it.
+        assert_eq!(
+            got(2),
+            Some(AlertHistory {
+                fired_last_week: 1,
+                previous_duration_ms: Some(5 * MIN),
+                changes_last_hour: 3,
+            })
+        );
+        assert_eq!(
+            got(1).unwrap().previous_duration_ms,
+            None,
+            "the first firing"
+        );
+        assert_eq!(got(5).unwrap().fired_last_week, 1);
+        assert_eq!(got(5).unwrap().changes_last_hour, 1);
+        assert_eq!(got(99), None);
     }
 
     fn ids(page: &AlertPage) -> Vec<i64> {

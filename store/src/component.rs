@@ -1,8 +1,8 @@
 //! The wasm export: Spin's SQLite as a [`Db`], and the WIT `store` functions over it.
 
 use crate::api::{
-    AlertFilter, AlertPage, Chart, DrainTurn, Guest, Job, MetricsSnapshot, PostingJob, Recorded,
-    SlackMessage, StoreError, StoredAlert, Timestamp, Webhook,
+    AlertFilter, AlertHistory, AlertPage, Chart, DrainTurn, Guest, Job, MetricsSnapshot,
+    PostingJob, Recorded, SlackMessage, StoreError, StoredAlert, Timestamp, Webhook,
 };
 use crate::db::{Db, Rows, Value};
 use crate::errors::from_spin;
@@ -135,6 +135,10 @@ impl Guest for Store {
 
     fn get_alert(id: i64) -> Result<Option<StoredAlert>, StoreError> {
         with_db(|db| alerts::get(db, id))
+    }
+
+    fn get_alert_history(id: i64, now: Timestamp) -> Result<Option<AlertHistory>, StoreError> {
+        with_db(|db| alerts::history(db, id, now))
     }
 
     fn find_message(alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {

@@ -474,4 +474,19 @@ fn firing_again_after_a_resolve_posts_a_new_message() {
     assert_eq!(firing.len(), 2, "{posts:#?}");
     assert_eq!(slack.accepted("chat.update").len(), 1);
     assert_eq!(server.count("messages"), 2);
+    // The new message tells what the store knows of the alert's past; the first had none.
+    let history = |post: &serde_json::Value| {
+        let blocks = post["attachments"][0]["blocks"].as_array().unwrap().clone();
+        blocks
+            .iter()
+            .filter(|b| b["type"] == "context")
+            .map(|b| b["elements"][0]["text"].as_str().unwrap().to_lowercase())
+            .find(|t| t.contains("resolved after"))
+    };
+    assert_eq!(history(firing[0]), None, "{:#?}", firing[0]);
+    let told = history(firing[1]).unwrap_or_else(|| panic!("{:#?}", firing[1]));
+    assert!(
+        told.contains("last time resolved after 1 min 30 s"),
+        "{told}"
+    );
 }

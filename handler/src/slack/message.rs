@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::store::{Alert, AlertStatus};
+use crate::store::{Alert, AlertHistory, AlertStatus};
 
 const FIRING_COLOR: &str = "#F2303C";
 const RESOLVED_COLOR: &str = "#2EC95A";
@@ -196,6 +196,49 @@ pub fn alert_message(alert: &AlertView, options: &MessageOptions, channel: &str)
         attachments: vec![Attachment { color, blocks }],
         metadata: None,
     }
+}
+
+/// An alert is flapping once it changed state more often than this in the last hour.
+const FLAPPING_CHANGES: u32 = 4;
+
+/// What the store knows of the alert's past, one line: "Fired 4× in the last 7 days · last
+/// time resolved after 12 min", led by a flapping marker; `None` when there is no past.
+pub fn history_line(history: &AlertHistory) -> Option<String> {
+    let mut parts = Vec::new();
+    if history.changes_last_hour > FLAPPING_CHANGES {
+        parts.push(format!(
+            ":warning: flapping: {} state changes in the last hour",
+            history.changes_last_hour
+        ));
+    }
+    if history.fired_last_week > 1 {
+        parts.push(format!(
+            "fired {}× in the last 7 days",
+            history.fired_last_week
+        ));
+    }
+    if let Some(ms) = history.previous_duration_ms {
+        parts.push(format!("last time resolved after {}", duration(ms)));
+    }
+    let line = parts.join(" · ");
+    let mut chars = line.chars();
+    let first = chars.next()?;
+    Some(first.to_uppercase().chain(chars).collect())
+}
+
+/// Shows the history line under the alert's description, above its chart.
+pub fn add_history(message: &mut Message, history: &AlertHistory) {
+    let (Some(line), Some(attachment)) = (history_line(history), message.attachments.first_mut())
+    else {
+        return;
+    };
+    let at = attachment.blocks.len().min(2);
+    attachment.blocks.insert(
+        at,
+        Block::Context {
+            elements: vec![mrkdwn(line)],
+        },
+    );
 }
 
 /// Alert names listed in a summary before "…and N more names".
@@ -715,6 +758,66 @@ mod tests {
         let m = alert_message(&AlertView::of(alert), options, "#alerts");
         check_limits(&m);
         m
+    }
+
+    fn past(fired_last_week: u32, previous: Option<i64>, changes: u32) -> AlertHistory {
+        AlertHistory {
+            fired_last_week,
+            previous_duration_ms: previous,
+            changes_last_hour: changes,
+        }
+    }
+
+    #[test]
+    fn the_history_line_tells_what_the_store_knows() {
+        assert_eq!(history_line(&past(1, None, 1)), None, "a first firing");
+        assert_eq!(
+            history_line(&past(4, Some(12 * 60_000), 1)).unwrap(),
+            "Fired 4× in the last 7 days · last time resolved after 12 min"
+        );
+        assert_eq!(
+            history_line(&past(1, Some(3_600_000 + 5 * 60_000), 2)).unwrap(),
+            "Last time resolved after 1 h 5 min",
+            "the last firing was over a week ago"
+        );
+        assert_eq!(
+            history_line(&past(3, None, 4)).unwrap(),
+            "Fired 3× in the last 7 days",
+            "four changes an hour is not flapping yet"
+        );
+        assert_eq!(
+            history_line(&past(6, Some(30_000), 5)).unwrap(),
+            ":warning: flapping: 5 state changes in the last hour · fired 6× in the last 7 \
+             days · last time resolved after 30 s"
+        );
+    }
+
+    #[test]
+    fn the_history_goes_under_the_description_above_the_chart() {
+        let options = MessageOptions {
+            explorer_url: Some("https://explorer.example/".into()),
+            chart: Chart::Unavailable("Prometheus is down".into()),
+        };
+        let mut m = message(&fixture_alert(FIRING), &options);
+        let before = blocks(&m).len();
+        add_history(&mut m, &past(1, None, 1));
+        assert_eq!(blocks(&m).len(), before, "nothing to tell");
+        add_history(&mut m, &past(2, Some(60_000), 2));
+        check_limits(&m);
+        let kinds: Vec<_> = blocks(&m)
+            .iter()
+            .map(|b| serde_json::to_value(b).unwrap()["type"].clone())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["header", "section", "context", "context", "actions"],
+            "{m:#?}"
+        );
+        let json = serde_json::to_value(&blocks(&m)[2]).unwrap();
+        assert_eq!(
+            json["elements"][0]["text"],
+            "Fired 2× in the last 7 days · last time resolved after 1 min"
+        );
     }
 
     fn blocks(m: &Message) -> &[Block] {
