@@ -232,7 +232,12 @@ pub fn add_history(message: &mut Message, history: &AlertHistory) {
     else {
         return;
     };
-    let at = attachment.blocks.len().min(2);
+    // Right after the description's section, wherever `alert_message` puts it.
+    let at = attachment
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Section { .. }))
+        .map_or(attachment.blocks.len(), |i| i + 1);
     attachment.blocks.insert(
         at,
         Block::Context {
