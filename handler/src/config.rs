@@ -2,7 +2,9 @@
 
 use spin_sdk::variables;
 
+use crate::alertmanager::Alertmanager;
 use crate::chart::prometheus::Prometheus;
+use crate::slack::message::Controls;
 
 /// The webhook token, `None` when the variable is undefined or blank (the route is then open).
 pub fn webhook_token() -> Result<Option<String>, variables::Error> {
@@ -39,13 +41,30 @@ pub struct Slack {
     pub explorer_url: Option<String>,
     /// At most one message per channel this often (Slack allows about one per second).
     pub channel_interval_ms: u32,
+    /// The buttons firing messages get; `None` while Slack cannot reach us (no signing secret).
+    pub controls: Option<Controls>,
+    /// Where silences are made; `None` without ALERTMANAGER_URL (no silence buttons).
+    pub alertmanager: Option<Alertmanager>,
+}
+
+/// The secret Slack signs interaction requests with; `None`: interactivity is off.
+pub fn signing_secret() -> Result<Option<String>, variables::Error> {
+    optional("slack_signing_secret")
 }
 
 pub fn slack() -> Result<Option<Slack>, variables::Error> {
     let Some(token) = optional("slack_bot_token")? else {
         return Ok(None);
     };
+    let alertmanager = optional("alertmanager_url")?.map(|url| Alertmanager {
+        url: url.trim_end_matches('/').to_owned(),
+    });
+    let controls = signing_secret()?.map(|_| Controls {
+        silences: alertmanager.is_some(),
+    });
     Ok(Some(Slack {
+        controls,
+        alertmanager,
         api_url: optional("slack_api_url")?.unwrap_or_else(|| DEFAULT_SLACK_API_URL.into()),
         token,
         default_channel: optional("slack_channel")?,

@@ -6,13 +6,15 @@
 
 use std::time::{Duration, Instant};
 
+use crate::alertmanager::SilenceSpec;
 use crate::chart::draw::{draw, DrawFailure, Drawing, Window};
 use crate::chart::plot::Alerting;
 use crate::config::{self, ChartDelivery};
 use crate::slack::api::{Client, Failure, Posted, Upload};
-use crate::slack::message::{self, AlertView, Chart, MessageOptions, Metadata};
+use crate::slack::message::{self, AlertView, Chart, MessageOptions, Metadata, Responses};
 use crate::store::{
-    self, AlertStatus, Job, JobKind, PostingIntent, PostingJob, SlackMessage, StoreError, Timestamp,
+    self, AlertSilence, AlertStatus, Job, JobKind, PostingIntent, PostingJob, SlackMessage,
+    StoreError, StoredAlert, Timestamp,
 };
 
 /// A job, or a drain turn, is someone else's again if its instance dies this long after
@@ -147,6 +149,11 @@ async fn deliver(
     let stored = store::get_alert(job.alert_id)
         .map_err(retry)?
         .ok_or_else(|| Failure::Permanent(format!("alert {} is gone", job.alert_id)))?;
+    match job.kind {
+        JobKind::Silence => return silence(settings, job, &stored).await,
+        JobKind::Unsilence => return unsilence(settings, &stored).await,
+        _ => {}
+    }
     let alert = AlertView::of(&stored.alert);
     let channel = message::channel_for(
         alert.labels,
@@ -158,7 +165,9 @@ async fn deliver(
     })?;
     let existing = store::find_message(job.alert_id).map_err(retry)?;
     match (job.kind, existing) {
-        (JobKind::GroupSummary, _) => unreachable!("summaries are delivered above"),
+        (JobKind::GroupSummary | JobKind::Silence | JobKind::Unsilence, _) => {
+            unreachable!("delivered above")
+        }
         // Posted by an earlier attempt that could not complete the job.
         (JobKind::AlertFired, Some(_)) => Ok(()),
         (JobKind::AlertFired | JobKind::AlertResolved, None) => {
@@ -170,7 +179,7 @@ async fn deliver(
                 }
             }
             let charted = chart(charts, job.alert_id, &alert).await;
-            let mut body = alert_body(&alert, &charted.options(settings), &channel, job.alert_id);
+            let mut body = alert_body(settings, &stored, &charted.options(settings), &channel);
             body.metadata = Some(Metadata::alert(job.alert_id));
             let posted = post(settings, client, &body, Some(job)).await?;
             let thread = (posted.channel.clone(), posted.ts.clone());
@@ -181,8 +190,8 @@ async fn deliver(
             }
             Ok(())
         }
-        // Nothing was posted that a chart could be added to.
-        (JobKind::ChartRedraw, None) => Ok(()),
+        // Nothing was posted that a chart could be added to, or that could show a response.
+        (JobKind::ChartRedraw | JobKind::MessageRefresh, None) => Ok(()),
         // The resolve redraws the chart itself.
         (JobKind::ChartRedraw, Some(_)) if stored.alert.status == AlertStatus::Resolved => Ok(()),
         (JobKind::ChartRedraw, Some(original)) => {
@@ -197,21 +206,33 @@ async fn deliver(
                 );
                 return Ok(());
             }
-            let mut updated =
-                alert_body(&alert, &charted.options(settings), &channel, job.alert_id);
-            updated.channel = original.channel.clone();
-            updated.metadata = Some(Metadata::alert(job.alert_id));
-            client.update_message(&updated, &original.ts).await?;
+            update_in_place(settings, client, &stored, &channel, &original, &charted).await?;
             charted
                 .upload(client, &original.channel, &original.ts)
                 .await;
             Ok(())
         }
+        // Someone acted on the message: it shows the alert as it stands, chart redrawn (an
+        // uploaded chart stays in the thread).
+        (JobKind::MessageRefresh, Some(original)) => {
+            let charted = match charts.delivery {
+                ChartDelivery::Url => chart(charts, job.alert_id, &alert).await,
+                ChartDelivery::Upload => Charted {
+                    shown: Chart::None,
+                    upload: None,
+                    transient: false,
+                },
+            };
+            update_in_place(settings, client, &stored, &channel, &original, &charted).await?;
+            if charted.transient && stored.alert.status == AlertStatus::Firing {
+                schedule_redraw(job.alert_id);
+            }
+            Ok(())
+        }
         (JobKind::AlertResolved, Some(original)) => {
             wait_for_turn(&original.channel)?;
             let charted = chart(charts, job.alert_id, &alert).await;
-            let mut updated =
-                alert_body(&alert, &charted.options(settings), &channel, job.alert_id);
+            let mut updated = alert_body(settings, &stored, &charted.options(settings), &channel);
             updated.channel = original.channel.clone();
             // One turn covers the edit and its reply, so a busy channel defers both before
             // either is sent rather than repeating the edit.
@@ -227,15 +248,45 @@ async fn deliver(
     }
 }
 
-/// The alert's message with what the store knows of its past; without that line when the
-/// store cannot tell (the message matters more).
+/// `chat.update` of the alert's message with what it shows now.
+async fn update_in_place(
+    settings: &config::Slack,
+    client: &Client,
+    stored: &StoredAlert,
+    channel: &str,
+    original: &SlackMessage,
+    charted: &Charted,
+) -> Result<(), Hold> {
+    let mut updated = alert_body(settings, stored, &charted.options(settings), channel);
+    updated.channel = original.channel.clone();
+    updated.metadata = Some(Metadata::alert(stored.id));
+    client.update_message(&updated, &original.ts).await?;
+    Ok(())
+}
+
+/// The alert's message with what the store knows of its past (without that line when the
+/// store cannot tell: the message matters more), who acted on it, and its buttons.
 fn alert_body(
-    alert: &AlertView,
+    settings: &config::Slack,
+    stored: &StoredAlert,
     options: &MessageOptions,
     channel: &str,
-    alert_id: i64,
 ) -> message::Message {
-    let mut body = message::alert_message(alert, options, channel);
+    let alert = AlertView::of(&stored.alert);
+    let alert_id = stored.id;
+    let mut body = message::alert_message(&alert, options, channel);
+    let responses = Responses {
+        acknowledged: stored.acknowledged.as_ref(),
+        silenced: stored.silenced.as_ref(),
+    };
+    message::add_controls(
+        &mut body,
+        &alert,
+        alert_id,
+        responses,
+        settings.controls,
+        crate::now_ms(),
+    );
     match store::get_alert_history(alert_id, crate::now_ms()) {
         Ok(Some(history)) => message::add_history(&mut body, &history),
         Ok(None) => {}
@@ -368,6 +419,82 @@ fn retry_chart(reason: &str) -> Failure {
         reason: format!("chart: {reason}"),
         maybe_posted: false,
     }
+}
+
+/// The user of a `silence` / `unsilence` job (its payload).
+#[derive(serde::Deserialize)]
+struct Click {
+    user_id: String,
+    user_name: String,
+    duration_ms: Option<i64>,
+}
+
+/// Silences the alert in Alertmanager for the clicking user, replacing its earlier silence,
+/// then records it (which has the message redrawn).
+async fn silence(settings: &config::Slack, job: &Job, stored: &StoredAlert) -> Result<(), Hold> {
+    let alertmanager = settings
+        .alertmanager
+        .as_ref()
+        .ok_or_else(|| Failure::Permanent("cannot silence: ALERTMANAGER_URL is not set".into()))?;
+    let click: Click = serde_json::from_str(job.payload.as_deref().unwrap_or_default())
+        .map_err(|e| Failure::Permanent(format!("unreadable silence payload: {e}")))?;
+    let length = click
+        .duration_ms
+        .ok_or_else(|| Failure::Permanent("silence payload without duration_ms".into()))?;
+    if stored.alert.status == AlertStatus::Resolved {
+        eprintln!(
+            "alertgraph: alert {} resolved before its silence was made: none made",
+            stored.id
+        );
+        return Ok(());
+    }
+    // Ends the comment, so a retry finds the silence an attempt made before it was recorded.
+    let marker = format!("alertgraph job {}", job.id);
+    let earlier = if job.attempt > 1 {
+        alertmanager.find_silence(&marker).await?
+    } else {
+        None
+    };
+    let now = crate::now_ms();
+    let id = match earlier {
+        Some(id) => id,
+        None => {
+            let comment = format!(
+                "Silenced from Slack by @{} for {} · {marker}",
+                click.user_name,
+                message::duration(length)
+            );
+            let spec = SilenceSpec {
+                replaces: stored.silenced.as_ref().map(|s| s.id.as_str()),
+                labels: &stored.alert.labels,
+                starts_at_ms: now,
+                ends_at_ms: now.saturating_add(length),
+                created_by: &click.user_name,
+                comment: &comment,
+            };
+            alertmanager.create_silence(&spec).await?
+        }
+    };
+    let silence = AlertSilence {
+        id,
+        user_id: click.user_id,
+        until: now.saturating_add(length),
+    };
+    store::set_alert_silence(stored.id, Some(&silence), now).map_err(retry)?;
+    Ok(())
+}
+
+/// Expires the alert's silence in Alertmanager (one gone already is fine), then records that
+/// it has none (which has the message redrawn).
+async fn unsilence(settings: &config::Slack, stored: &StoredAlert) -> Result<(), Hold> {
+    if let Some(silence) = &stored.silenced {
+        let alertmanager = settings.alertmanager.as_ref().ok_or_else(|| {
+            Failure::Permanent("cannot unsilence: ALERTMANAGER_URL is not set".into())
+        })?;
+        alertmanager.expire_silence(&silence.id).await?;
+    }
+    store::set_alert_silence(stored.id, None, crate::now_ms()).map_err(retry)?;
+    Ok(())
 }
 
 /// The alert ids of a `group-summary` job.

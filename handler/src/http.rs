@@ -10,6 +10,9 @@ use crate::body_limit::{self, Collector};
 use crate::refusal::Refusal;
 use crate::reply::{self, Reply};
 use crate::routes::{self, Resolved, Route};
+use crate::slack::interaction::{self, Interaction};
+use crate::slack::signature;
+use crate::store::ActionOutcome;
 use crate::{auth, config, delivery, metrics_text, now_ms, store, webhook};
 
 const INDEX: &str = concat!(
@@ -51,6 +54,7 @@ async fn answer(req: IncomingRequest, started: Instant) -> (Reply, Then) {
         Resolved::Found(Route::Metrics) => metrics(),
         Resolved::Found(Route::Alerts) => return (alerts(req, started).await, Then::Drain),
         Resolved::Found(Route::Drain) => return (drain_request(&req), Then::Drain),
+        Resolved::Found(Route::Interactions) => return interactions(req).await,
         Resolved::Found(Route::Chart) => {
             let token = routes::chart_token(path).unwrap_or_default();
             let chart = reply::chart(store::fetch_chart(token));
@@ -114,7 +118,7 @@ async fn alerts(req: IncomingRequest, started: Instant) -> Reply {
             match store::record_webhook(&hook, now_ms(), elapsed_ns(started), config::group_limit())
             {
                 Ok(recorded) => reply::recorded(&recorded),
-                Err(e) => reply::store_failure(&e),
+                Err(e) => reply::store_failure("webhook", &e),
             }
         }
         Err(refusal) => refuse(refusal, started),
@@ -124,6 +128,11 @@ async fn alerts(req: IncomingRequest, started: Instant) -> Reply {
 /// In this order, so an unauthenticated or oversized request never has its body parsed.
 async fn intake(req: IncomingRequest, token: Option<&str>) -> Result<store::Webhook, Refusal> {
     auth::check(token, header(&req, "authorization").as_deref())?;
+    Ok(webhook::parse(&read_body(req).await?)?)
+}
+
+/// The request body, refused past [`body_limit::MAX_BODY_BYTES`].
+async fn read_body(req: IncomingRequest) -> Result<Vec<u8>, Refusal> {
     let declared = body_limit::declared_length(header(&req, "content-length").as_deref());
     let mut body = Collector::new(body_limit::MAX_BODY_BYTES, declared)?;
     let mut stream = req.into_body_stream();
@@ -131,7 +140,58 @@ async fn intake(req: IncomingRequest, token: Option<&str>) -> Result<store::Webh
         let chunk = chunk.map_err(|e| Refusal::Unreadable(e.to_debug_string()))?;
         body.push(&chunk)?;
     }
-    Ok(webhook::parse(&body.into_bytes())?)
+    Ok(body.into_bytes())
+}
+
+/// `POST /api/slack/interactions`: a button clicked in Slack. Signed, fresh and never seen
+/// before, or refused with 401 and nothing changed; the work follows the answer (Slack wants
+/// one within 3 s).
+async fn interactions(req: IncomingRequest) -> (Reply, Then) {
+    let refused = |status, reason: &str| {
+        eprintln!("alertgraph: refused a Slack interaction: {reason}");
+        (Reply::text(status, reason), Then::Nothing)
+    };
+    let secret = match config::signing_secret() {
+        Ok(Some(secret)) => secret,
+        Ok(None) => return refused(401, "Slack interactivity is off (no SLACK_SIGNING_SECRET)"),
+        Err(e) => {
+            return refused(
+                500,
+                &format!("cannot read variable slack_signing_secret: {e}"),
+            )
+        }
+    };
+    let timestamp = header(&req, "x-slack-request-timestamp");
+    let signature = header(&req, "x-slack-signature");
+    let body = match read_body(req).await {
+        Ok(body) => body,
+        Err(refusal) => return (refusal.reply(), Then::Nothing),
+    };
+    let now = now_ms();
+    let verified = signature::verify(
+        &secret,
+        timestamp.as_deref(),
+        signature.as_deref(),
+        &body,
+        now.div_euclid(1000),
+    );
+    if let Err(denied) = verified {
+        return refused(401, &format!("unauthorized: {denied}"));
+    }
+    let action = match interaction::parse(&body) {
+        Ok(Interaction::Action(action)) => action,
+        Ok(Interaction::Ignored) => return (Reply::text(200, ""), Then::Nothing),
+        Err(bad) => return refused(400, &format!("bad interaction: {bad}")),
+    };
+    let signature = String::from_utf8_lossy(&signature.unwrap_or_default()).into_owned();
+    match store::record_slack_action(&action, &signature, now) {
+        Ok(ActionOutcome::Recorded) => (Reply::text(200, ""), Then::Drain),
+        Ok(ActionOutcome::Replayed) => refused(401, "unauthorized: replayed request"),
+        Ok(ActionOutcome::UnknownAlert) => {
+            refused(404, &format!("no alert {} to act on", action.alert_id))
+        }
+        Err(e) => (reply::store_failure("click", &e), Then::Nothing),
+    }
 }
 
 /// Counts the refusal, then answers it; the 4xx stands even if counting fails.

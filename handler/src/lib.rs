@@ -1,19 +1,22 @@
 //! alertgraph's HTTP handler: a Spin component (WASI p2) that takes Alertmanager webhooks,
 //! records them through the `store` import, delivers the outbox to Slack after answering (each
-//! alert with its chart), and serves `/`, `/healthz`, `/metrics` and `/api/chart/<token>.png`.
+//! alert with its chart), takes Slack's button clicks (`/api/slack/interactions`: acknowledge,
+//! silence in Alertmanager), and serves `/`, `/healthz`, `/metrics` and `/api/chart/<token>.png`.
 //!
 //! Layout: `http` is the I/O edge for requests (Spin entry point, body stream, store calls,
-//! sending), `delivery` for the outbox (lease jobs, call Slack, settle), `slack::api` for the
-//! Slack Web API, `chart` for the charts (its `prometheus` and `draw` do I/O, the rest is pure);
+//! sending), `delivery` for the outbox (lease jobs, call Slack or Alertmanager, settle),
+//! `slack::api` for the Slack Web API, `alertmanager` for its silences, `chart` for the charts (its `prometheus` and `draw` do I/O, the rest is pure);
 //! `config` reads Spin variables. Everything else is pure and unit-tested:
 //! `routes` (route table), `auth` (bearer/basic token check), `body_limit` (1 MiB cap),
 //! `webhook` (Alertmanager v4 wire types → the store's record) with `rfc3339` (timestamps),
 //! `refusal` (4xx answers and their counted reasons), `reply` (responses as values),
 //! `metrics_text` (Prometheus exposition), `percent` (URL encoding), `text` (one-line
-//! reasons) and `slack` (alert messages as Block Kit values). Property tests against bad input
+//! reasons) and `slack` (alert messages as Block Kit values, button clicks and their
+//! signatures). Property tests against bad input
 //! sit in `props` modules beside the unit tests; `props` here holds their settings.
 //! `bindings` holds the generated WIT imports.
 
+mod alertmanager;
 mod auth;
 mod body_limit;
 pub mod chart;
@@ -39,6 +42,8 @@ mod bindings {
         path: "../wit",
         // wit-bindgen comes through spin-sdk, so both sets of bindings share one runtime.
         runtime_path: "spin_sdk::wit_bindgen::rt",
+        // Parsed clicks are compared in tests.
+        additional_derives: [PartialEq],
         // `renderer` lives in a package of its own (see wit/alertgraph.wit).
         generate_all,
     });

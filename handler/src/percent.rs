@@ -14,8 +14,47 @@ pub fn encode(text: &str) -> String {
     out
 }
 
+/// The value of `name` in an `application/x-www-form-urlencoded` body (`+` is a space);
+/// `None` when absent or not UTF-8 once decoded.
+pub fn form_value(body: &[u8], name: &str) -> Option<String> {
+    let field = body
+        .split(|&b| b == b'&')
+        .find_map(|pair| pair.strip_prefix(name.as_bytes())?.strip_prefix(b"="))?;
+    let mut out = Vec::with_capacity(field.len());
+    let mut bytes = field.iter();
+    while let Some(&b) = bytes.next() {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = [*bytes.next()?, *bytes.next()?];
+                out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+            }
+            _ => out.push(b),
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn form_values_are_decoded() {
+        let body = b"a=1&payload=%7B%22x%22%3A+%22%C3%A4%22%7D&payloads=no";
+        assert_eq!(
+            super::form_value(body, "payload").as_deref(),
+            Some("{\"x\": \"\u{e4}\"}")
+        );
+        assert_eq!(super::form_value(body, "a").as_deref(), Some("1"));
+        assert_eq!(super::form_value(body, "b"), None);
+        assert_eq!(super::form_value(b"payload=%7", "payload"), None);
+        assert_eq!(super::form_value(b"payload=%zz", "payload"), None);
+        assert_eq!(super::form_value(b"payload=%C3", "payload"), None);
+        assert_eq!(
+            super::form_value(b"payload=", "payload").as_deref(),
+            Some("")
+        );
+    }
+
     #[test]
     fn only_unreserved_characters_stay() {
         assert_eq!(super::encode("aZ09-._~"), "aZ09-._~");

@@ -72,15 +72,16 @@ pub fn recorded(r: &Recorded) -> Reply {
     Reply::new(200, "application/json", json)
 }
 
-/// A store failure while recording a webhook: always 5xx, so Alertmanager retries.
-pub fn store_failure(e: &StoreError) -> Reply {
+/// A store failure while recording `what` (a webhook, a click): always 5xx, so the sender
+/// retries (Alertmanager does; Slack shows the user an error).
+pub fn store_failure(what: &str, e: &StoreError) -> Reply {
     let reply = Reply::text(
         match e {
             StoreError::Busy(_) => 503,
             StoreError::Full(_) => 507,
             StoreError::Invalid(_) | StoreError::Database(_) => 500,
         },
-        &format!("could not record the webhook: {}", describe(e)),
+        &format!("could not record the {what}: {}", describe(e)),
     );
     match e {
         StoreError::Busy(_) => reply.header("retry-after", "1"),
@@ -162,17 +163,20 @@ mod tests {
 
     #[test]
     fn store_failures_are_5xx() {
-        let busy = store_failure(&StoreError::Busy("locked".into()));
+        let busy = store_failure("webhook", &StoreError::Busy("locked".into()));
         assert_eq!(busy.status, 503);
         assert_eq!(header(&busy, "retry-after"), Some("1"));
         assert_eq!(
             busy.body,
             b"could not record the webhook: store busy: locked\n"
         );
-        let full = store_failure(&StoreError::Full("disk".into()));
+        let full = store_failure("webhook", &StoreError::Full("disk".into()));
         assert_eq!((full.status, header(&full, "retry-after")), (507, None));
-        assert_eq!(store_failure(&StoreError::Invalid("x".into())).status, 500);
-        let db = store_failure(&StoreError::Database("io\nerror".into()));
+        assert_eq!(
+            store_failure("webhook", &StoreError::Invalid("x".into())).status,
+            500
+        );
+        let db = store_failure("webhook", &StoreError::Database("io\nerror".into()));
         assert_eq!(db.status, 500);
         assert_eq!(
             db.body,

@@ -7,6 +7,8 @@ pub enum Route {
     Metrics,
     Alerts,
     Drain,
+    /// Slack's button clicks.
+    Interactions,
     /// `GET /api/chart/<token>.png`; the token is read by [`chart_token`].
     Chart,
 }
@@ -17,6 +19,7 @@ const TABLE: &[(&str, &str, Route)] = &[
     ("/metrics", "GET", Route::Metrics),
     ("/api/alerts", "POST", Route::Alerts),
     ("/api/outbox/drain", "POST", Route::Drain),
+    ("/api/slack/interactions", "POST", Route::Interactions),
 ];
 
 #[derive(Debug, PartialEq, Eq)]
@@ -97,6 +100,10 @@ mod tests {
         assert_eq!(
             resolve("POST", "/api/alerts"),
             Resolved::Found(Route::Alerts)
+        );
+        assert_eq!(
+            resolve("POST", "/api/slack/interactions"),
+            Resolved::Found(Route::Interactions)
         );
     }
 

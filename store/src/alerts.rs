@@ -1,7 +1,8 @@
 //! Reading stored alerts: one by id, or a filtered page, newest first.
 
 use crate::api::{
-    Alert, AlertFilter, AlertHistory, AlertPage, AlertStatus, StoreError, StoredAlert, Timestamp,
+    Acknowledgement, Alert, AlertFilter, AlertHistory, AlertPage, AlertSilence, AlertStatus,
+    StoreError, StoredAlert, Timestamp,
 };
 use crate::db::{int, query_opt, text, Db, Row, Value};
 use crate::errors::corrupt;
@@ -13,7 +14,7 @@ pub const DEFAULT_LIMIT: u32 = 50;
 /// Largest page, so one call stays a bounded amount of work.
 pub const MAX_LIMIT: u32 = 500;
 
-const COLUMNS: &str = "id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, received_at, updated_at";
+const COLUMNS: &str = "id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, received_at, updated_at, acknowledged_by, acknowledged_at, silence_id, silenced_by, silenced_until";
 
 pub fn get(db: &dyn Db, id: i64) -> Result<Option<StoredAlert>, StoreError> {
     query_opt(
@@ -134,6 +135,14 @@ fn stored_alert(row: Row<'_>) -> Result<StoredAlert, StoreError> {
         },
         received_at: row.int(8)?,
         updated_at: row.int(9)?,
+        acknowledged: match (row.opt_text(10)?, row.opt_int(11)?) {
+            (Some(user_id), Some(at)) => Some(Acknowledgement { user_id, at }),
+            _ => None,
+        },
+        silenced: match (row.opt_text(12)?, row.opt_text(13)?, row.opt_int(14)?) {
+            (Some(id), Some(user_id), Some(until)) => Some(AlertSilence { id, user_id, until }),
+            _ => None,
+        },
     })
 }
 
@@ -256,7 +265,9 @@ mod tests {
                 id: 1,
                 alert: fixture_firing().alerts[0].clone(),
                 received_at: 1_000,
-                updated_at: 1_000
+                updated_at: 1_000,
+                acknowledged: None,
+                silenced: None,
             }
         );
         assert_eq!(get(&db, 2).unwrap(), None);

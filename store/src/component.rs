@@ -1,12 +1,15 @@
 //! The wasm export: Spin's SQLite as a [`Db`], and the WIT `store` functions over it.
 
 use crate::api::{
-    AlertFilter, AlertHistory, AlertPage, Chart, DrainTurn, Guest, Job, MetricsSnapshot,
-    PostingJob, Recorded, SlackMessage, StoreError, StoredAlert, Timestamp, Webhook,
+    ActionOutcome, AlertFilter, AlertHistory, AlertPage, AlertSilence, Chart, DrainTurn, Guest,
+    Job, MetricsSnapshot, PostingJob, Recorded, SlackAction, SlackMessage, StoreError, StoredAlert,
+    Timestamp, Webhook,
 };
 use crate::db::{Db, Rows, Value};
 use crate::errors::from_spin;
-use crate::{alerts, channels, charts, drainers, messages, metrics, outbox, schema, webhook};
+use crate::{
+    actions, alerts, channels, charts, drainers, messages, metrics, outbox, schema, webhook,
+};
 use spin_sdk::sqlite3::Connection;
 use std::cell::OnceCell;
 
@@ -139,6 +142,22 @@ impl Guest for Store {
 
     fn get_alert_history(id: i64, now: Timestamp) -> Result<Option<AlertHistory>, StoreError> {
         with_db(|db| alerts::history(db, id, now))
+    }
+
+    fn record_slack_action(
+        action: SlackAction,
+        signature: String,
+        now: Timestamp,
+    ) -> Result<ActionOutcome, StoreError> {
+        with_db(|db| actions::record(db, &action, &signature, now))
+    }
+
+    fn set_alert_silence(
+        alert_id: i64,
+        silenced: Option<AlertSilence>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        with_db(|db| actions::set_silence(db, alert_id, silenced.as_ref(), now))
     }
 
     fn find_message(alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {

@@ -9,10 +9,12 @@
 //! - [`outbox`]: leasing, completing, rescheduling, deferring and dead-lettering jobs;
 //!   [`channels`]: per-channel send turns (pacing, Retry-After); [`drainers`]: how many
 //!   instances deliver at once.
-//! - [`alerts`], [`messages`], [`charts`]: reads and the per-alert Slack/chart state.
+//! - [`alerts`], [`messages`], [`charts`]: reads and the per-alert Slack/chart state;
+//!   [`actions`]: acknowledgements and silences asked for from Slack (replays refused).
 //! - [`metrics`]: counters, duration histograms and the `/metrics` snapshot.
 //! - [`labels`]: label sets as canonical JSON objects.
 
+pub mod actions;
 pub mod alerts;
 pub mod channels;
 pub mod charts;

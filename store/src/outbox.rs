@@ -10,42 +10,23 @@ use crate::errors::{corrupt, invalid};
 use crate::metrics::{bump, DELIVERIES};
 use crate::tx;
 
-/// Add a pending job, due now. Runs inside the caller's transaction.
+/// Add a pending job, due now; `payload` is what it needs beyond its alert (a summary's
+/// alert ids, a click's user). Runs inside the caller's transaction.
 pub fn enqueue(
     db: &dyn Db,
     kind: JobKind,
     alert_id: i64,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    db.execute(
-        "INSERT INTO outbox (kind, alert_id, state, due_at, attempts, created_at, updated_at)
-         VALUES (?, ?, 'pending', ?, 0, ?, ?)",
-        &[
-            text(kind_name(kind)),
-            int(alert_id),
-            int(now),
-            int(now),
-            int(now),
-        ],
-    )?;
-    Ok(())
-}
-
-/// Add the summary job of a webhook's overflow (`payload`: the alert ids), filed under its
-/// first alert. Runs inside the caller's transaction.
-pub fn enqueue_summary(
-    db: &dyn Db,
-    first_alert_id: i64,
-    payload: &str,
+    payload: Option<&str>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     db.execute(
         "INSERT INTO outbox (kind, alert_id, payload, state, due_at, attempts, created_at,
                              updated_at)
-         VALUES ('group-summary', ?, ?, 'pending', ?, 0, ?, ?)",
+         VALUES (?, ?, ?, 'pending', ?, 0, ?, ?)",
         &[
-            int(first_alert_id),
-            text(payload),
+            text(kind_name(kind)),
+            int(alert_id),
+            payload.map_or(Value::Null, text),
             int(now),
             int(now),
             int(now),
@@ -279,6 +260,9 @@ pub fn kind_name(kind: JobKind) -> &'static str {
         JobKind::AlertResolved => "alert-resolved",
         JobKind::GroupSummary => "group-summary",
         JobKind::ChartRedraw => "chart-redraw",
+        JobKind::Silence => "silence",
+        JobKind::Unsilence => "unsilence",
+        JobKind::MessageRefresh => "message-refresh",
     }
 }
 
@@ -288,6 +272,9 @@ fn parse_kind(name: &str) -> Result<JobKind, StoreError> {
         "alert-resolved" => Ok(JobKind::AlertResolved),
         "group-summary" => Ok(JobKind::GroupSummary),
         "chart-redraw" => Ok(JobKind::ChartRedraw),
+        "silence" => Ok(JobKind::Silence),
+        "unsilence" => Ok(JobKind::Unsilence),
+        "message-refresh" => Ok(JobKind::MessageRefresh),
         other => Err(corrupt(&format!("job kind {other}"))),
     }
 }

@@ -9,7 +9,7 @@ use crate::db::{query_one, Db, Row};
 use crate::tx;
 
 /// Migration `i` moves the schema from version `i` to `i + 1`; append, never edit.
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this build writes and reads.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -152,6 +152,49 @@ const V4: &[&str] = &[
     )",
 ];
 
+const V5: &[&str] = &[
+    // What Slack users did about an alert: the first acknowledgement, the current silence.
+    "ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT",
+    "ALTER TABLE alerts ADD COLUMN acknowledged_at INTEGER",
+    "ALTER TABLE alerts ADD COLUMN silence_id TEXT",
+    "ALTER TABLE alerts ADD COLUMN silenced_by TEXT",
+    "ALTER TABLE alerts ADD COLUMN silenced_until INTEGER",
+    // Signatures of Slack requests already acted on, kept past their validity to refuse replays.
+    "CREATE TABLE slack_requests (
+        signature TEXT PRIMARY KEY,
+        seen_at INTEGER NOT NULL
+    ) WITHOUT ROWID",
+    // New job kinds for Slack's buttons: the outbox is rebuilt as in V3.
+    "CREATE TABLE outbox_v5 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('alert-fired', 'alert-resolved', 'group-summary', 'chart-redraw',
+                            'silence', 'unsilence', 'message-refresh')),
+        alert_id INTEGER NOT NULL REFERENCES alerts (id),
+        payload TEXT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
+        due_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_until INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        lease_owner TEXT NOT NULL DEFAULT '',
+        deferrals INTEGER NOT NULL DEFAULT 0,
+        posting_channel TEXT,
+        posting_since INTEGER
+    )",
+    "INSERT INTO outbox_v5 SELECT id, kind, alert_id, payload, state, due_at, attempts,
+            lease_until, last_error, created_at, updated_at, lease_owner, deferrals,
+            posting_channel, posting_since
+     FROM outbox",
+    "DROP TABLE outbox",
+    "ALTER TABLE outbox_v5 RENAME TO outbox",
+    "CREATE INDEX outbox_due ON outbox (due_at, id) WHERE state = 'pending'",
+    "CREATE INDEX outbox_pending_by_alert ON outbox (alert_id, id) WHERE state = 'pending'",
+    "CREATE INDEX outbox_by_state ON outbox (state)",
+];
+
 /// The database's schema version.
 pub fn version(db: &dyn Db) -> Result<i64, StoreError> {
     Row(&query_one(db, "PRAGMA user_version", &[])?).int(0)
@@ -207,7 +250,8 @@ mod tests {
                 "histogram_buckets",
                 "histograms",
                 "messages",
-                "outbox"
+                "outbox",
+                "slack_requests"
             ]
         );
         db.exec("INSERT INTO counters (name, labels, value) VALUES ('x', '{}', 7)");
@@ -289,6 +333,29 @@ mod tests {
         assert_eq!(
             indexes,
             ["outbox_by_state", "outbox_due", "outbox_pending_by_alert"]
+        );
+    }
+
+    #[test]
+    fn a_version_4_database_keeps_its_jobs_and_alerts_and_takes_slack_actions() {
+        let db = at_version(4);
+        db.exec(
+            "INSERT INTO outbox (id, kind, alert_id, payload, state, due_at, created_at, updated_at)
+             VALUES (3, 'chart-redraw', 1, 'p', 'pending', 5, 1, 2)",
+        );
+        migrate(&db).unwrap();
+        assert_eq!(version(&db).unwrap(), LATEST);
+        assert_eq!(
+            db.table("SELECT id, kind, payload, due_at FROM outbox"),
+            ["3|chart-redraw|p|5"]
+        );
+        assert_eq!(
+            db.table("SELECT acknowledged_by, silence_id FROM alerts"),
+            ["NULL|NULL"]
+        );
+        db.exec(
+            "INSERT INTO outbox (kind, alert_id, state, due_at, created_at, updated_at)
+             VALUES ('message-refresh', 1, 'pending', 1, 1, 1)",
         );
     }
 

@@ -33,7 +33,7 @@ pub fn record(
         }
         if let Some(first) = jobs.summary.first() {
             let payload = serde_json::to_string(&jobs.summary).expect("ids always serialise");
-            outbox::enqueue_summary(db, first, &payload, now)?;
+            outbox::enqueue(db, JobKind::GroupSummary, first, Some(&payload), now)?;
             recorded.jobs_enqueued += 1;
         }
         bump(db, WEBHOOKS_RECEIVED, &[("outcome", "accepted")], 1)?;
@@ -73,7 +73,7 @@ impl Jobs {
     ) -> Result<(), StoreError> {
         if self.left > 0 {
             self.left -= 1;
-            outbox::enqueue(db, job_kind(status), id, now)?;
+            outbox::enqueue(db, job_kind(status), id, None, now)?;
             recorded.jobs_enqueued += 1;
             return Ok(());
         }
@@ -158,7 +158,7 @@ fn record_alert(
             outbox::cancel_chart_redraw(db, id, now)?;
             // An alert with its own message gets its own update; a summarized one is summed up.
             if row.int(2)? == 0 {
-                outbox::enqueue(db, JobKind::AlertResolved, id, now)?;
+                outbox::enqueue(db, JobKind::AlertResolved, id, None, now)?;
                 recorded.jobs_enqueued += 1;
             } else {
                 jobs.summary.resolved.push(id);

@@ -19,6 +19,12 @@ pub struct Alertmanager {
 impl Alertmanager {
     /// Routes every alert to `webhook` within a second, firing and resolved.
     pub fn start(dir: &TempDir, webhook: SocketAddr) -> Alertmanager {
+        let addr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        Alertmanager::start_on(dir, webhook, addr)
+    }
+
+    /// As [`Alertmanager::start`], listening on `addr` (known before alertgraph starts).
+    pub fn start_on(dir: &TempDir, webhook: SocketAddr, addr: SocketAddr) -> Alertmanager {
         let binary = ensure_installed("prometheus-alertmanager", "prometheus-alertmanager");
         let config = dir.0.join("alertmanager.yml");
         std::fs::write(
@@ -43,7 +49,6 @@ receivers:
             ),
         )
         .unwrap();
-        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let child = Command::new(binary)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!(
@@ -71,8 +76,15 @@ receivers:
         am
     }
 
+    /// GET of an API v2 list (`silences`, `alerts`) as JSON.
+    pub fn list(&self, what: &str) -> Vec<serde_json::Value> {
+        let answer = request(self.addr, "GET", &format!("/api/v2/{what}"), &[], b"");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        serde_json::from_str(&answer.body).unwrap()
+    }
+
     /// Sends one alert to Alertmanager's API, as Prometheus does.
-    fn send(&self, alert: serde_json::Value) {
+    pub fn send(&self, alert: serde_json::Value) {
         let body = serde_json::to_vec(&serde_json::json!([alert])).unwrap();
         let answer = request(
             self.addr,
@@ -195,4 +207,146 @@ fn two_alertmanagers_sending_the_same_alert_give_one_message() {
     let posts = slack.accepted("chat.postMessage");
     assert_eq!(posts.len(), 1, "{posts:#?}");
     assert_eq!(posts[0]["text"], "[FIRING] InstanceDown: db-1:9100 is down");
+}
+
+#[test]
+fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced() {
+    use crate::interactions::{click, context_lines, controls, SIGNING_SECRET};
+
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("alertmanager-silence");
+    let am_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let am_url = format!("http://{am_addr}");
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
+        &[
+            ("SLACK_CHANNEL", "#alerts"),
+            ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
+            ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
+            ("ALERTMANAGER_URL", &am_url),
+        ],
+    );
+    let am = Alertmanager::start_on(&dir, server.addr, am_addr);
+    let labels = serde_json::json!({"alertname": "HighErrorRate", "service": "checkout", "severity": "page"});
+    let alert = serde_json::json!({
+        "labels": labels,
+        "annotations": {"summary": "High error rate on checkout"},
+        "startsAt": rfc3339(-60),
+        "generatorURL": "http://127.0.0.1:9/graph?g0.expr=up+%3D%3D+0",
+    });
+    am.send(alert.clone());
+    let posts = |n| {
+        slack.wait_until(WAIT, |calls| {
+            calls
+                .iter()
+                .filter(|c| c.ok && c.method == "chat.postMessage")
+                .count()
+                >= n
+        });
+        slack.accepted("chat.postMessage")
+    };
+    let fired = &posts(1)[0];
+    let buttons = controls(fired);
+    let ids: Vec<_> = buttons.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["acknowledge", "silence_1h", "silence_4h", "silence_24h"]
+    );
+    let alert_id = buttons[1].1.clone();
+
+    let answer = click(&server, "silence_1h", &alert_id, "U0ADA");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let silenced_update = |calls: &[crate::fake_slack::Call]| {
+        calls.iter().any(|c| {
+            c.ok && c.method == "chat.update" && c.body.to_string().contains("Silenced by <@U0ADA>")
+        })
+    };
+    slack.wait_until(WAIT, silenced_update);
+    let update = slack.accepted("chat.update").pop().unwrap();
+    let ids: Vec<_> = controls(&update).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, ["acknowledge", "unsilence"]);
+    assert!(
+        context_lines(&update)
+            .iter()
+            .any(|l| l.starts_with(":no_bell: Silenced by <@U0ADA> until <!date^")),
+        "{update:#?}"
+    );
+
+    // The silence, as Alertmanager holds it: made by the clicking user, every label exact.
+    let silences = am.list("silences");
+    assert_eq!(silences.len(), 1, "{silences:#?}");
+    let silence = &silences[0];
+    assert_eq!(silence["status"]["state"], "active");
+    assert_eq!(silence["createdBy"], "u0ada");
+    assert!(silence["comment"].as_str().unwrap().contains("for 1 h"));
+    let mut matchers: Vec<_> = silence["matchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            assert_eq!(
+                (&m["isRegex"], &m["isEqual"]),
+                (&false.into(), &true.into())
+            );
+            (m["name"].to_string(), m["value"].to_string())
+        })
+        .collect();
+    matchers.sort();
+    let mut expected: Vec<_> = labels
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (format!("{k:?}"), v.to_string()))
+        .collect();
+    expected.sort();
+    assert_eq!(matchers, expected);
+    let held = am.list("alerts");
+    assert_eq!(held[0]["status"]["state"], "suppressed", "{held:#?}");
+    assert_eq!(held[0]["status"]["silencedBy"][0], silence["id"]);
+
+    // The next notification for the alert is suppressed: its resolve never arrives, while
+    // another alert, sent at the same moment, does.
+    let mut resolved = alert.clone();
+    resolved["endsAt"] = rfc3339(0).into();
+    am.send(resolved);
+    am.send(serde_json::json!({
+        "labels": {"alertname": "DiskFull", "instance": "db-1:9100", "severity": "ticket"},
+        "startsAt": rfc3339(-10),
+        "generatorURL": "http://127.0.0.1:9/graph?g0.expr=up+%3D%3D+0",
+    }));
+    assert_eq!(posts(2)[1]["text"], "[FIRING] DiskFull: DiskFull");
+    // A few of Alertmanager's 1 s group intervals: time for a resolve that is not coming.
+    std::thread::sleep(Duration::from_secs(4));
+    server.wait_outbox_settled(WAIT);
+    let updates = slack.accepted("chat.update");
+    assert!(
+        updates
+            .iter()
+            .all(|u| u["attachments"][0]["color"] == "#F2303C"),
+        "the muted resolve reached Slack: {updates:#?}"
+    );
+    assert_eq!(
+        server.scalar("SELECT count(*) FROM alerts WHERE status = 'firing'"),
+        2
+    );
+
+    // Unsilence: the silence expires and the message offers the silences again. (The muted
+    // resolve stays lost: Alertmanager drops what it muted.)
+    let answer = click(&server, "unsilence", &alert_id, "U0BOB");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let started = Instant::now();
+    while am.list("silences")[0]["status"]["state"] != "expired" {
+        assert!(started.elapsed() < WAIT, "{:#?}", am.list("silences"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.wait_outbox_settled(WAIT);
+    let update = slack.accepted("chat.update").pop().unwrap();
+    let ids: Vec<_> = controls(&update).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(
+        ids,
+        ["acknowledge", "silence_1h", "silence_4h", "silence_24h"]
+    );
+    assert!(!update.to_string().contains("Silenced by"));
+    assert_eq!(slack.calls().iter().filter(|c| !c.ok).count(), 0);
 }

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::store::{Alert, AlertHistory, AlertStatus};
+use super::interaction::{self, ACKNOWLEDGE, SILENCES, UNSILENCE};
+use crate::store::{Acknowledgement, Alert, AlertHistory, AlertSilence, AlertStatus};
 
 const FIRING_COLOR: &str = "#F2303C";
 const RESOLVED_COLOR: &str = "#2EC95A";
@@ -150,6 +151,15 @@ pub enum Text {
 pub enum Element {
     /// A link button: Slack opens `url`.
     Button { text: Text, url: String },
+    /// A button Slack reports to `/api/slack/interactions` with its `action_id` and `value`.
+    #[serde(rename = "button")]
+    Control {
+        text: Text,
+        action_id: &'static str,
+        value: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        style: Option<&'static str>,
+    },
 }
 
 /// The message for an alert: firing (red) or resolved (green), posted or updated in place.
@@ -244,6 +254,100 @@ pub fn add_history(message: &mut Message, history: &AlertHistory) {
             elements: vec![mrkdwn(line)],
         },
     );
+}
+
+/// Which buttons a firing message gets: interactivity is on (SLACK_SIGNING_SECRET set), and
+/// `silences` when Alertmanager is known (ALERTMANAGER_URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Controls {
+    pub silences: bool,
+}
+
+/// What people did about the alert from Slack, as the store holds it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Responses<'a> {
+    pub acknowledged: Option<&'a Acknowledgement>,
+    pub silenced: Option<&'a AlertSilence>,
+}
+
+/// Shows who acknowledged or silenced the alert and, on a firing alert with `controls`, the
+/// buttons to do so, above the link buttons. A silence past its end at `now` is not shown.
+pub fn add_controls(
+    message: &mut Message,
+    alert: &AlertView,
+    alert_id: i64,
+    responses: Responses,
+    controls: Option<Controls>,
+    now: i64,
+) {
+    let firing = alert.status == AlertStatus::Firing;
+    let silenced = responses.silenced.filter(|s| firing && s.until > now);
+    let mut lines = Vec::new();
+    if let Some(ack) = responses.acknowledged {
+        lines.push(format!(
+            ":eyes: Acknowledged by {} {}",
+            mention(&ack.user_id),
+            date_token(ack.at)
+        ));
+    }
+    if let Some(silence) = silenced {
+        lines.push(format!(
+            ":no_bell: Silenced by {} until {}",
+            mention(&silence.user_id),
+            date_token(silence.until)
+        ));
+    }
+    let mut buttons = Vec::new();
+    if let (true, Some(controls)) = (firing, controls) {
+        let control = |action_id, label: &str, style| Element::Control {
+            text: Text::PlainText {
+                text: label.to_owned(),
+                emoji: true,
+            },
+            action_id,
+            value: alert_id.to_string(),
+            style,
+        };
+        if responses.acknowledged.is_none() {
+            buttons.push(control(ACKNOWLEDGE, "Acknowledge", Some("primary")));
+        }
+        match (controls.silences, silenced) {
+            (false, _) => {}
+            (true, Some(_)) => buttons.push(control(UNSILENCE, "Unsilence", Some("danger"))),
+            (true, None) => buttons.extend(
+                SILENCES
+                    .iter()
+                    .map(|&(action_id, label, _)| control(action_id, label, None)),
+            ),
+        }
+    }
+    let Some(attachment) = message.attachments.first_mut() else {
+        return;
+    };
+    let at = attachment
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Actions { .. }))
+        .unwrap_or(attachment.blocks.len());
+    let mut added = Vec::new();
+    if !lines.is_empty() {
+        added.push(Block::Context {
+            elements: lines.into_iter().map(mrkdwn).collect(),
+        });
+    }
+    if !buttons.is_empty() {
+        added.push(Block::Actions { elements: buttons });
+    }
+    attachment.blocks.splice(at..at, added);
+}
+
+/// A user mention; an id that is not one (never from Slack) is shown as plain text.
+fn mention(user_id: &str) -> String {
+    if interaction::is_user_id(user_id) {
+        format!("<@{user_id}>")
+    } else {
+        escape_cut(user_id, 64)
+    }
 }
 
 /// Alert names listed in a summary before "…and N more names".
@@ -630,29 +734,15 @@ fn escape_cut(raw: &str, max: usize) -> String {
 fn date_token(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = crate::rfc3339::civil_from_days(days);
     let (hh, mm, ss) = (day_secs / 3600, day_secs / 60 % 60, day_secs % 60);
     format!(
         "<!date^{secs}^{{date_short_pretty}} at {{time}}|{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z>"
     )
 }
 
-/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// "45 s", "12 min", "1 h 5 min", "2 d 3 h": the largest unit and the next one unless zero.
-fn duration(ms: i64) -> String {
+pub fn duration(ms: i64) -> String {
     let secs = ms.max(0) / 1000;
     let units = [(86_400, "d"), (3600, "h"), (60, "min"), (1, "s")];
     let Some(i) = units.iter().position(|&(size, _)| secs >= size) else {
@@ -825,6 +915,146 @@ mod tests {
         );
     }
 
+    /// The action ids of the message's buttons, and its context lines.
+    fn controls_of(m: &Message) -> (Vec<&str>, Vec<&str>) {
+        let mut ids = Vec::new();
+        let mut lines = Vec::new();
+        for block in blocks(m) {
+            match block {
+                Block::Actions { elements } => {
+                    ids.extend(elements.iter().filter_map(|e| match e {
+                        Element::Control { action_id, .. } => Some(*action_id),
+                        Element::Button { .. } => None,
+                    }))
+                }
+                Block::Context { elements } => lines.extend(elements.iter().map(text_of)),
+                _ => {}
+            }
+        }
+        (ids, lines)
+    }
+
+    #[test]
+    fn a_firing_message_offers_acknowledge_and_silences_above_its_links() {
+        let options = MessageOptions {
+            explorer_url: Some("https://explorer.example/".into()),
+            chart: Chart::None,
+        };
+        let alert = fixture_alert(FIRING);
+        let view = AlertView::of(&alert);
+        let controls = Some(Controls { silences: true });
+        let mut m = message(&alert, &options);
+        add_controls(&mut m, &view, 42, Responses::default(), controls, 0);
+        check_limits(&m);
+        assert_eq!(
+            controls_of(&m),
+            (
+                vec!["acknowledge", "silence_1h", "silence_4h", "silence_24h"],
+                vec![]
+            )
+        );
+        let json = serde_json::to_value(&blocks(&m)[2]).unwrap();
+        assert_eq!(
+            json["elements"][0],
+            json!({"type": "button", "text": {"type": "plain_text", "text": "Acknowledge",
+                   "emoji": true}, "action_id": "acknowledge", "value": "42",
+                   "style": "primary"})
+        );
+        assert_eq!(json["elements"][1]["value"], "42");
+        assert!(json["elements"][1].get("style").is_none());
+        let last = serde_json::to_value(blocks(&m).last().unwrap()).unwrap();
+        assert!(last["elements"][0]["url"].is_string(), "links stay last");
+
+        let mut without_alertmanager = message(&alert, &options);
+        let only_ack = Some(Controls { silences: false });
+        add_controls(
+            &mut without_alertmanager,
+            &view,
+            42,
+            Responses::default(),
+            only_ack,
+            0,
+        );
+        assert_eq!(controls_of(&without_alertmanager).0, ["acknowledge"]);
+
+        let mut off = message(&alert, &options);
+        add_controls(&mut off, &view, 42, Responses::default(), None, 0);
+        assert_eq!(
+            off,
+            message(&alert, &options),
+            "interactivity off: nothing added"
+        );
+    }
+
+    #[test]
+    fn the_message_tells_who_acknowledged_and_silenced_until_when() {
+        let options = MessageOptions {
+            explorer_url: None,
+            chart: Chart::None,
+        };
+        let alert = fixture_alert(FIRING);
+        let view = AlertView::of(&alert);
+        let ack = Acknowledgement {
+            user_id: "U0123ABC".into(),
+            at: 1_795_639_651_731,
+        };
+        let silence = AlertSilence {
+            id: "8e2c".into(),
+            user_id: "W9".into(),
+            until: 1_795_643_251_731,
+        };
+        let responses = Responses {
+            acknowledged: Some(&ack),
+            silenced: Some(&silence),
+        };
+        let controls = Some(Controls { silences: true });
+        let mut m = message(&alert, &options);
+        add_controls(&mut m, &view, 7, responses, controls, silence.until - 1);
+        check_limits(&m);
+        assert_eq!(
+            controls_of(&m),
+            (
+                vec!["unsilence"],
+                vec![
+                    ":eyes: Acknowledged by <@U0123ABC> <!date^1795639651^{date_short_pretty} at {time}|2026-11-25T20:47:31Z>",
+                    ":no_bell: Silenced by <@W9> until <!date^1795643251^{date_short_pretty} at {time}|2026-11-25T21:47:31Z>",
+                ]
+            )
+        );
+        assert_eq!(
+            serde_json::to_value(blocks(&m).last().unwrap()).unwrap()["type"],
+            "actions",
+            "no link buttons: the controls come last"
+        );
+
+        let mut expired = message(&alert, &options);
+        add_controls(&mut expired, &view, 7, responses, controls, silence.until);
+        let (ids, lines) = controls_of(&expired);
+        assert_eq!(ids, ["silence_1h", "silence_4h", "silence_24h"]);
+        assert_eq!(lines.len(), 1, "a silence past its end is not shown");
+
+        let resolved = fixture_alert(RESOLVED);
+        let mut green = message(&resolved, &options);
+        add_controls(
+            &mut green,
+            &AlertView::of(&resolved),
+            7,
+            responses,
+            controls,
+            0,
+        );
+        let (ids, lines) = controls_of(&green);
+        assert!(ids.is_empty(), "a resolved alert has nothing to act on");
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with(":eyes: Acknowledged by <@U0123ABC>"));
+    }
+
+    #[test]
+    fn a_user_id_that_is_no_slack_id_stays_plain_text() {
+        assert_eq!(mention("U0123ABC"), "<@U0123ABC>");
+        assert_eq!(mention("<!channel>"), "&lt;!channel&gt;");
+    }
+
     fn blocks(m: &Message) -> &[Block] {
         &m.attachments[0].blocks
     }
@@ -850,7 +1080,10 @@ mod tests {
                 _ => None,
             })
             .flatten()
-            .map(|Element::Button { text, url }| (text_of(text), url.as_str()))
+            .filter_map(|e| match e {
+                Element::Button { text, url } => Some((text_of(text), url.as_str())),
+                Element::Control { .. } => None,
+            })
             .collect()
     }
 
@@ -897,10 +1130,19 @@ mod tests {
             }
             Block::Actions { elements } => {
                 assert!(!elements.is_empty() && elements.len() <= ACTIONS_MAX);
-                for Element::Button { text, url } in elements {
+                for element in elements {
+                    let (Element::Button { text, .. } | Element::Control { text, .. }) = element;
                     assert!(matches!(text, Text::PlainText { .. }));
-                    check_text(text, BUTTON_TEXT_MAX);
-                    check_url(url);
+                    match element {
+                        Element::Button { text, url } => {
+                            check_text(text, BUTTON_TEXT_MAX);
+                            check_url(url);
+                        }
+                        Element::Control { text, value, .. } => {
+                            check_text(text, BUTTON_TEXT_MAX);
+                            assert!(value.parse::<i64>().is_ok(), "{value}");
+                        }
+                    }
                 }
             }
         }
@@ -946,8 +1188,14 @@ mod tests {
         while let Some(open) = rest.find('<') {
             assert!(!rest[..open].contains('>'), "stray > in {text:?}");
             let token = &rest[open..];
-            assert!(token.starts_with("<!date^"), "unescaped < in {text:?}");
             let close = token.find('>').expect("unclosed token");
+            let mention = token[..close]
+                .strip_prefix("<@")
+                .is_some_and(interaction::is_user_id);
+            assert!(
+                token.starts_with("<!date^") || mention,
+                "unescaped < in {text:?}"
+            );
             assert!(!token[1..close].contains('<'));
             rest = &token[close + 1..];
         }

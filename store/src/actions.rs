@@ -1,0 +1,334 @@
+//! What Slack users do about an alert from its message: acknowledge it, silence it in
+//! Alertmanager, unsilence it. A click is recorded once (its signature refuses replays);
+//! the Alertmanager calls and the message redraws are outbox jobs.
+
+use crate::api::{
+    ActionOutcome, ActionRequest, AlertSilence, JobKind, SlackAction, StoreError, Timestamp,
+};
+use crate::db::{int, opt_int, query_opt, text, Db, Value};
+use crate::errors::invalid;
+use crate::{outbox, tx};
+
+/// Signatures are remembered this long: Slack's are valid for five minutes either way.
+const SEEN_FOR_MS: i64 = 10 * 60 * 1000;
+/// The longest silence a click may ask for.
+const MAX_SILENCE_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// The user of a `silence` / `unsilence` job (its payload).
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ClickPayload {
+    pub user_id: String,
+    pub user_name: String,
+    /// Silences only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub duration_ms: Option<i64>,
+}
+
+/// Record a verified click; a replayed signature or an unknown alert writes nothing.
+pub fn record(
+    db: &dyn Db,
+    action: &SlackAction,
+    signature: &str,
+    now: Timestamp,
+) -> Result<ActionOutcome, StoreError> {
+    if action.user_id.trim().is_empty() {
+        return Err(invalid("a Slack action needs the user who clicked"));
+    }
+    if signature.is_empty() {
+        return Err(invalid("a Slack action needs its request signature"));
+    }
+    if let ActionRequest::Silence(ms) = action.request {
+        if !(1..=MAX_SILENCE_MS).contains(&ms) {
+            return Err(invalid(format!(
+                "a silence lasts 1 ms to 7 days, not {ms} ms"
+            )));
+        }
+    }
+    tx::write(db, || {
+        let known = query_opt(
+            db,
+            "SELECT 1 FROM alerts WHERE id = ?",
+            &[int(action.alert_id)],
+        )?;
+        if known.is_none() {
+            return Ok(ActionOutcome::UnknownAlert);
+        }
+        db.execute(
+            "INSERT INTO slack_requests (signature, seen_at) VALUES (?, ?)
+             ON CONFLICT (signature) DO NOTHING",
+            &[text(signature), int(now)],
+        )?;
+        if db.changes() == 0 {
+            return Ok(ActionOutcome::Replayed);
+        }
+        db.execute(
+            "DELETE FROM slack_requests WHERE seen_at < ?",
+            &[int(now - SEEN_FOR_MS)],
+        )?;
+        let payload = |duration_ms| {
+            serde_json::to_string(&ClickPayload {
+                user_id: action.user_id.clone(),
+                user_name: action.user_name.clone(),
+                duration_ms,
+            })
+            .expect("strings and numbers always serialise")
+        };
+        match action.request {
+            ActionRequest::Acknowledge => {
+                // The first acknowledgement counts: it says who took the alert on.
+                db.execute(
+                    "UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ?
+                     WHERE id = ? AND acknowledged_at IS NULL",
+                    &[text(&action.user_id), int(now), int(action.alert_id)],
+                )?;
+                if db.changes() == 1 {
+                    enqueue_refresh(db, action.alert_id, now)?;
+                }
+            }
+            ActionRequest::Silence(ms) => outbox::enqueue(
+                db,
+                JobKind::Silence,
+                action.alert_id,
+                Some(&payload(Some(ms))),
+                now,
+            )?,
+            ActionRequest::Unsilence => outbox::enqueue(
+                db,
+                JobKind::Unsilence,
+                action.alert_id,
+                Some(&payload(None)),
+                now,
+            )?,
+        }
+        Ok(ActionOutcome::Recorded)
+    })
+}
+
+/// Record the alert's silence (none: gone) and have its message redrawn.
+pub fn set_silence(
+    db: &dyn Db,
+    alert_id: i64,
+    silenced: Option<&AlertSilence>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let opt_text = |v: Option<&String>| v.map_or(Value::Null, |v| text(v));
+    tx::write(db, || {
+        db.execute(
+            "UPDATE alerts SET silence_id = ?, silenced_by = ?, silenced_until = ? WHERE id = ?",
+            &[
+                opt_text(silenced.map(|s| &s.id)),
+                opt_text(silenced.map(|s| &s.user_id)),
+                opt_int(silenced.map(|s| s.until)),
+                int(alert_id),
+            ],
+        )?;
+        if db.changes() == 0 {
+            return Err(invalid(format!("no alert {alert_id}")));
+        }
+        enqueue_refresh(db, alert_id, now)
+    })
+}
+
+/// A `message-refresh` unless one waits unclaimed already: that one will read the new state.
+fn enqueue_refresh(db: &dyn Db, alert_id: i64, now: Timestamp) -> Result<(), StoreError> {
+    let waiting = query_opt(
+        db,
+        "SELECT 1 FROM outbox WHERE alert_id = ? AND kind = 'message-refresh'
+           AND state = 'pending' AND lease_until IS NULL",
+        &[int(alert_id)],
+    )?;
+    if waiting.is_some() {
+        return Ok(());
+    }
+    outbox::enqueue(db, JobKind::MessageRefresh, alert_id, None, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{AlertStatus, StoredAlert};
+    use crate::testing::{alert, hook, NativeDb};
+    use crate::{alerts, webhook};
+
+    const NOW: Timestamp = 1_700_000_000_000;
+
+    fn with_alert() -> NativeDb {
+        let db = NativeDb::memory();
+        let firing = alert(
+            "f1",
+            AlertStatus::Firing,
+            NOW - 60_000,
+            &[("alertname", "A")],
+        );
+        webhook::record(&db, &hook(vec![firing]), NOW - 60_000, 0, 10).unwrap();
+        db.exec("UPDATE outbox SET state = 'done'");
+        db
+    }
+
+    fn click(request: ActionRequest) -> SlackAction {
+        SlackAction {
+            alert_id: 1,
+            request,
+            user_id: "U123".into(),
+            user_name: "ada".into(),
+        }
+    }
+
+    fn pending(db: &NativeDb) -> Vec<String> {
+        db.table("SELECT kind, payload FROM outbox WHERE state = 'pending' ORDER BY id")
+    }
+
+    fn stored(db: &NativeDb) -> StoredAlert {
+        alerts::get(db, 1).unwrap().unwrap()
+    }
+
+    #[test]
+    fn the_first_acknowledgement_counts_and_redraws_the_message_once() {
+        let db = with_alert();
+        let outcome = record(&db, &click(ActionRequest::Acknowledge), "v0=a", NOW).unwrap();
+        assert_eq!(outcome, ActionOutcome::Recorded);
+        let mut later = click(ActionRequest::Acknowledge);
+        later.user_id = "U999".into();
+        assert_eq!(
+            record(&db, &later, "v0=b", NOW + 5).unwrap(),
+            ActionOutcome::Recorded
+        );
+        let acknowledged = stored(&db).acknowledged.unwrap();
+        assert_eq!(
+            (acknowledged.user_id.as_str(), acknowledged.at),
+            ("U123", NOW)
+        );
+        assert_eq!(pending(&db), ["message-refresh|NULL"]);
+    }
+
+    #[test]
+    fn a_replayed_signature_changes_nothing() {
+        let db = with_alert();
+        let silence = click(ActionRequest::Silence(3_600_000));
+        assert_eq!(
+            record(&db, &silence, "v0=same", NOW).unwrap(),
+            ActionOutcome::Recorded
+        );
+        let before = db.table("SELECT * FROM outbox");
+        assert_eq!(
+            record(&db, &silence, "v0=same", NOW + 1_000).unwrap(),
+            ActionOutcome::Replayed
+        );
+        assert_eq!(
+            record(
+                &db,
+                &click(ActionRequest::Acknowledge),
+                "v0=same",
+                NOW + 2_000
+            )
+            .unwrap(),
+            ActionOutcome::Replayed
+        );
+        assert_eq!(db.table("SELECT * FROM outbox"), before);
+        assert!(stored(&db).acknowledged.is_none());
+    }
+
+    #[test]
+    fn signatures_are_forgotten_only_after_they_expired() {
+        let db = with_alert();
+        record(&db, &click(ActionRequest::Acknowledge), "v0=old", NOW).unwrap();
+        record(
+            &db,
+            &click(ActionRequest::Unsilence),
+            "v0=new",
+            NOW + SEEN_FOR_MS,
+        )
+        .unwrap();
+        assert_eq!(db.int("SELECT COUNT(*) FROM slack_requests"), 2);
+        record(
+            &db,
+            &click(ActionRequest::Unsilence),
+            "v0=newer",
+            NOW + SEEN_FOR_MS + 1,
+        )
+        .unwrap();
+        assert_eq!(
+            db.strings("SELECT signature FROM slack_requests ORDER BY signature"),
+            ["v0=new", "v0=newer"]
+        );
+    }
+
+    #[test]
+    fn silence_and_unsilence_become_jobs_with_the_clicking_user() {
+        let db = with_alert();
+        record(&db, &click(ActionRequest::Silence(14_400_000)), "v0=1", NOW).unwrap();
+        record(&db, &click(ActionRequest::Unsilence), "v0=2", NOW).unwrap();
+        assert_eq!(
+            pending(&db),
+            [
+                r#"silence|{"user_id":"U123","user_name":"ada","duration_ms":14400000}"#,
+                r#"unsilence|{"user_id":"U123","user_name":"ada"}"#,
+            ]
+        );
+        let payload: ClickPayload =
+            serde_json::from_str(r#"{"user_id":"U1","user_name":"b"}"#).unwrap();
+        assert_eq!(payload.duration_ms, None);
+    }
+
+    #[test]
+    fn bad_clicks_are_invalid_and_write_nothing() {
+        let db = with_alert();
+        let unknown = SlackAction {
+            alert_id: 42,
+            ..click(ActionRequest::Acknowledge)
+        };
+        assert_eq!(
+            record(&db, &unknown, "v0=x", NOW).unwrap(),
+            ActionOutcome::UnknownAlert
+        );
+        for (action, signature) in [
+            (click(ActionRequest::Silence(0)), "v0=y"),
+            (click(ActionRequest::Silence(MAX_SILENCE_MS + 1)), "v0=y"),
+            (click(ActionRequest::Acknowledge), ""),
+            (
+                SlackAction {
+                    user_id: " ".into(),
+                    ..click(ActionRequest::Acknowledge)
+                },
+                "v0=y",
+            ),
+        ] {
+            assert!(matches!(
+                record(&db, &action, signature, NOW),
+                Err(StoreError::Invalid(_))
+            ));
+        }
+        assert_eq!(db.int("SELECT COUNT(*) FROM slack_requests"), 0);
+        assert!(pending(&db).is_empty());
+    }
+
+    #[test]
+    fn a_silence_is_recorded_and_cleared_with_one_refresh_waiting() {
+        let db = with_alert();
+        let silence = AlertSilence {
+            id: "8e2c".into(),
+            user_id: "U123".into(),
+            until: NOW + 3_600_000,
+        };
+        set_silence(&db, 1, Some(&silence), NOW).unwrap();
+        assert_eq!(stored(&db).silenced, Some(silence));
+        set_silence(&db, 1, None, NOW + 1).unwrap();
+        assert_eq!(stored(&db).silenced, None);
+        assert_eq!(
+            pending(&db),
+            ["message-refresh|NULL"],
+            "one refresh reads both"
+        );
+        db.exec("UPDATE outbox SET lease_until = 1");
+        set_silence(&db, 1, None, NOW + 2).unwrap();
+        assert_eq!(
+            pending(&db).len(),
+            2,
+            "a running refresh may have read too early"
+        );
+        assert!(matches!(
+            set_silence(&db, 42, None, NOW),
+            Err(StoreError::Invalid(_))
+        ));
+    }
+}
