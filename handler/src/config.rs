@@ -16,6 +16,11 @@ pub fn drain_token() -> Result<Option<String>, variables::Error> {
     optional("drain_token")
 }
 
+/// The token `/api/history` and `/history` ask for (`None`: both refuse everyone).
+pub fn history_token() -> Result<Option<String>, variables::Error> {
+    optional("history_token")
+}
+
 /// Who takes outbox leases: the embedded host gives each process its own id; elsewhere all
 /// replicas share "".
 pub fn lease_owner() -> Result<String, variables::Error> {
@@ -77,6 +82,11 @@ pub fn slack() -> Result<Option<Slack>, variables::Error> {
 
 const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 
+/// BASE_URL without a trailing slash: where Slack (and the history page) fetch charts.
+pub fn base_url() -> Result<Option<String>, variables::Error> {
+    Ok(optional("base_url")?.map(|url| url.trim_end_matches('/').to_owned()))
+}
+
 /// How Slack gets the chart image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChartDelivery {
@@ -96,7 +106,7 @@ pub struct Charts {
 }
 
 pub fn charts() -> Result<Charts, variables::Error> {
-    let base_url = optional("base_url")?.map(|url| url.trim_end_matches('/').to_owned());
+    let base_url = base_url()?;
     let delivery = match optional("chart_delivery")?.as_deref() {
         Some("upload") => ChartDelivery::Upload,
         // Without a public URL Slack cannot fetch the image, so it is uploaded.

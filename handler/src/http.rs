@@ -13,7 +13,7 @@ use crate::routes::{self, Resolved, Route};
 use crate::slack::interaction::{self, Interaction};
 use crate::slack::signature;
 use crate::store::ActionOutcome;
-use crate::{auth, config, delivery, metrics_text, now_ms, store, webhook};
+use crate::{auth, config, delivery, history, metrics_text, now_ms, store, webhook};
 
 const INDEX: &str = concat!(
     "alertgraph ",
@@ -55,6 +55,8 @@ async fn answer(req: IncomingRequest, started: Instant) -> (Reply, Then) {
         Resolved::Found(Route::Alerts) => return (alerts(req, started).await, Then::Drain),
         Resolved::Found(Route::Drain) => return (drain_request(&req), Then::Drain),
         Resolved::Found(Route::Interactions) => return interactions(req).await,
+        Resolved::Found(Route::HistoryApi) => history(&req, target.as_deref(), false),
+        Resolved::Found(Route::HistoryPage) => history(&req, target.as_deref(), true),
         Resolved::Found(Route::Chart) => {
             let token = routes::chart_token(path).unwrap_or_default();
             let chart = reply::chart(store::fetch_chart(token));
@@ -94,6 +96,53 @@ async fn drain() {
         Ok(Some(slack)) => delivery::drain(&slack).await,
         Ok(None) => {}
         Err(e) => eprintln!("alertgraph: cannot read the Slack settings: {e}"),
+    }
+}
+
+/// `GET /api/history` (JSON) or `/history` (the page): the history token (Bearer, or Basic
+/// with any user name, which browsers ask for), the query, then one store call.
+fn history(req: &IncomingRequest, target: Option<&str>, page: bool) -> Reply {
+    let token = match config::history_token() {
+        Ok(Some(token)) => token,
+        Ok(None) => return Reply::text(401, "the history is disabled (no HISTORY_TOKEN)"),
+        Err(e) => return Reply::text(500, &format!("cannot read variable history_token: {e}")),
+    };
+    if let Err(denied) = auth::check(Some(&token), header(req, "authorization").as_deref()) {
+        return Reply::text(401, &format!("unauthorized: {denied}"))
+            .header("www-authenticate", r#"Basic realm="alertgraph history""#);
+    }
+    let query = target
+        .and_then(|t| t.split_once('?'))
+        .map_or("", |(_, q)| q);
+    let request = match history::parse_query(query) {
+        Ok(request) => request,
+        Err(bad) => return Reply::text(400, &format!("bad query: {bad}")),
+    };
+    let base_url = match config::base_url() {
+        Ok(base_url) => base_url,
+        Err(e) => return Reply::text(500, &format!("cannot read variable base_url: {e}")),
+    };
+    let now = now_ms();
+    let found = match store::list_history(&request.filter, now) {
+        Ok(found) => found,
+        Err(e) => {
+            return Reply::text(
+                503,
+                &format!("history unavailable: {}", reply::describe(&e)),
+            )
+        }
+    };
+    if page {
+        let html = history::page::html(&found, &request, base_url.as_deref(), now);
+        Reply::new(200, "text/html; charset=utf-8", html)
+            .header("cache-control", "no-store")
+            .header(
+                "content-security-policy",
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' http: https:; form-action 'self'",
+            )
+    } else {
+        let json = history::json(&found, &request, base_url.as_deref(), now);
+        Reply::new(200, "application/json", json).header("cache-control", "no-store")
     }
 }
 

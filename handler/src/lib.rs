@@ -22,6 +22,7 @@ mod body_limit;
 pub mod chart;
 mod config;
 mod delivery;
+mod history;
 mod http;
 mod metrics_text;
 mod percent;

@@ -17,11 +17,31 @@ pub fn encode(text: &str) -> String {
 /// The value of `name` in an `application/x-www-form-urlencoded` body (`+` is a space);
 /// `None` when absent or not UTF-8 once decoded.
 pub fn form_value(body: &[u8], name: &str) -> Option<String> {
-    let field = body
-        .split(|&b| b == b'&')
-        .find_map(|pair| pair.strip_prefix(name.as_bytes())?.strip_prefix(b"="))?;
-    let mut out = Vec::with_capacity(field.len());
-    let mut bytes = field.iter();
+    form_pairs(body)
+        .into_iter()
+        .find(|(key, _)| key.as_deref() == Some(name))
+        .and_then(|(_, value)| value)
+}
+
+/// Every `name=value` pair of a form body or query string, in order, each part decoded;
+/// a part that is not UTF-8 once decoded (or badly escaped) is `None`.
+pub fn form_pairs(body: &[u8]) -> Vec<(Option<String>, Option<String>)> {
+    body.split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &pair[pair.len()..]),
+            };
+            (decode(name), decode(value))
+        })
+        .collect()
+}
+
+/// Percent-decoding with `+` as a space.
+fn decode(part: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(part.len());
+    let mut bytes = part.iter();
     while let Some(&b) = bytes.next() {
         match b {
             b'+' => out.push(b' '),

@@ -9,6 +9,9 @@ pub enum Route {
     Drain,
     /// Slack's button clicks.
     Interactions,
+    /// The alert history as JSON, and as a page.
+    HistoryApi,
+    HistoryPage,
     /// `GET /api/chart/<token>.png`; the token is read by [`chart_token`].
     Chart,
 }
@@ -20,6 +23,8 @@ const TABLE: &[(&str, &str, Route)] = &[
     ("/api/alerts", "POST", Route::Alerts),
     ("/api/outbox/drain", "POST", Route::Drain),
     ("/api/slack/interactions", "POST", Route::Interactions),
+    ("/api/history", "GET", Route::HistoryApi),
+    ("/history", "GET", Route::HistoryPage),
 ];
 
 #[derive(Debug, PartialEq, Eq)]

@@ -95,7 +95,7 @@ impl std::error::Error for ConfigError {}
 
 /// Seed env var → Spin variable, and whether the value is a URL whose origin the
 /// components may call.
-const VARIABLES: [(&str, &str, Kind); 18] = [
+const VARIABLES: [(&str, &str, Kind); 19] = [
     ("BASE_URL", "base_url", Kind::Url),
     ("EXPLORER_URL", "explorer_url", Kind::Url),
     ("SLACK_CHANNEL", "slack_channel", Kind::Text),
@@ -113,6 +113,7 @@ const VARIABLES: [(&str, &str, Kind); 18] = [
     ("RENDERER_URL", "renderer_url", Kind::OutboundUrl),
     ("WEBHOOK_TOKEN", "webhook_token", Kind::Secret),
     ("DRAIN_TOKEN", "drain_token", Kind::Secret),
+    ("HISTORY_TOKEN", "history_token", Kind::Secret),
     (
         "SLACK_CHANNEL_INTERVAL_MS",
         "slack_channel_interval_ms",

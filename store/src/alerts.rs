@@ -1,13 +1,14 @@
-//! Reading stored alerts: one by id, or a filtered page, newest first.
+//! Reading stored alerts: one by id, or a filtered page, newest first (alone, or with what
+//! the history shows beside each).
 
 use crate::api::{
-    Acknowledgement, Alert, AlertFilter, AlertHistory, AlertPage, AlertSilence, AlertStatus,
-    StoreError, StoredAlert, Timestamp,
+    Acknowledgement, Alert, AlertEntry, AlertFilter, AlertHistory, AlertPage, AlertSilence,
+    AlertStatus, HistoryPage, StoreError, StoredAlert, Timestamp,
 };
 use crate::db::{int, query_opt, text, Db, Row, Value};
 use crate::errors::corrupt;
-use crate::labels;
 use crate::webhook::status_name;
+use crate::{charts, labels, messages, tx};
 
 /// Page size when the filter asks for 0.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -108,6 +109,35 @@ pub fn list(db: &dyn Db, filter: &AlertFilter) -> Result<AlertPage, StoreError> 
     Ok(AlertPage {
         alerts,
         next_before,
+    })
+}
+
+/// A page of [`list`], each alert with its message, newest chart and history, read in one
+/// transaction so the page is consistent.
+pub fn list_history(
+    db: &dyn Db,
+    filter: &AlertFilter,
+    now: Timestamp,
+) -> Result<HistoryPage, StoreError> {
+    tx::read(db, || {
+        let page = list(db, filter)?;
+        let entries = page
+            .alerts
+            .into_iter()
+            .map(|alert| {
+                Ok(AlertEntry {
+                    message: messages::find(db, alert.id)?,
+                    chart_token: charts::latest_token(db, alert.id)?,
+                    history: history(db, alert.id, now)?
+                        .ok_or_else(|| corrupt("an alert listed vanished"))?,
+                    alert,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(HistoryPage {
+            entries,
+            next_before: page.next_before,
+        })
     })
 }
 
@@ -218,6 +248,51 @@ mod tests {
         assert_eq!(got(5).unwrap().fired_last_week, 1);
         assert_eq!(got(5).unwrap().changes_last_hour, 1);
         assert_eq!(got(99), None);
+    }
+
+    #[test]
+    fn history_entries_carry_the_message_the_newest_chart_and_the_past() {
+        let db = sample();
+        let message = crate::api::SlackMessage {
+            channel: "C1".into(),
+            ts: "1.2".into(),
+        };
+        messages::save(&db, 5, &message, "#alerts", 10).unwrap();
+        let older = charts::save(&db, 5, vec![1], 10).unwrap();
+        let newer = charts::save(&db, 5, vec![2], 20).unwrap();
+        assert_ne!(older, newer);
+        let page = list_history(
+            &db,
+            &AlertFilter {
+                limit: 2,
+                ..filter()
+            },
+            10_000,
+        )
+        .unwrap();
+        let got: Vec<_> = page
+            .entries
+            .iter()
+            .map(|e| (e.alert.id, e.message.clone(), e.chart_token.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [(6, None, None), (5, Some(message), Some(newer))],
+            "newest first"
+        );
+        assert_eq!(page.entries[1].history.fired_last_week, 1);
+        assert_eq!(page.next_before, Some(5));
+        let rest = list_history(
+            &db,
+            &AlertFilter {
+                before_id: Some(5),
+                ..filter()
+            },
+            10_000,
+        )
+        .unwrap();
+        assert_eq!(rest.entries.len(), 4);
+        assert_eq!(rest.next_before, None);
     }
 
     fn ids(page: &AlertPage) -> Vec<i64> {

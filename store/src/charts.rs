@@ -47,6 +47,17 @@ pub fn fetch(db: &dyn Db, token: &str) -> Result<Option<Chart>, StoreError> {
     .transpose()
 }
 
+/// The token of the alert's newest chart.
+pub fn latest_token(db: &dyn Db, alert_id: i64) -> Result<Option<String>, StoreError> {
+    query_opt(
+        db,
+        "SELECT token FROM charts WHERE alert_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        &[int(alert_id)],
+    )?
+    .map(|r| Row(&r).text(0))
+    .transpose()
+}
+
 /// 128 random bits as 32 lowercase hex digits.
 fn new_token() -> Result<String, StoreError> {
     let mut bytes = [0u8; 16];

@@ -2,8 +2,8 @@
 
 use crate::api::{
     ActionOutcome, AlertFilter, AlertHistory, AlertPage, AlertSilence, Chart, DrainTurn, Guest,
-    Job, MetricsSnapshot, PostingJob, Recorded, SlackAction, SlackMessage, StoreError, StoredAlert,
-    Timestamp, Webhook,
+    HistoryPage, Job, MetricsSnapshot, PostingJob, Recorded, SlackAction, SlackMessage, StoreError,
+    StoredAlert, Timestamp, Webhook,
 };
 use crate::db::{Db, Rows, Value};
 use crate::errors::from_spin;
@@ -187,6 +187,10 @@ impl Guest for Store {
 
     fn list_alerts(filter: AlertFilter) -> Result<AlertPage, StoreError> {
         with_db(|db| alerts::list(db, &filter))
+    }
+
+    fn list_history(filter: AlertFilter, now: Timestamp) -> Result<HistoryPage, StoreError> {
+        with_db(|db| alerts::list_history(db, &filter, now))
     }
 
     fn metrics(now: Timestamp) -> Result<MetricsSnapshot, StoreError> {

@@ -6,6 +6,7 @@ mod charts;
 mod delivery;
 mod fake_slack;
 mod faults;
+mod history;
 mod interactions;
 mod outbound;
 mod prometheus;

@@ -67,10 +67,25 @@ pub struct Scopes {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactivity: Option<Interactivity>,
     pub org_deploy_enabled: bool,
     pub socket_mode_enabled: bool,
     pub token_rotation_enabled: bool,
 }
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interactivity {
+    pub is_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_menu_options_url: Option<String>,
+}
+
+/// Where alertgraph takes button clicks.
+pub const INTERACTIONS_PATH: &str = "/api/slack/interactions";
 
 /// Reads the manifest (one YAML document), checks its types and Slack's limits, and that
 /// the bot scopes include every one of `needed`.
@@ -130,6 +145,16 @@ pub fn check_manifest(text: &str, needed: &BTreeSet<String>) -> Result<Manifest,
                 "oauth_config.scopes.bot: lacks {scope}, which the code needs"
             ));
         }
+    }
+    match &manifest.settings.interactivity {
+        Some(Interactivity {
+            is_enabled: true,
+            request_url: Some(url),
+            ..
+        }) if url.starts_with("https://") && url.ends_with(INTERACTIONS_PATH) => {}
+        _ => problems.push(format!(
+            "settings.interactivity: must be enabled with an https request_url ending in {INTERACTIONS_PATH} (the buttons post there)"
+        )),
     }
     if problems.is_empty() {
         Ok(manifest)

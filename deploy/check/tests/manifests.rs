@@ -778,6 +778,16 @@ fn slack_check_fails_a_broken_manifest() {
     )
     .unwrap_err();
     assert_has(&err, &["display_information.name: 43 characters"]);
+    for broken in [
+        text.replace("is_enabled: true", "is_enabled: false"),
+        text.replace(
+            "https://alertgraph.example.com/api/slack/interactions",
+            "http://x/api/alerts",
+        ),
+    ] {
+        let err = slack::check_manifest(&broken, &needed).unwrap_err();
+        assert_has(&err, &["settings.interactivity: must be enabled"]);
+    }
     // A Slack call whose scope the checker does not know fails the scope derivation.
     let err = project::slack_scopes_needed("let method = \"reactions.add\";").unwrap_err();
     assert_has(&err, &["calls reactions.add"]);

@@ -11,7 +11,8 @@ use std::fmt::Write;
 
 use super::axis::{self, TimeTick, ValueAxis};
 use super::model::{Ms, Plot, Series};
-use text::{push_escaped, shared_prefix, Font};
+pub(crate) use text::push_escaped;
+use text::{shared_prefix, Font};
 
 const WIDTH: f64 = 1180.0;
 const HEIGHT: f64 = 400.0;

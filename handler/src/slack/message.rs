@@ -211,11 +211,16 @@ pub fn alert_message(alert: &AlertView, options: &MessageOptions, channel: &str)
 /// An alert is flapping once it changed state more often than this in the last hour.
 const FLAPPING_CHANGES: u32 = 4;
 
+/// Changed state more than [`FLAPPING_CHANGES`] times in the last hour.
+pub fn is_flapping(history: &AlertHistory) -> bool {
+    history.changes_last_hour > FLAPPING_CHANGES
+}
+
 /// What the store knows of the alert's past, one line: "Fired 4× in the last 7 days · last
 /// time resolved after 12 min", led by a flapping marker; `None` when there is no past.
 pub fn history_line(history: &AlertHistory) -> Option<String> {
     let mut parts = Vec::new();
-    if history.changes_last_hour > FLAPPING_CHANGES {
+    if is_flapping(history) {
         parts.push(format!(
             ":warning: flapping: {} state changes in the last hour",
             history.changes_last_hour
@@ -500,7 +505,7 @@ fn lookup<'a>(set: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// The `summary` annotation, or a line derived from the labels; raw (not yet escaped).
-fn description(alert: &AlertView) -> String {
+pub fn description(alert: &AlertView) -> String {
     match lookup(alert.annotations, "summary") {
         // A summary of control characters only would leave Slack an empty text.
         Some(summary) if !clean(summary).trim().is_empty() => summary.to_owned(),

@@ -118,7 +118,7 @@ pub(super) fn shared_prefix<'a>(mut labels: impl Iterator<Item = &'a str>) -> us
 }
 
 /// Appends `text` cleaned and escaped for XML text and attribute values.
-pub(super) fn push_escaped(out: &mut String, text: &str) {
+pub(crate) fn push_escaped(out: &mut String, text: &str) {
     for c in text.chars().filter_map(clean) {
         match c {
             '&' => out.push_str("&amp;"),

@@ -1,0 +1,234 @@
+//! The `/history` page: recent alerts as server-rendered HTML (no script), flapping ones
+//! first, each with its chart, what was done about it and a link to its Slack message.
+
+use std::fmt::Write;
+
+use super::{chart_url, message_url, next_link, Request};
+use crate::chart::svg::push_escaped;
+use crate::rfc3339;
+use crate::slack::message::{self, is_flapping};
+use crate::store::{AlertEntry, AlertStatus, HistoryPage};
+
+/// Colours of the status badges (the chart keeps its own palette).
+const FIRING: &str = "#b71c1c";
+const RESOLVED: &str = "#1b5e20";
+const FLAPPING: &str = "#e65100";
+
+const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#f6f6f6;color:#1d1c1d}\
+header{background:#1d2b3a;color:#fff;padding:12px 24px}h1{font-size:20px;margin:0 0 8px}\
+form{display:flex;gap:8px;flex-wrap:wrap}input,select,button{font:inherit;padding:3px 6px}\
+main{padding:16px 24px;max-width:1240px}\
+article{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:0 0 16px}\
+h2{font-size:17px;margin:0 0 4px}.badge{color:#fff;border-radius:4px;padding:2px 8px;font-size:13px;margin-right:6px}\
+dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0}dt{color:#616061}dd{margin:0}\
+img{max-width:100%;height:auto;display:block;margin-top:8px}.past{color:#616061}code{font-size:13px}";
+
+/// The whole page; `now` decides whether a silence still holds and how long a firing lasts.
+pub fn html(page: &HistoryPage, request: &Request, base_url: Option<&str>, now: i64) -> String {
+    let mut out = String::with_capacity(4096 + page.entries.len() * 1024);
+    out.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+    out.push_str("<title>alertgraph · history</title><style>");
+    out.push_str(STYLE);
+    out.push_str("</style></head><body><header><h1>alertgraph · alert history</h1>");
+    filter_form(&mut out, request);
+    out.push_str("</header><main>");
+    if page.entries.is_empty() {
+        out.push_str("<p>No alerts match.</p>");
+    }
+    // Flapping alerts first, each group newest first as the store returned it.
+    let (flapping, steady): (Vec<_>, Vec<_>) =
+        page.entries.iter().partition(|e| is_flapping(&e.history));
+    for entry in flapping.into_iter().chain(steady) {
+        article(&mut out, entry, base_url, now);
+    }
+    if let Some(next) = next_link("/history", &request.kept, page.next_before) {
+        out.push_str("<nav><a href=\"");
+        push_escaped(&mut out, &next);
+        out.push_str("\">Older alerts →</a></nav>");
+    }
+    out.push_str("</main></body></html>");
+    out
+}
+
+/// A GET form that repeats the current filters.
+fn filter_form(out: &mut String, request: &Request) {
+    let value = |name: &str| {
+        request
+            .kept
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    out.push_str("<form method=\"get\" action=\"/history\">");
+    for (name, placeholder) in [("alertname", "alert name"), ("label", "label=value")] {
+        let _ = write!(
+            out,
+            "<input name=\"{name}\" placeholder=\"{placeholder}\" value=\""
+        );
+        push_escaped(out, value(name));
+        out.push_str("\">");
+    }
+    out.push_str("<select name=\"status\">");
+    for status in ["", "firing", "resolved"] {
+        let selected = if value("status") == status {
+            " selected"
+        } else {
+            ""
+        };
+        let label = if status.is_empty() {
+            "any status"
+        } else {
+            status
+        };
+        let _ = write!(out, "<option value=\"{status}\"{selected}>{label}</option>");
+    }
+    out.push_str("</select><button>Filter</button></form>");
+}
+
+fn article(out: &mut String, entry: &AlertEntry, base_url: Option<&str>, now: i64) {
+    let stored = &entry.alert;
+    let view = message::AlertView::of(&stored.alert);
+    let firing = view.status == AlertStatus::Firing;
+    let (class, colour, label) = if firing {
+        ("firing", FIRING, "FIRING")
+    } else {
+        ("resolved", RESOLVED, "RESOLVED")
+    };
+    let _ = write!(
+        out,
+        "<article class=\"{class}\" id=\"alert-{}\"><h2>",
+        stored.id
+    );
+    let _ = write!(
+        out,
+        "<span class=\"badge\" style=\"background:{colour}\">{label}</span>"
+    );
+    if is_flapping(&entry.history) {
+        let _ = write!(
+            out,
+            "<span class=\"badge\" style=\"background:{FLAPPING}\">FLAPPING</span>"
+        );
+    }
+    push_escaped(out, view.alertname);
+    out.push_str("</h2><p>");
+    push_escaped(out, &message::description(&view));
+    out.push_str("</p>");
+    if let Some(line) = message::history_line(&entry.history) {
+        out.push_str("<p class=\"past\">");
+        push_escaped(out, &line.replace(":warning: ", "⚠ "));
+        out.push_str("</p>");
+    }
+    out.push_str("<dl>");
+    let mut row = |name: &str, value: &str| {
+        let _ = write!(out, "<dt>{name}</dt><dd>");
+        push_escaped(out, value);
+        out.push_str("</dd>");
+    };
+    row("Started", &utc(view.starts_at_ms));
+    match (firing, view.ends_at_ms) {
+        (false, Some(ends)) => {
+            row("Resolved", &utc(ends));
+            row("Lasted", &message::duration(ends - view.starts_at_ms));
+        }
+        _ => row("Firing for", &message::duration(now - view.starts_at_ms)),
+    }
+    if let Some(ack) = &stored.acknowledged {
+        row(
+            "Acknowledged",
+            &format!("by {} at {}", ack.user_id, utc(ack.at)),
+        );
+    }
+    if let Some(silence) = stored.silenced.as_ref().filter(|s| firing && s.until > now) {
+        row(
+            "Silenced",
+            &format!("by {} until {}", silence.user_id, utc(silence.until)),
+        );
+    }
+    let labels: Vec<String> = view
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    row("Labels", &labels.join(", "));
+    out.push_str("</dl>");
+    if let Some(m) = &entry.message {
+        out.push_str("<a href=\"");
+        push_escaped(out, &message_url(&m.channel, &m.ts));
+        out.push_str("\">Open in Slack</a>");
+    }
+    if let Some(token) = &entry.chart_token {
+        out.push_str("<img loading=\"lazy\" width=\"1180\" height=\"400\" src=\"");
+        push_escaped(out, &chart_url(base_url, token));
+        out.push_str("\" alt=\"chart of ");
+        push_escaped(out, view.alertname);
+        out.push_str("\">");
+    }
+    out.push_str("</article>");
+}
+
+/// `2026-11-25 20:47 UTC`.
+fn utc(ms: i64) -> String {
+    let text = rfc3339::format_ms(ms);
+    format!("{} {} UTC", &text[..10], &text[11..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::parse_query;
+    use crate::history::tests::entry;
+    use crate::store::{Acknowledgement, SlackMessage};
+
+    #[test]
+    fn flapping_alerts_come_first_and_text_is_escaped() {
+        let steady = entry(9, AlertStatus::Firing, 1);
+        let mut flapping = entry(3, AlertStatus::Resolved, 6);
+        flapping.chart_token = Some("cd".repeat(16));
+        flapping.message = Some(SlackMessage {
+            channel: "C0123".into(),
+            ts: "1.000200".into(),
+        });
+        flapping.alert.acknowledged = Some(Acknowledgement {
+            user_id: "U1".into(),
+            at: 1_795_639_651_731,
+        });
+        let page = HistoryPage {
+            entries: vec![steady, flapping],
+            next_before: Some(3),
+        };
+        let request = parse_query("alertname=%3Cx%3E&status=resolved").unwrap();
+        let html = html(&page, &request, None, 1_795_639_651_731 + 60_000);
+        let first = html.find("id=\"alert-3\"").unwrap();
+        let second = html.find("id=\"alert-9\"").unwrap();
+        assert!(first < second, "the flapping alert leads");
+        assert!(html.contains("FLAPPING"));
+        assert!(html.contains("⚠ flapping: 6 state changes in the last hour"));
+        assert!(html.contains("&lt;b&gt;summary&lt;/b&gt; 3"), "{html}");
+        assert!(!html.contains("<b>"));
+        assert!(
+            html.contains("value=\"&lt;x&gt;\""),
+            "the filter is echoed escaped"
+        );
+        assert!(html.contains("<option value=\"resolved\" selected>"));
+        assert!(html.contains(&format!("src=\"/api/chart/{}.png\"", "cd".repeat(16))));
+        assert!(html.contains("href=\"https://slack.com/archives/C0123/p1000200\""));
+        assert!(html.contains("<dt>Lasted</dt><dd>1 min 30 s</dd>"));
+        assert!(html.contains("<dt>Firing for</dt><dd>1 min</dd>"));
+        assert!(html.contains("by U1 at 2026-11-25 20:47 UTC"));
+        assert!(
+            html.contains("href=\"/history?alertname=%3Cx%3E&amp;status=resolved&amp;before=3\"")
+        );
+    }
+
+    #[test]
+    fn an_empty_page_says_so() {
+        let page = HistoryPage {
+            entries: Vec::new(),
+            next_before: None,
+        };
+        let html = html(&page, &parse_query("").unwrap(), None, 0);
+        assert!(html.contains("No alerts match."));
+        assert!(!html.contains("<nav>"));
+    }
+}
