@@ -63,6 +63,13 @@ struct ListedStatus {
     state: String,
 }
 
+#[derive(Deserialize)]
+struct Held {
+    fingerprint: String,
+    #[serde(rename = "endsAt")]
+    ends_at: String,
+}
+
 /// What came of a request, before it is read.
 enum Answer {
     Ok(Vec<u8>),
@@ -108,9 +115,7 @@ pub fn parse_created(status: u16, body: Vec<u8>) -> Result<Option<String>, Failu
 /// A live (active or pending) silence whose comment ends with `marker`.
 pub fn find_marked(status: u16, body: Vec<u8>, marker: &str) -> Result<Option<String>, Failure> {
     let Answer::Ok(body) = classify("silences", status, body)? else {
-        return Err(Failure::Permanent(
-            "Alertmanager silences: HTTP 404 (is ALERTMANAGER_URL its base URL?)".into(),
-        ));
+        return Err(Failure::Permanent(NOT_FOUND.into()));
     };
     let listed: Vec<Listed> =
         serde_json::from_slice(&body).map_err(|e| unreadable("silences", e))?;
@@ -120,7 +125,52 @@ pub fn find_marked(status: u16, body: Vec<u8>, marker: &str) -> Result<Option<St
         .map(|s| s.id))
 }
 
+/// The `GET /api/v2/alerts` query for the alerts of `alertname`.
+pub fn alerts_query(alertname: &str) -> String {
+    let escaped = alertname.replace('\\', "\\\\").replace('"', "\\\"");
+    let matcher = format!("alertname=\"{escaped}\"");
+    format!("alerts?filter={}", crate::percent::encode(&matcher))
+}
+
+/// Whether the alert `fingerprint` is among the alerts Alertmanager holds with an end still
+/// ahead of `now` (it lists no resolved ones, and keeps a firing one's end ahead).
+pub fn holds_firing(
+    status: u16,
+    body: Vec<u8>,
+    fingerprint: &str,
+    now: i64,
+) -> Result<bool, Failure> {
+    let Answer::Ok(body) = classify("alerts", status, body)? else {
+        return Err(Failure::Permanent(NOT_FOUND.into()));
+    };
+    let held: Vec<Held> = serde_json::from_slice(&body).map_err(|e| unreadable("alerts", e))?;
+    Ok(held.iter().any(|a| {
+        a.fingerprint == fingerprint
+            && crate::rfc3339::parse_ms(&a.ends_at).map_or(true, |ends| ends > now)
+    }))
+}
+
+/// A 404 where the API must answer: the URL is not Alertmanager's.
+const NOT_FOUND: &str = "Alertmanager: HTTP 404 (is ALERTMANAGER_URL its base URL?)";
+
 impl Alertmanager {
+    /// Whether Alertmanager still holds the alert firing.
+    pub async fn is_firing(
+        &self,
+        alertname: &str,
+        fingerprint: &str,
+        now: i64,
+    ) -> Result<bool, Failure> {
+        let (status, body) = self
+            .send(
+                spin_sdk::http::Method::Get,
+                &alerts_query(alertname),
+                Vec::new(),
+            )
+            .await?;
+        holds_firing(status, body, fingerprint, now)
+    }
+
     /// Creates the silence (or replaces `spec.replaces`) and returns its id.
     pub async fn create_silence(&self, spec: &SilenceSpec<'_>) -> Result<String, Failure> {
         let (status, body) = self
@@ -141,15 +191,9 @@ impl Alertmanager {
                         silence_body(&fresh),
                     )
                     .await?;
-                parse_created(status, body)?.ok_or_else(|| {
-                    Failure::Permanent(
-                        "Alertmanager silence: HTTP 404 (is ALERTMANAGER_URL its base URL?)".into(),
-                    )
-                })
+                parse_created(status, body)?.ok_or_else(|| Failure::Permanent(NOT_FOUND.into()))
             }
-            None => Err(Failure::Permanent(
-                "Alertmanager silence: HTTP 404 (is ALERTMANAGER_URL its base URL?)".into(),
-            )),
+            None => Err(Failure::Permanent(NOT_FOUND.into())),
         }
     }
 
@@ -267,6 +311,35 @@ mod tests {
             parse_created(200, b"{}".to_vec()),
             Err(Failure::Permanent(_))
         ));
+    }
+
+    #[test]
+    fn an_alert_is_firing_while_alertmanager_holds_it_with_an_end_ahead() {
+        let now = 1_795_639_651_731;
+        let held = br#"[
+            {"fingerprint": "aa", "endsAt": "2026-11-25T20:52:31.731Z", "status": {"state": "suppressed"}},
+            {"fingerprint": "bb", "endsAt": "2026-11-25T20:40:00.000Z", "status": {"state": "active"}}
+        ]"#;
+        assert_eq!(holds_firing(200, held.to_vec(), "aa", now), Ok(true));
+        assert_eq!(
+            holds_firing(200, held.to_vec(), "bb", now),
+            Ok(false),
+            "ended"
+        );
+        assert_eq!(
+            holds_firing(200, held.to_vec(), "cc", now),
+            Ok(false),
+            "gone"
+        );
+        assert!(holds_firing(404, Vec::new(), "aa", now).is_err());
+        assert!(matches!(
+            holds_firing(502, Vec::new(), "aa", now),
+            Err(Failure::Retry { .. })
+        ));
+        assert_eq!(
+            alerts_query(r#"Disk"Full\"#),
+            "alerts?filter=alertname%3D%22Disk%5C%22Full%5C%5C%22"
+        );
     }
 
     #[test]

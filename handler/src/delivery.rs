@@ -82,6 +82,7 @@ pub async fn drain(settings: &config::Slack) {
                 return;
             }
         };
+        settle_ended_silences(settings).await;
         deliver_due(settings, &charts, &client, &owner, started).await;
         let now = crate::now_ms();
         match store::end_drain(turn, now, &owner) {
@@ -484,17 +485,81 @@ async fn silence(settings: &config::Slack, job: &Job, stored: &StoredAlert) -> R
     Ok(())
 }
 
-/// Expires the alert's silence in Alertmanager (one gone already is fine), then records that
-/// it has none (which has the message redrawn).
+/// Expires the alert's silence in Alertmanager (one gone already is fine), then settles its
+/// end.
 async fn unsilence(settings: &config::Slack, stored: &StoredAlert) -> Result<(), Hold> {
     if let Some(silence) = &stored.silenced {
         let alertmanager = settings.alertmanager.as_ref().ok_or_else(|| {
             Failure::Permanent("cannot unsilence: ALERTMANAGER_URL is not set".into())
         })?;
         alertmanager.expire_silence(&silence.id).await?;
+        settle_silence_end(alertmanager, stored).await?;
+    } else {
+        store::set_alert_silence(stored.id, None, crate::now_ms()).map_err(retry)?;
     }
-    store::set_alert_silence(stored.id, None, crate::now_ms()).map_err(retry)?;
     Ok(())
+}
+
+/// A silence ended: Alertmanager sent nothing for the alert while it held, its resolve
+/// included, so it is asked whether the alert still fires. If not, the resolve it muted is
+/// recorded as a webhook would have been (resolved now: Alertmanager no longer says when).
+/// Then the alert is recorded as unsilenced, which has its message redrawn.
+async fn settle_silence_end(
+    alertmanager: &crate::alertmanager::Alertmanager,
+    stored: &StoredAlert,
+) -> Result<(), Failure> {
+    let now = crate::now_ms();
+    let view = AlertView::of(&stored.alert);
+    let firing = alertmanager
+        .is_firing(view.alertname, &stored.alert.fingerprint, now)
+        .await?;
+    if !firing && stored.alert.status == AlertStatus::Firing {
+        let mut alert = stored.alert.clone();
+        alert.status = AlertStatus::Resolved;
+        alert.ends_at = Some(now);
+        let muted = store::Webhook {
+            receiver: "alertgraph: a resolve Alertmanager muted".into(),
+            status: AlertStatus::Resolved,
+            group_key: String::new(),
+            group_labels: Vec::new(),
+            common_labels: Vec::new(),
+            common_annotations: Vec::new(),
+            external_url: String::new(),
+            truncated_alerts: 0,
+            alerts: vec![alert],
+        };
+        store::record_webhook(&muted, now, 0, config::group_limit()).map_err(retry)?;
+        eprintln!(
+            "alertgraph: alert {} resolved while silenced: recorded as resolved now",
+            stored.id
+        );
+    }
+    store::set_alert_silence(stored.id, None, now).map_err(retry)
+}
+
+/// Settles the silences that ran out since the last look (see [`settle_silence_end`]); one
+/// that cannot be settled now stays listed for the next drain.
+async fn settle_ended_silences(settings: &config::Slack) {
+    let Some(alertmanager) = &settings.alertmanager else {
+        return;
+    };
+    let ended = match store::ended_silences(crate::now_ms()) {
+        Ok(ended) => ended,
+        Err(e) => {
+            eprintln!("alertgraph: cannot list ended silences: {}", describe(&e));
+            return;
+        }
+    };
+    for alert_id in ended {
+        let settled = match store::get_alert(alert_id) {
+            Ok(Some(stored)) => settle_silence_end(alertmanager, &stored).await,
+            Ok(None) => Ok(()),
+            Err(e) => Err(retry(e)),
+        };
+        if let Err(e) = settled {
+            eprintln!("alertgraph: the ended silence of alert {alert_id} waits: {e:?}");
+        }
+    }
 }
 
 /// The alert ids of a `group-summary` job.

@@ -129,6 +129,19 @@ pub fn set_silence(
     })
 }
 
+/// Firing alerts whose silence ended by `now`, oldest end first.
+pub fn ended(db: &dyn Db, now: Timestamp) -> Result<Vec<i64>, StoreError> {
+    db.execute(
+        "SELECT id FROM alerts
+         WHERE silence_id IS NOT NULL AND silenced_until <= ? AND status = 'firing'
+         ORDER BY silenced_until LIMIT 100",
+        &[int(now)],
+    )?
+    .iter()
+    .map(|r| crate::db::Row(r).int(0))
+    .collect()
+}
+
 /// A `message-refresh` unless one waits unclaimed already: that one will read the new state.
 fn enqueue_refresh(db: &dyn Db, alert_id: i64, now: Timestamp) -> Result<(), StoreError> {
     let waiting = query_opt(
@@ -330,5 +343,23 @@ mod tests {
             set_silence(&db, 42, None, NOW),
             Err(StoreError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn ended_silences_of_firing_alerts_are_listed_until_cleared() {
+        let db = with_alert();
+        let silence = AlertSilence {
+            id: "s".into(),
+            user_id: "U1".into(),
+            until: NOW,
+        };
+        set_silence(&db, 1, Some(&silence), NOW - 10).unwrap();
+        assert!(ended(&db, NOW - 1).unwrap().is_empty(), "still holding");
+        assert_eq!(ended(&db, NOW).unwrap(), [1]);
+        set_silence(&db, 1, None, NOW).unwrap();
+        assert!(ended(&db, NOW + 1).unwrap().is_empty(), "cleared");
+        set_silence(&db, 1, Some(&silence), NOW).unwrap();
+        db.exec("UPDATE alerts SET status = 'resolved'");
+        assert!(ended(&db, NOW + 1).unwrap().is_empty(), "resolved anyway");
     }
 }

@@ -160,6 +160,10 @@ impl Guest for Store {
         with_db(|db| actions::set_silence(db, alert_id, silenced.as_ref(), now))
     }
 
+    fn ended_silences(now: Timestamp) -> Result<Vec<i64>, StoreError> {
+        with_db(|db| actions::ended(db, now))
+    }
+
     fn find_message(alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {
         with_db(|db| messages::find(db, alert_id))
     }

@@ -159,6 +159,8 @@ const V5: &[&str] = &[
     "ALTER TABLE alerts ADD COLUMN silence_id TEXT",
     "ALTER TABLE alerts ADD COLUMN silenced_by TEXT",
     "ALTER TABLE alerts ADD COLUMN silenced_until INTEGER",
+    // Silences to look after once they end (`actions::ended`).
+    "CREATE INDEX alerts_silenced ON alerts (silenced_until) WHERE silence_id IS NOT NULL",
     // Signatures of Slack requests already acted on, kept past their validity to refuse replays.
     "CREATE TABLE slack_requests (
         signature TEXT PRIMARY KEY,

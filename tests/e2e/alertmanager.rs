@@ -331,8 +331,8 @@ fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced()
         2
     );
 
-    // Unsilence: the silence expires and the message offers the silences again. (The muted
-    // resolve stays lost: Alertmanager drops what it muted.)
+    // Unsilence: the silence expires, and Alertmanager, asked about the alert it muted, no
+    // longer holds it: the resolve it dropped is recorded, and the message turns green.
     let answer = click(&server, "unsilence", &alert_id, "U0BOB");
     assert_eq!(answer.status, 200, "{}", answer.body);
     let started = Instant::now();
@@ -340,13 +340,126 @@ fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced()
         assert!(started.elapsed() < WAIT, "{:#?}", am.list("silences"));
         std::thread::sleep(Duration::from_millis(100));
     }
+    slack.wait_until(WAIT, |calls| {
+        calls.iter().any(|c| {
+            c.ok && c.method == "chat.update" && c.body["attachments"][0]["color"] == "#2EC95A"
+        })
+    });
     server.wait_outbox_settled(WAIT);
     let update = slack.accepted("chat.update").pop().unwrap();
-    let ids: Vec<_> = controls(&update).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(update["attachments"][0]["color"], "#2EC95A");
+    assert!(
+        controls(&update).is_empty(),
+        "a resolved alert has no buttons"
+    );
+    assert!(!update.to_string().contains("Silenced by"));
+    assert_eq!(
+        server
+            .scalar("SELECT count(*) FROM alerts WHERE status = 'resolved' AND silence_id IS NULL"),
+        1
+    );
+    let replies: Vec<_> = slack
+        .accepted("chat.postMessage")
+        .into_iter()
+        .filter(|m| m["thread_ts"].is_string())
+        .collect();
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    assert_eq!(slack.calls().iter().filter(|c| !c.ok).count(), 0);
+}
+
+#[test]
+fn a_silence_that_runs_out_is_followed_up_with_alertmanager() {
+    use crate::interactions::{click, controls, SIGNING_SECRET};
+
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("alertmanager-silence-ends");
+    let am_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let am_url = format!("http://{am_addr}");
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
+        &[
+            ("SLACK_CHANNEL", "#alerts"),
+            ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
+            ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
+            ("ALERTMANAGER_URL", &am_url),
+        ],
+    );
+    let am = Alertmanager::start_on(&dir, server.addr, am_addr);
+    let alert = |name: &str| {
+        serde_json::json!({
+            "labels": {"alertname": name, "severity": "page"},
+            "startsAt": rfc3339(-60),
+            "generatorURL": "http://127.0.0.1:9/graph?g0.expr=up+%3D%3D+0",
+        })
+    };
+    am.send(alert("GoesAway"));
+    am.send(alert("StaysOn"));
+    slack.wait_until(WAIT, |calls| {
+        calls
+            .iter()
+            .filter(|c| c.ok && c.method == "chat.postMessage")
+            .count()
+            == 2
+    });
+    for post in slack.accepted("chat.postMessage") {
+        let (_, alert_id) = controls(&post).swap_remove(1);
+        assert_eq!(click(&server, "silence_4h", &alert_id, "U0ADA").status, 200);
+    }
+    slack.wait_until(WAIT, |calls| {
+        calls
+            .iter()
+            .filter(|c| c.ok && c.method == "chat.update")
+            .count()
+            >= 2
+    });
+    let mut gone = alert("GoesAway");
+    gone["endsAt"] = rfc3339(0).into();
+    am.send(gone);
+    // Four hours later, as far as alertgraph's records go: both silences have run out.
+    server
+        .db()
+        .execute(
+            "UPDATE alerts SET silenced_until = silenced_until - 5 * 3600 * 1000",
+            [],
+        )
+        .unwrap();
+    slack.wait_until(WAIT, |calls| {
+        let updated = |name: &str, color: &str| {
+            calls.iter().any(|c| {
+                c.ok && c.method == "chat.update"
+                    && c.body["text"].as_str().unwrap().contains(name)
+                    && c.body["attachments"][0]["color"] == color
+                    && !c.body.to_string().contains("Silenced by")
+            })
+        };
+        updated("GoesAway", "#2EC95A") && updated("StaysOn", "#F2303C")
+    });
+    server.wait_outbox_settled(WAIT);
+    let updates = slack.accepted("chat.update");
+    let last_of = |name: &str| {
+        updates
+            .iter()
+            .rev()
+            .find(|u| u["text"].as_str().unwrap().contains(name))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(last_of("GoesAway")["attachments"][0]["color"], "#2EC95A");
+    let stays = last_of("StaysOn");
+    assert_eq!(stays["attachments"][0]["color"], "#F2303C");
+    assert!(!stays.to_string().contains("Silenced by"), "{stays:#}");
+    let ids: Vec<_> = controls(&stays).into_iter().map(|(id, _)| id).collect();
     assert_eq!(
         ids,
         ["acknowledge", "silence_1h", "silence_4h", "silence_24h"]
     );
-    assert!(!update.to_string().contains("Silenced by"));
-    assert_eq!(slack.calls().iter().filter(|c| !c.ok).count(), 0);
+    assert_eq!(
+        server.scalar("SELECT count(*) FROM alerts WHERE silence_id IS NOT NULL"),
+        0
+    );
+    assert_eq!(
+        server.scalar("SELECT count(*) FROM alerts WHERE status = 'firing'"),
+        1
+    );
 }
