@@ -66,6 +66,7 @@ fn counter_help(name: &str) -> &'static str {
             "Alertmanager webhooks received, by outcome and refusal reason."
         }
         "deliveries_total" => "Outbox delivery attempts, by outcome.",
+        "slack_actions_total" => "Signed button clicks from Slack, by action and outcome.",
         _ => "Counter kept by the store.",
     }
 }

@@ -7,6 +7,7 @@ use crate::api::{
 };
 use crate::db::{int, opt_int, query_opt, text, Db, Value};
 use crate::errors::invalid;
+use crate::metrics::{bump, SLACK_ACTIONS};
 use crate::{outbox, tx};
 
 /// Signatures are remembered this long: Slack's are valid for five minutes either way.
@@ -44,6 +45,19 @@ pub fn record(
             )));
         }
     }
+    let action_name = match action.request {
+        ActionRequest::Acknowledge => "acknowledge",
+        ActionRequest::Silence(_) => "silence",
+        ActionRequest::Unsilence => "unsilence",
+    };
+    let count = |outcome| {
+        bump(
+            db,
+            SLACK_ACTIONS,
+            &[("action", action_name), ("outcome", outcome)],
+            1,
+        )
+    };
     tx::write(db, || {
         let known = query_opt(
             db,
@@ -51,6 +65,7 @@ pub fn record(
             &[int(action.alert_id)],
         )?;
         if known.is_none() {
+            count("unknown_alert")?;
             return Ok(ActionOutcome::UnknownAlert);
         }
         db.execute(
@@ -59,8 +74,10 @@ pub fn record(
             &[text(signature), int(now)],
         )?;
         if db.changes() == 0 {
+            count("replayed")?;
             return Ok(ActionOutcome::Replayed);
         }
+        count("recorded")?;
         db.execute(
             "DELETE FROM slack_requests WHERE seen_at < ?",
             &[int(now - SEEN_FOR_MS)],
@@ -239,6 +256,17 @@ mod tests {
         );
         assert_eq!(db.table("SELECT * FROM outbox"), before);
         assert!(stored(&db).acknowledged.is_none());
+        assert_eq!(
+            db.table(
+                "SELECT labels, value FROM counters WHERE name = 'slack_actions_total'
+                 ORDER BY labels"
+            ),
+            [
+                r#"{"action":"acknowledge","outcome":"replayed"}|1"#,
+                r#"{"action":"silence","outcome":"recorded"}|1"#,
+                r#"{"action":"silence","outcome":"replayed"}|1"#,
+            ]
+        );
     }
 
     #[test]

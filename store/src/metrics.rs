@@ -10,6 +10,8 @@ use crate::{labels, tx};
 pub const WEBHOOKS_RECEIVED: &str = "webhooks_received_total";
 /// Outbox jobs by what became of an attempt: delivered, retried or dead.
 pub const DELIVERIES: &str = "deliveries_total";
+/// Signed Slack clicks by action and outcome (recorded, replayed, unknown alert).
+pub const SLACK_ACTIONS: &str = "slack_actions_total";
 /// Time spent handling a webhook, accepted or not.
 pub const WEBHOOK_DURATION: &str = "webhook_duration_seconds";
 

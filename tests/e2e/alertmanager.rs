@@ -2,7 +2,7 @@
 //! which posts to a fake Slack: fire, then resolve with `send_resolved: true`.
 
 use crate::fake_slack::FakeSlack;
-use crate::support::{ensure_installed, free_port, request, TempDir};
+use crate::support::{ensure_installed, free_port, request, Server, TempDir};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -209,25 +209,32 @@ fn two_alertmanagers_sending_the_same_alert_give_one_message() {
     assert_eq!(posts[0]["text"], "[FIRING] InstanceDown: db-1:9100 is down");
 }
 
-#[test]
-fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced() {
-    use crate::interactions::{click, context_lines, controls, SIGNING_SECRET};
-
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("alertmanager-silence");
+/// alertgraph with Slack's buttons on, and the Alertmanager it makes silences in, which
+/// routes every alert to it.
+fn with_buttons(slack: &FakeSlack, dir: &TempDir) -> (Server, Alertmanager) {
     let am_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let am_url = format!("http://{am_addr}");
     let server = slack.alertgraph(
-        &dir,
+        dir,
         TOKEN,
         &[
             ("SLACK_CHANNEL", "#alerts"),
             ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
-            ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
+            ("SLACK_SIGNING_SECRET", crate::interactions::SIGNING_SECRET),
             ("ALERTMANAGER_URL", &am_url),
         ],
     );
-    let am = Alertmanager::start_on(&dir, server.addr, am_addr);
+    let am = Alertmanager::start_on(dir, server.addr, am_addr);
+    (server, am)
+}
+
+#[test]
+fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced() {
+    use crate::interactions::{click, context_lines, controls};
+
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("alertmanager-silence");
+    let (server, am) = with_buttons(&slack, &dir);
     let labels = serde_json::json!({"alertname": "HighErrorRate", "service": "checkout", "severity": "page"});
     let alert = serde_json::json!({
         "labels": labels,
@@ -369,23 +376,11 @@ fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced()
 
 #[test]
 fn a_silence_that_runs_out_is_followed_up_with_alertmanager() {
-    use crate::interactions::{click, controls, SIGNING_SECRET};
+    use crate::interactions::{click, controls};
 
     let slack = FakeSlack::start(TOKEN);
     let dir = TempDir::new("alertmanager-silence-ends");
-    let am_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let am_url = format!("http://{am_addr}");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
-            ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
-            ("ALERTMANAGER_URL", &am_url),
-        ],
-    );
-    let am = Alertmanager::start_on(&dir, server.addr, am_addr);
+    let (server, am) = with_buttons(&slack, &dir);
     let alert = |name: &str| {
         serde_json::json!({
             "labels": {"alertname": name, "severity": "page"},

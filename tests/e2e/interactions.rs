@@ -301,6 +301,14 @@ fn forged_stale_and_replayed_clicks_are_refused_and_change_nothing() {
     let replay = post_signed(&server, SIGNING_SECRET, now, &body);
     assert_eq!(replay.status, 401, "{}", replay.body);
     assert!(replay.body.contains("replayed"), "{}", replay.body);
+    let metrics = server.get("/metrics").body;
+    for line in [
+        r#"alertgraph_slack_actions_total{action="acknowledge",outcome="recorded"} 1"#,
+        r#"alertgraph_slack_actions_total{action="acknowledge",outcome="replayed"} 1"#,
+        r#"alertgraph_slack_actions_total{action="acknowledge",outcome="unknown_alert"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line} missing:\n{metrics}");
+    }
     server.wait_outbox_settled(WAIT);
     assert_eq!(server.count("slack_requests"), 1);
     assert_eq!(slack.accepted("chat.update").len(), 1);
