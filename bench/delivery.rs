@@ -15,6 +15,10 @@ mod alertmanager;
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/e2e/fake_slack.rs"]
 mod fake_slack;
+// The Alertmanager module's tests sign Slack clicks with it.
+#[allow(dead_code, unused_imports)]
+#[path = "../tests/e2e/interactions.rs"]
+mod interactions;
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/e2e/prometheus.rs"]
 mod prometheus;
