@@ -1,20 +1,21 @@
 //! alertgraph's HTTP handler: a Spin component (WASI p2) that takes Alertmanager webhooks,
 //! records them through the `store` import, delivers the outbox to Slack after answering (each
 //! alert with its chart), takes Slack's button clicks (`/api/slack/interactions`: acknowledge,
-//! silence in Alertmanager), and serves `/`, `/healthz`, `/metrics` and `/api/chart/<token>.png`.
+//! silence in Alertmanager), and serves `/`, `/healthz`, `/metrics`, `/api/chart/<token>.png`
+//! and the alert history (`/api/history`, `/history`).
 //!
 //! Layout: `http` is the I/O edge for requests (Spin entry point, body stream, store calls,
 //! sending), `delivery` for the outbox (lease jobs, call Slack or Alertmanager, settle),
-//! `slack::api` for the Slack Web API, `alertmanager` for its silences, `chart` for the charts (its `prometheus` and `draw` do I/O, the rest is pure);
-//! `config` reads Spin variables. Everything else is pure and unit-tested:
-//! `routes` (route table), `auth` (bearer/basic token check), `body_limit` (1 MiB cap),
-//! `webhook` (Alertmanager v4 wire types → the store's record) with `rfc3339` (timestamps),
-//! `refusal` (4xx answers and their counted reasons), `reply` (responses as values),
-//! `metrics_text` (Prometheus exposition), `percent` (URL encoding), `text` (one-line
-//! reasons) and `slack` (alert messages as Block Kit values, button clicks and their
-//! signatures). Property tests against bad input
-//! sit in `props` modules beside the unit tests; `props` here holds their settings.
-//! `bindings` holds the generated WIT imports.
+//! `slack::api` for the Slack Web API, `alertmanager` for its silences and alerts, `chart` for
+//! the charts (its `prometheus` and `draw` do I/O, the rest is pure); `config` reads Spin
+//! variables. Everything else is pure and unit-tested: `routes` (route table), `auth`
+//! (bearer/basic token check), `body_limit` (1 MiB cap), `webhook` (Alertmanager v4 wire types
+//! → the store's record) with `rfc3339` (timestamps), `refusal` (4xx answers and their counted
+//! reasons), `reply` (responses as values), `metrics_text` (Prometheus exposition), `percent`
+//! (URL and form encoding), `text` (one-line reasons), `slack` (alert messages as Block Kit
+//! values, button clicks and their signatures) and `history` (its query, JSON and page).
+//! Property tests against bad input sit in `props` modules beside the unit tests; `props` here
+//! holds their settings. `bindings` holds the generated WIT imports.
 
 mod alertmanager;
 mod auth;
