@@ -196,16 +196,32 @@ async fn read_body(req: IncomingRequest) -> Result<Vec<u8>, Refusal> {
 /// before, or refused with 401 and nothing changed; the work follows the answer (Slack wants
 /// one within 3 s).
 async fn interactions(req: IncomingRequest) -> (Reply, Then) {
-    let refused = |status, reason: &str| {
+    // `counted`: the reason in /metrics, unless the store counted the request already.
+    let refused = |status, counted: Option<&str>, reason: &str| {
         eprintln!("alertgraph: refused a Slack interaction: {reason}");
+        if let Some(counted) = counted {
+            if let Err(e) = store::record_slack_refusal(counted) {
+                eprintln!(
+                    "could not count a refused Slack request ({counted}): {}",
+                    reply::describe(&e)
+                );
+            }
+        }
         (Reply::text(status, reason), Then::Nothing)
     };
     let secret = match config::signing_secret() {
         Ok(Some(secret)) => secret,
-        Ok(None) => return refused(401, "Slack interactivity is off (no SLACK_SIGNING_SECRET)"),
+        Ok(None) => {
+            return refused(
+                401,
+                Some("disabled"),
+                "Slack interactivity is off (no SLACK_SIGNING_SECRET)",
+            )
+        }
         Err(e) => {
             return refused(
                 500,
+                None,
                 &format!("cannot read variable slack_signing_secret: {e}"),
             )
         }
@@ -214,7 +230,11 @@ async fn interactions(req: IncomingRequest) -> (Reply, Then) {
     let signature = header(&req, "x-slack-signature");
     let body = match read_body(req).await {
         Ok(body) => body,
-        Err(refusal) => return (refusal.reply(), Then::Nothing),
+        Err(refusal) => {
+            let reply = refusal.reply();
+            let line = String::from_utf8_lossy(&reply.body).trim_end().to_owned();
+            return refused(reply.status, Some(refusal.reason()), &line);
+        }
     };
     let now = now_ms();
     let verified = signature::verify(
@@ -225,20 +245,26 @@ async fn interactions(req: IncomingRequest) -> (Reply, Then) {
         now.div_euclid(1000),
     );
     if let Err(denied) = verified {
-        return refused(401, &format!("unauthorized: {denied}"));
+        return refused(
+            401,
+            Some(denied.reason()),
+            &format!("unauthorized: {denied}"),
+        );
     }
     let action = match interaction::parse(&body) {
         Ok(Interaction::Action(action)) => action,
         Ok(Interaction::Ignored) => return (Reply::text(200, ""), Then::Nothing),
-        Err(bad) => return refused(400, &format!("bad interaction: {bad}")),
+        Err(bad) => return refused(400, Some("bad_payload"), &format!("bad interaction: {bad}")),
     };
     let signature = String::from_utf8_lossy(&signature.unwrap_or_default()).into_owned();
     match store::record_slack_action(&action, &signature, now) {
         Ok(ActionOutcome::Recorded) => (Reply::text(200, ""), Then::Drain),
-        Ok(ActionOutcome::Replayed) => refused(401, "unauthorized: replayed request"),
-        Ok(ActionOutcome::UnknownAlert) => {
-            refused(404, &format!("no alert {} to act on", action.alert_id))
-        }
+        Ok(ActionOutcome::Replayed) => refused(401, None, "unauthorized: replayed request"),
+        Ok(ActionOutcome::UnknownAlert) => refused(
+            404,
+            None,
+            &format!("no alert {} to act on", action.alert_id),
+        ),
         Err(e) => (reply::store_failure("click", &e), Then::Nothing),
     }
 }

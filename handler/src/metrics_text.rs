@@ -67,6 +67,9 @@ fn counter_help(name: &str) -> &'static str {
         }
         "deliveries_total" => "Outbox delivery attempts, by outcome.",
         "slack_actions_total" => "Signed button clicks from Slack, by action and outcome.",
+        "slack_requests_refused_total" => {
+            "Slack requests refused before they were recorded, by reason."
+        }
         _ => "Counter kept by the store.",
     }
 }

@@ -7,7 +7,7 @@ use crate::api::{
 };
 use crate::db::{int, opt_int, query_opt, text, Db, Value};
 use crate::errors::invalid;
-use crate::metrics::{bump, SLACK_ACTIONS};
+use crate::metrics::{bump, SLACK_ACTIONS, SLACK_REFUSALS};
 use crate::{outbox, tx};
 
 /// Signatures are remembered this long: Slack's are valid for five minutes either way.
@@ -121,6 +121,11 @@ pub fn record(
     })
 }
 
+/// Count a Slack request refused before it was recorded.
+pub fn refuse(db: &dyn Db, reason: &str) -> Result<(), StoreError> {
+    tx::write(db, || bump(db, SLACK_REFUSALS, &[("reason", reason)], 1))
+}
+
 /// Record the alert's silence (none: gone) and have its message redrawn.
 pub fn set_silence(
     db: &dyn Db,
@@ -159,11 +164,13 @@ pub fn ended(db: &dyn Db, now: Timestamp) -> Result<Vec<i64>, StoreError> {
     .collect()
 }
 
-/// A `message-refresh` unless one waits unclaimed already: that one will read the new state.
+/// A `message-refresh`, unless a job that draws the whole message (a refresh, the post, the
+/// resolve) waits unclaimed already: that one will read the new state.
 fn enqueue_refresh(db: &dyn Db, alert_id: i64, now: Timestamp) -> Result<(), StoreError> {
     let waiting = query_opt(
         db,
-        "SELECT 1 FROM outbox WHERE alert_id = ? AND kind = 'message-refresh'
+        "SELECT 1 FROM outbox
+         WHERE alert_id = ? AND kind IN ('message-refresh', 'alert-fired', 'alert-resolved')
            AND state = 'pending' AND lease_until IS NULL",
         &[int(alert_id)],
     )?;
@@ -270,6 +277,21 @@ mod tests {
     }
 
     #[test]
+    fn refusals_count_by_reason() {
+        let db = with_alert();
+        refuse(&db, "stale").unwrap();
+        refuse(&db, "stale").unwrap();
+        refuse(&db, "bad_signature").unwrap();
+        assert_eq!(
+            db.table(
+                "SELECT labels, value FROM counters WHERE name = 'slack_requests_refused_total'
+                 ORDER BY labels"
+            ),
+            [r#"{"reason":"bad_signature"}|1"#, r#"{"reason":"stale"}|2"#]
+        );
+    }
+
+    #[test]
     fn signatures_are_forgotten_only_after_they_expired() {
         let db = with_alert();
         record(&db, &click(ActionRequest::Acknowledge), "v0=old", NOW).unwrap();
@@ -371,6 +393,26 @@ mod tests {
             set_silence(&db, 42, None, NOW),
             Err(StoreError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn a_waiting_post_or_resolve_draws_the_new_state_itself() {
+        for kind in ["alert-fired", "alert-resolved"] {
+            let db = with_alert();
+            db.exec(&format!(
+                "INSERT INTO outbox (kind, alert_id, state, due_at, created_at, updated_at)
+                 VALUES ('{kind}', 1, 'pending', 1, 1, 1)"
+            ));
+            record(&db, &click(ActionRequest::Acknowledge), "v0=1", NOW).unwrap();
+            assert_eq!(pending(&db), [format!("{kind}|NULL")], "no refresh");
+            db.exec("UPDATE outbox SET lease_until = 1");
+            set_silence(&db, 1, None, NOW).unwrap();
+            assert_eq!(
+                pending(&db).last().unwrap(),
+                "message-refresh|NULL",
+                "a running {kind} may have drawn the message already"
+            );
+        }
     }
 
     #[test]

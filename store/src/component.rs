@@ -152,6 +152,10 @@ impl Guest for Store {
         with_db(|db| actions::record(db, &action, &signature, now))
     }
 
+    fn record_slack_refusal(reason: String) -> Result<(), StoreError> {
+        with_db(|db| actions::refuse(db, &reason))
+    }
+
     fn set_alert_silence(
         alert_id: i64,
         silenced: Option<AlertSilence>,

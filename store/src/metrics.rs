@@ -12,6 +12,8 @@ pub const WEBHOOKS_RECEIVED: &str = "webhooks_received_total";
 pub const DELIVERIES: &str = "deliveries_total";
 /// Signed Slack clicks by action and outcome (recorded, replayed, unknown alert).
 pub const SLACK_ACTIONS: &str = "slack_actions_total";
+/// Slack requests refused before they could be recorded, by reason.
+pub const SLACK_REFUSALS: &str = "slack_requests_refused_total";
 /// Time spent handling a webhook, accepted or not.
 pub const WEBHOOK_DURATION: &str = "webhook_duration_seconds";
 

@@ -22,6 +22,18 @@ pub enum Denied {
     WrongSignature,
 }
 
+impl Denied {
+    /// The reason as counted in `/metrics`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Denied::MissingTimestamp | Denied::MissingSignature => "unsigned",
+            Denied::MalformedTimestamp => "bad_timestamp",
+            Denied::Stale => "stale",
+            Denied::WrongSignature => "bad_signature",
+        }
+    }
+}
+
 impl fmt::Display for Denied {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
