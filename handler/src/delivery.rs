@@ -82,7 +82,10 @@ pub async fn drain(settings: &config::Slack) {
                 return;
             }
         };
-        settle_ended_silences(settings).await;
+        // One drainer at a time looks, so concurrent drainers do not ask Alertmanager twice.
+        if turn.slot == 0 {
+            settle_ended_silences(settings).await;
+        }
         deliver_due(settings, &charts, &client, &owner, started).await;
         let now = crate::now_ms();
         match store::end_drain(turn, now, &owner) {
@@ -275,6 +278,7 @@ fn alert_body(
 ) -> message::Message {
     let alert = AlertView::of(&stored.alert);
     let alert_id = stored.id;
+    let now = crate::now_ms();
     let mut body = message::alert_message(&alert, options, channel);
     let responses = Responses {
         acknowledged: stored.acknowledged.as_ref(),
@@ -286,9 +290,9 @@ fn alert_body(
         alert_id,
         responses,
         settings.controls,
-        crate::now_ms(),
+        now,
     );
-    match store::get_alert_history(alert_id, crate::now_ms()) {
+    match store::get_alert_history(alert_id, now) {
         Ok(Some(history)) => message::add_history(&mut body, &history),
         Ok(None) => {}
         Err(e) => eprintln!(
@@ -422,6 +426,17 @@ fn retry_chart(reason: &str) -> Failure {
     }
 }
 
+/// The Alertmanager a `silence` / `unsilence` job (`what`) needs: without one it cannot pass.
+fn alertmanager_of<'a>(
+    settings: &'a config::Slack,
+    what: &str,
+) -> Result<&'a crate::alertmanager::Alertmanager, Failure> {
+    settings
+        .alertmanager
+        .as_ref()
+        .ok_or_else(|| Failure::Permanent(format!("cannot {what}: ALERTMANAGER_URL is not set")))
+}
+
 /// The user of a `silence` / `unsilence` job (its payload).
 #[derive(serde::Deserialize)]
 struct Click {
@@ -433,10 +448,7 @@ struct Click {
 /// Silences the alert in Alertmanager for the clicking user, replacing its earlier silence,
 /// then records it (which has the message redrawn).
 async fn silence(settings: &config::Slack, job: &Job, stored: &StoredAlert) -> Result<(), Hold> {
-    let alertmanager = settings
-        .alertmanager
-        .as_ref()
-        .ok_or_else(|| Failure::Permanent("cannot silence: ALERTMANAGER_URL is not set".into()))?;
+    let alertmanager = alertmanager_of(settings, "silence")?;
     let click: Click = serde_json::from_str(job.payload.as_deref().unwrap_or_default())
         .map_err(|e| Failure::Permanent(format!("unreadable silence payload: {e}")))?;
     let length = click
@@ -489,9 +501,7 @@ async fn silence(settings: &config::Slack, job: &Job, stored: &StoredAlert) -> R
 /// end.
 async fn unsilence(settings: &config::Slack, stored: &StoredAlert) -> Result<(), Hold> {
     if let Some(silence) = &stored.silenced {
-        let alertmanager = settings.alertmanager.as_ref().ok_or_else(|| {
-            Failure::Permanent("cannot unsilence: ALERTMANAGER_URL is not set".into())
-        })?;
+        let alertmanager = alertmanager_of(settings, "unsilence")?;
         alertmanager.expire_silence(&silence.id).await?;
         settle_silence_end(alertmanager, stored).await?;
     } else {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::percent;
 use crate::rfc3339;
-use crate::slack::message::is_flapping;
+use crate::slack::message::{holding_silence, is_flapping, AlertView};
 use crate::store::{AlertEntry, AlertFilter, AlertStatus, HistoryPage};
 
 /// Most alerts on one page; the store clamps to the same bound.
@@ -194,14 +194,9 @@ fn entry_json(entry: &AlertEntry, base_url: Option<&str>, now: i64) -> Value {
     } else {
         alert.ends_at.unwrap_or(now)
     };
-    let alertname = alert
-        .labels
-        .iter()
-        .find(|(k, _)| k == "alertname")
-        .map_or("", |(_, v)| v.as_str());
     json!({
         "id": stored.id,
-        "alertname": alertname,
+        "alertname": AlertView::of(alert).alertname,
         "fingerprint": alert.fingerprint,
         "status": if firing { "firing" } else { "resolved" },
         "labels": object(&alert.labels),
@@ -213,7 +208,7 @@ fn entry_json(entry: &AlertEntry, base_url: Option<&str>, now: i64) -> Value {
         "acknowledged": stored.acknowledged.as_ref().map(|a| json!({
             "by": a.user_id, "at": rfc3339::format_ms(a.at),
         })),
-        "silenced": stored.silenced.as_ref().filter(|s| firing && s.until > now).map(|s| json!({
+        "silenced": holding_silence(alert.status, stored.silenced.as_ref(), now).map(|s| json!({
             "by": s.user_id, "until": rfc3339::format_ms(s.until), "silence_id": s.id,
         })),
         "message": entry.message.as_ref().map(|m| json!({

@@ -5,7 +5,7 @@
 use crate::api::{
     ActionOutcome, ActionRequest, AlertSilence, JobKind, SlackAction, StoreError, Timestamp,
 };
-use crate::db::{int, opt_int, query_opt, text, Db, Value};
+use crate::db::{int, opt_int, opt_text, query_opt, text, Db};
 use crate::errors::invalid;
 use crate::metrics::{bump, SLACK_ACTIONS, SLACK_REFUSALS};
 use crate::{outbox, tx};
@@ -133,13 +133,12 @@ pub fn set_silence(
     silenced: Option<&AlertSilence>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let opt_text = |v: Option<&String>| v.map_or(Value::Null, |v| text(v));
     tx::write(db, || {
         db.execute(
             "UPDATE alerts SET silence_id = ?, silenced_by = ?, silenced_until = ? WHERE id = ?",
             &[
-                opt_text(silenced.map(|s| &s.id)),
-                opt_text(silenced.map(|s| &s.user_id)),
+                opt_text(silenced.map(|s| s.id.as_str())),
+                opt_text(silenced.map(|s| s.user_id.as_str())),
                 opt_int(silenced.map(|s| s.until)),
                 int(alert_id),
             ],

@@ -112,3 +112,7 @@ pub fn text(v: &str) -> Value {
 pub fn opt_int(v: Option<i64>) -> Value {
     v.map_or(Value::Null, Value::Integer)
 }
+
+pub fn opt_text(v: Option<&str>) -> Value {
+    v.map_or(Value::Null, text)
+}

@@ -5,7 +5,7 @@
 //! later claim has taken the job over.
 
 use crate::api::{Job, JobKind, PostingIntent, StoreError, Timestamp};
-use crate::db::{int, query_one, text, Db, Row, Value};
+use crate::db::{int, opt_text, query_one, text, Db, Row, Value};
 use crate::errors::{corrupt, invalid};
 use crate::metrics::{bump, DELIVERIES};
 use crate::tx;
@@ -26,7 +26,7 @@ pub fn enqueue(
         &[
             text(kind_name(kind)),
             int(alert_id),
-            payload.map_or(Value::Null, text),
+            opt_text(payload),
             int(now),
             int(now),
             int(now),

@@ -139,7 +139,7 @@ fn article(out: &mut String, entry: &AlertEntry, base_url: Option<&str>, now: i6
             &format!("by {} at {}", ack.user_id, utc(ack.at)),
         );
     }
-    if let Some(silence) = stored.silenced.as_ref().filter(|s| firing && s.until > now) {
+    if let Some(silence) = message::holding_silence(view.status, stored.silenced.as_ref(), now) {
         row(
             "Silenced",
             &format!("by {} until {}", silence.user_id, utc(silence.until)),

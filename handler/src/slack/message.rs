@@ -275,6 +275,15 @@ pub struct Responses<'a> {
     pub silenced: Option<&'a AlertSilence>,
 }
 
+/// The alert's silence while it holds: a firing alert's, not yet past its end at `now`.
+pub fn holding_silence(
+    status: AlertStatus,
+    silenced: Option<&AlertSilence>,
+    now: i64,
+) -> Option<&AlertSilence> {
+    silenced.filter(|s| status == AlertStatus::Firing && s.until > now)
+}
+
 /// Shows who acknowledged or silenced the alert and, on a firing alert with `controls`, the
 /// buttons to do so, above the link buttons. A silence past its end at `now` is not shown.
 pub fn add_controls(
@@ -286,7 +295,7 @@ pub fn add_controls(
     now: i64,
 ) {
     let firing = alert.status == AlertStatus::Firing;
-    let silenced = responses.silenced.filter(|s| firing && s.until > now);
+    let silenced = holding_silence(alert.status, responses.silenced, now);
     let mut lines = Vec::new();
     if let Some(ack) = responses.acknowledged {
         lines.push(format!(
