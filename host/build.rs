@@ -12,6 +12,9 @@ use std::process::Command;
 
 use alertgraph_compose::Part;
 
+#[path = "build/wasm_target.rs"]
+mod wasm_target;
+
 const GUESTS: [(&str, &str); 2] = [
     ("alertgraph-handler", "alertgraph_handler.wasm"),
     ("alertgraph-store", "alertgraph_store.wasm"),
@@ -55,6 +58,11 @@ fn main() {
         "Cargo.toml",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+
+    if let Err(line) = wasm_target::ensure() {
+        println!("cargo::error={line}");
+        return;
     }
 
     // A separate target dir so this nested build never waits on the outer build's lock.
