@@ -6,8 +6,7 @@ import sys
 
 def main(path):
     rows = [json.loads(line) for line in open(path) if line.strip()]
-    webhook = {(r["server"], r["label"]): dict(r["result"], rss=r.get("rss_kib"))
-               for r in rows if r["bench"] == "webhook"}
+    webhook = [r for r in rows if r["bench"] == "webhook"]
     if webhook:
         print_webhook(webhook)
     for r in rows:
@@ -39,28 +38,57 @@ def main(path):
     chart([r["result"] for r in rows if r["bench"] == "chart"])
 
 
-def print_webhook(webhook):
-    print("## Webhook ack (wh-loadgen, same run; ratio = alertgraph / native baseline)\n")
-    print("| load | server | ok/s | p50 ms | p99 ms | errors | RSS idle / peak MiB |")
-    print("|---|---|---:|---:|---:|---|---|")
-    labels = sorted({label for _, label in webhook})
-    for label in labels:
-        for server in ("baseline", "alertgraph"):
-            r = webhook.get((server, label))
-            if r:
-                lat = r["latency_ms"]
-                errors = sum(r["errors"].values()) if r["errors"] else 0
-                rss = r["rss"]
-                memory = f"{rss['idle'] / 1024:.0f} / {rss['peak'] / 1024:.0f}" if rss else ""
-                print(f"| {label} | {server} | {r['throughput']:.0f} | {lat['p50']:.3f} | {lat['p99']:.3f} "
-                      f"| {errors} | {memory} |")
-        base, ours = webhook.get(("baseline", label)), webhook.get(("alertgraph", label))
-        if base and ours:
-            print(
-                f"| {label} | **ratio** | {ours['throughput'] / base['throughput']:.2f}× "
-                f"| {ours['latency_ms']['p50'] / base['latency_ms']['p50']:.2f}× "
-                f"| {ours['latency_ms']['p99'] / base['latency_ms']['p99']:.2f}× | | |"
-            )
+def print_webhook(rows):
+    """Each load's rounds: baseline and alertgraph ran back to back, so each round gives a
+    ratio; the table shows each side's median over the rounds and the ratios' median and
+    spread (min–max), which a spell of other load on this shared machine cannot skew alone."""
+    runs = {}
+    for r in rows:
+        runs.setdefault(r["label"], {}).setdefault(r.get("round", 1), {})[r["server"]] = r
+    print("## Webhook ack (wh-loadgen; baseline and alertgraph interleaved, round by round)\n")
+    print("ratio = alertgraph / native baseline in the same round; median over the rounds, "
+          "spread min–max in brackets. `closed-c16-slack`: alertgraph with a Slack that answers "
+          "(`bench/fake_slack.py`), so each webhook's delivery work runs; the baseline delivers "
+          "nothing.\n")
+    print("| load | rounds | baseline ok/s | alertgraph ok/s | throughput ratio | p50 ratio "
+          "| p99 ratio | baseline p99 ms | alertgraph p99 ms | errors | alertgraph RSS idle / peak MiB (medians) |")
+    print("|---|---:|---:|---:|---|---|---|---:|---:|---|---|")
+    for label in sorted(runs, key=load_order):
+        pairs = [r for r in runs[label].values() if "baseline" in r and "alertgraph" in r]
+        if not pairs:
+            continue
+        base = [p["baseline"]["result"] for p in pairs]
+        ours = [p["alertgraph"]["result"] for p in pairs]
+
+        def ratio(pick):
+            return spread([pick(o) / pick(b) for o, b in zip(ours, base)])
+
+        errors = sum(sum(r["errors"].values()) if r["errors"] else 0 for r in base + ours)
+        rss = [p["alertgraph"].get("rss_kib") for p in pairs]
+        memory = (f"{median([m['idle'] for m in rss]) / 1024:.0f} / {median([m['peak'] for m in rss]) / 1024:.0f}"
+                  if all(rss) else "")
+        print(f"| {label} | {len(pairs)} | {median([r['throughput'] for r in base]):,.0f} "
+              f"| {median([r['throughput'] for r in ours]):,.0f} "
+              f"| {ratio(lambda r: r['throughput'])} "
+              f"| {ratio(lambda r: r['latency_ms']['p50'])} "
+              f"| {ratio(lambda r: r['latency_ms']['p99'])} "
+              f"| {median([r['latency_ms']['p99'] for r in base]):.2f} "
+              f"| {median([r['latency_ms']['p99'] for r in ours]):.2f} | {errors} | {memory} |")
+
+
+def load_order(label):
+    order = ["closed-c1", "closed-c16", "open-2000", "closed-c16-slack"]
+    return (order.index(label) if label in order else len(order), label)
+
+
+def median(values):
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def spread(ratios):
+    return f"{median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"
 
 
 def print_delivery(d):

@@ -5,7 +5,8 @@
 #
 # Usage: bench/run.sh            (env: DURATION=10 WARMUP=2 PORT=18090 ANCHORS=../shared/bench-anchors
 #                                 ONLY=<section> for one of webhook, startup, instantiate,
-#                                 renderer_wasm, delivery, size, chart; CHART_ITERS=200 CHART_WARMUP=20)
+#                                 renderer_wasm, delivery, size, chart; CHART_ITERS=200 CHART_WARMUP=20
+#                                 ROUNDS=3: webhook loads run baseline, alertgraph, baseline, … this often)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -16,6 +17,8 @@ PORT="${PORT:-18090}"
 ONLY="${ONLY:-all}"
 CHART_ITERS="${CHART_ITERS:-200}"
 CHART_WARMUP="${CHART_WARMUP:-20}"
+ROUNDS="${ROUNDS:-3}"
+SLACK_PORT=$((PORT + 1))
 TOKEN="bench-token"
 BODY="$ROOT/tests/fixtures/alertmanager-0.25/firing.json"
 OUT="$ROOT/bench/results"
@@ -41,8 +44,9 @@ fi
 
 WORK=$(mktemp -d)
 SERVER_PID=""
+SLACK_PID=""
 cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  for pid in $SERVER_PID $SLACK_PID; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -57,8 +61,9 @@ wait_healthy() {
 }
 
 start_server() { # name [keep|cold]: a fresh database (alertgraph's compiled cache kept); keep: the
-  # same database; cold: nothing kept, so alertgraph compiles its component again
-  local db="$WORK/db-$1"
+  # same database; cold: nothing kept, so alertgraph compiles its component again.
+  # alertgraph-slack: alertgraph posting to bench/fake_slack.py, so each webhook's delivery runs
+  local db="$WORK/db-${1%-slack}"
   case "${2:-}" in
     keep) ;;
     cold) rm -rf "$db" ;;
@@ -73,6 +78,11 @@ start_server() { # name [keep|cold]: a fresh database (alertgraph's compiled cac
       env -i PATH="$PATH" LISTEN_HOST=127.0.0.1 PORT="$PORT" STORAGE_DIR="$db" WEBHOOK_TOKEN="$TOKEN" \
         RUST_LOG=warn "$ROOT/target/release/alertgraph" 2>"$WORK/server.log" &
       ;;
+    alertgraph-slack)
+      env -i PATH="$PATH" LISTEN_HOST=127.0.0.1 PORT="$PORT" STORAGE_DIR="$db" WEBHOOK_TOKEN="$TOKEN" \
+        SLACK_BOT_TOKEN=xoxb-bench SLACK_API_URL="http://127.0.0.1:$SLACK_PORT/api" \
+        RUST_LOG=warn "$ROOT/target/release/alertgraph" 2>"$WORK/server.log" &
+      ;;
   esac
   SERVER_PID=$!
   wait_healthy
@@ -84,8 +94,8 @@ stop_server() {
 
 rss_kib() { awk '/^Rss:/{print $2}' "/proc/$SERVER_PID/smaps_rollup"; }
 
-load() { # server label loadgen-args...
-  local server="$1" label="$2"; shift 2
+load() { # server label round loadgen-args...
+  local server="$1" label="$2" round="$3"; shift 3
   start_server "$server"
   local idle peak=0 rss line
   idle=$(rss_kib)
@@ -101,8 +111,8 @@ load() { # server label loadgen-args...
   wait "$loadgen"
   line=$(cat "$WORK/load.json")
   stop_server
-  echo "{\"bench\":\"webhook\",\"server\":\"$server\",\"label\":\"$label\",\"rss_kib\":{\"idle\":$idle,\"peak\":$peak},\"result\":$line}" >> "$RAW"
-  echo "  $server $label: $(echo "$line" | jq -c '{throughput, p50: .latency_ms.p50, p99: .latency_ms.p99, errors}') RSS idle $idle KiB, peak $peak KiB" >&2
+  echo "{\"bench\":\"webhook\",\"server\":\"${server%-slack}\",\"label\":\"$label\",\"round\":$round,\"rss_kib\":{\"idle\":$idle,\"peak\":$peak},\"result\":$line}" >> "$RAW"
+  echo "  round $round $server $label: $(echo "$line" | jq -c '{throughput, p50: .latency_ms.p50, p99: .latency_ms.p99, errors}') RSS idle $idle KiB, peak $peak KiB" >&2
 }
 
 # Exec to the first answered /healthz, in ms (polling every 5 ms).
@@ -153,12 +163,24 @@ chart() {
 }
 
 if want webhook; then
-  echo "== webhook ack: alertgraph vs the native baseline (same load generator, same run)" >&2
-  for server in baseline alertgraph; do
-    load "$server" closed-c1 --concurrency 1 --rate 0
-    load "$server" closed-c16 --concurrency 16 --rate 0
-    load "$server" open-2000 --concurrency 16 --rate 2000
+  echo "== webhook ack: alertgraph vs the native baseline, interleaved ($ROUNDS rounds, same loads)" >&2
+  python3 "$ROOT/bench/fake_slack.py" "$SLACK_PORT" 2>"$WORK/slack.log" &
+  SLACK_PID=$!
+  # Each load runs on the baseline and right after on alertgraph, round after round, so that
+  # a spell of load from other tenants falls on both sides of a ratio, not on one.
+  for round in $(seq "$ROUNDS"); do
+    for spec in "closed-c1 alertgraph --concurrency 1 --rate 0" \
+                "closed-c16 alertgraph --concurrency 16 --rate 0" \
+                "open-2000 alertgraph --concurrency 16 --rate 2000" \
+                "closed-c16-slack alertgraph-slack --concurrency 16 --rate 0"; do
+      read -r label ours args <<< "$spec"
+      # shellcheck disable=SC2086 # the loadgen arguments are words
+      load baseline "$label" "$round" $args
+      # shellcheck disable=SC2086
+      load "$ours" "$label" "$round" $args
+    done
   done
+  kill "$SLACK_PID"; wait "$SLACK_PID" 2>/dev/null || true; SLACK_PID=""
 fi
 
 if want startup; then startup; fi
