@@ -10,6 +10,7 @@ use crate::prometheus::{Options, Prometheus};
 use crate::support::{free_port, request, wait_until, Response, TempDir};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -185,7 +186,9 @@ impl SpinUp {
             .arg(repo().join("deploy/runtime-config/local.toml"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            // A group of its own, so that dropping it ends the `spin trigger` it starts too.
+            .process_group(0);
         // Only what the test says reaches the app.
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("SPIN_") {
@@ -226,7 +229,6 @@ impl SpinUp {
             healthy.then_some(())
         });
         if started.is_none() {
-            let _ = up.child.kill();
             panic!("spin up did not serve /healthz:\n{}", up.log());
         }
         up
@@ -260,7 +262,11 @@ impl SpinUp {
 
 impl Drop for SpinUp {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // `spin up` runs the app in a child (`spin trigger http`), which outlived a kill of
+        // `spin up` alone: end the whole group.
+        let group = -i32::try_from(self.child.id()).expect("a pid fits an i32");
+        // SAFETY: kill(2) with a negative pid signals that process group; no memory involved.
+        unsafe { libc::kill(group, libc::SIGKILL) };
         let _ = self.child.wait();
     }
 }
