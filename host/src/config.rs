@@ -142,6 +142,15 @@ const VARIABLES: [(&str, &str, Kind); 19] = [
 ];
 
 const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+/// What the shipped Kubernetes Secrets hold until someone replaces it.
+const PLACEHOLDER_SECRET: &str = "change-me";
+/// Tokens that people choose (Slack's own are long): shorter ones are guessable.
+const CHOSEN_TOKENS: [(&str, &str); 3] = [
+    ("WEBHOOK_TOKEN", "webhook_token"),
+    ("DRAIN_TOKEN", "drain_token"),
+    ("HISTORY_TOKEN", "history_token"),
+];
+const SHORTEST_GOOD_TOKEN: usize = 16;
 /// Slack's Web API hands out file upload URLs on this origin.
 const SLACK_ORIGIN: &str = "https://slack.com:443";
 const SLACK_FILES_ORIGIN: &str = "https://files.slack.com:443";
@@ -164,6 +173,19 @@ pub fn is_secret(variable: &str) -> bool {
 }
 
 impl Config {
+    /// The chosen tokens that are set but shorter than 16 characters, for a warning at start.
+    pub fn short_tokens(&self) -> Vec<&'static str> {
+        CHOSEN_TOKENS
+            .iter()
+            .filter(|(_, name)| {
+                self.variables
+                    .get(name)
+                    .is_some_and(|v| v.chars().count() < SHORTEST_GOOD_TOKEN)
+            })
+            .map(|(env, _)| *env)
+            .collect()
+    }
+
     pub fn from_env() -> Result<Config, ConfigError> {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
@@ -191,7 +213,17 @@ impl Config {
                 (None, _) => continue,
             };
             match kind {
-                Kind::Text | Kind::Secret => {}
+                Kind::Text => {}
+                Kind::Secret if value == PLACEHOLDER_SECRET => {
+                    return Err(ConfigError {
+                        variable: env,
+                        reason: format!(
+                            "is still the shipped manifests' placeholder {PLACEHOLDER_SECRET:?}: \
+                             set the real secret"
+                        ),
+                    });
+                }
+                Kind::Secret => {}
                 Kind::Url => {
                     origin_of(&value).map_err(|reason| ConfigError {
                         variable: env,
@@ -485,6 +517,24 @@ mod tests {
             assert_eq!(err.variable, *variable, "{value}");
             assert!(err.to_string().contains(variable), "{err}");
         }
+    }
+
+    #[test]
+    fn the_shipped_placeholder_is_refused_and_short_tokens_are_named() {
+        for variable in ["SLACK_BOT_TOKEN", "WEBHOOK_TOKEN", "SLACK_SIGNING_SECRET"] {
+            let err = config(&[(variable, "change-me")]).expect_err(variable);
+            assert_eq!(err.variable, variable);
+            assert!(err.to_string().contains("placeholder"), "{err}");
+        }
+        let c = config(&[
+            ("WEBHOOK_TOKEN", "short-token"),
+            ("HISTORY_TOKEN", "a-long-enough-history-token"),
+            ("DRAIN_TOKEN", "fifteen-chars-x"),
+        ])
+        .unwrap();
+        assert_eq!(c.short_tokens(), ["WEBHOOK_TOKEN", "DRAIN_TOKEN"]);
+        // The drain token made up when none is set is long.
+        assert!(config(&[]).unwrap().short_tokens().is_empty());
     }
 
     #[test]

@@ -73,6 +73,9 @@ async fn run(config: Config, app: Arc<App>) -> anyhow::Result<()> {
             "WEBHOOK_TOKEN is not set: POST /api/alerts takes webhooks from anyone who can reach it"
         );
     }
+    for variable in config.short_tokens() {
+        tracing::warn!("{variable} is shorter than 16 characters: a guessable token");
+    }
     alertgraph::drain::spawn(
         app.clone(),
         config.drain_every,

@@ -272,6 +272,61 @@ fn invalid_setting_stops_start_up_naming_it() {
 }
 
 #[test]
+fn the_shipped_placeholder_secret_stops_start_up_and_a_short_token_is_warned_about() {
+    use std::io::Read;
+    let dir = TempDir::new("placeholder-secret");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_alertgraph"))
+        .env_clear()
+        .env("LISTEN_HOST", "127.0.0.1")
+        .env("PORT", "0")
+        .env("STORAGE_DIR", &dir.0)
+        .env("WEBHOOK_TOKEN", "change-me")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("alertgraph started with the placeholder as its webhook token");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(2));
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr.contains("WEBHOOK_TOKEN") && stderr.contains("placeholder"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir.0).unwrap().count(),
+        0,
+        "nothing was written"
+    );
+
+    let server = Server::start(&dir.0, &[("HISTORY_TOKEN", "hist-short")]);
+    server.wait_log_line(
+        "HISTORY_TOKEN is shorter than 16 characters",
+        std::time::Duration::from_secs(10),
+    );
+    assert!(
+        !server.log().contains("hist-short"),
+        "the token reached the log"
+    );
+}
+
+#[test]
 fn json_logs_when_asked() {
     let dir = TempDir::new("json-logs");
     let server = Server::start(&dir.0, &[("LOG_JSON", "true")]);
