@@ -177,9 +177,14 @@ async fn deliver(
         (JobKind::AlertFired | JobKind::AlertResolved, None) => {
             // A busy channel defers the job before its chart is drawn.
             wait_for_turn(&channel)?;
+            let mut unverified = false;
             if let Some(intent) = &job.posting {
-                if let Some(found) = earlier_post(client, intent, job.alert_id).await? {
-                    return Ok(record(job.alert_id, found, &intent.channel)?);
+                match earlier_post(client, intent, job.alert_id).await? {
+                    Earlier::Posted(found) => {
+                        return Ok(record(job.alert_id, found, &intent.channel, false)?)
+                    }
+                    Earlier::None => {}
+                    Earlier::Unknown => unverified = true,
                 }
             }
             let charted = chart(charts, job.alert_id, &alert).await;
@@ -187,7 +192,7 @@ async fn deliver(
             body.metadata = Some(Metadata::alert(job.alert_id));
             let posted = post(settings, client, &body, Some(job)).await?;
             let thread = (posted.channel.clone(), posted.ts.clone());
-            record(job.alert_id, posted, &channel)?;
+            record(job.alert_id, posted, &channel, unverified)?;
             charted.upload(client, &thread.0, &thread.1).await;
             if charted.transient {
                 schedule_redraw(job.alert_id);
@@ -617,13 +622,25 @@ async fn deliver_summary(settings: &config::Slack, client: &Client, job: &Job) -
     Ok(())
 }
 
+/// What became of an earlier attempt that posted without hearing back.
+enum Earlier {
+    /// Its message is in the channel.
+    Posted(Posted),
+    /// The channel's history does not have it.
+    None,
+    /// It cannot be known: posting again risks a duplicate, not posting risks losing the alert.
+    Unknown,
+}
+
 /// An earlier attempt may have posted without hearing back: look for its message in the
-/// channel's history. Without a known channel id it cannot look (and says so).
+/// channel's history. When it cannot look for good (no channel id yet, a missing scope, the
+/// bot not in the channel), it says so and the alert is posted again: a possible duplicate is
+/// better than an alert Slack may never have shown.
 async fn earlier_post(
     client: &Client,
     intent: &PostingIntent,
     alert_id: i64,
-) -> Result<Option<Posted>, Failure> {
+) -> Result<Earlier, Failure> {
     let channel_id = if looks_like_channel_id(&intent.channel) {
         Some(intent.channel.clone())
     } else {
@@ -635,11 +652,23 @@ async fn earlier_post(
              known yet: posting again (set SLACK_CHANNEL to the channel id to avoid this)",
             intent.channel
         );
-        return Ok(None);
+        return Ok(Earlier::Unknown);
     };
     // Slack's clock and ours may differ a little: look a minute further back.
     let oldest = intent.since.saturating_sub(60_000);
-    client.find_posted(&channel_id, oldest, alert_id).await
+    match client.find_posted(&channel_id, oldest, alert_id).await {
+        Ok(Some(found)) => Ok(Earlier::Posted(found)),
+        Ok(None) => Ok(Earlier::None),
+        Err(Failure::Permanent(reason)) => {
+            eprintln!(
+                "alertgraph: alert {alert_id} may already be posted in {}, but looking for it \
+                 failed ({reason}): posting again rather than risk losing it",
+                intent.channel
+            );
+            Ok(Earlier::Unknown)
+        }
+        Err(passing) => Err(passing),
+    }
 }
 
 /// Slack channel ids look like `C0123ABCD` (public), `G…` (private) or `D…` (direct).
@@ -713,7 +742,12 @@ async fn send(client: &Client, message: &message::Message) -> Result<Posted, Hol
 /// Records the message Slack took for the alert. A post cannot be taken back, so a busy
 /// database (another process holding it) is waited out a few more times; if it stays busy,
 /// the attempt counts as maybe posted, so the next one looks for the message before posting.
-fn record(alert_id: i64, posted: Posted, requested_channel: &str) -> Result<(), Failure> {
+fn record(
+    alert_id: i64,
+    posted: Posted,
+    requested_channel: &str,
+    unverified: bool,
+) -> Result<(), Failure> {
     /// Each try already waits the host's busy timeout (5 s).
     const TRIES: u32 = 3;
     let message = SlackMessage {
@@ -722,7 +756,8 @@ fn record(alert_id: i64, posted: Posted, requested_channel: &str) -> Result<(), 
     };
     let mut tries = 1;
     loop {
-        match store::save_message(alert_id, &message, requested_channel, crate::now_ms()) {
+        let now = crate::now_ms();
+        match store::save_message(alert_id, &message, requested_channel, now, unverified) {
             Ok(()) => return Ok(()),
             Err(StoreError::Busy(_)) if tries < TRIES => tries += 1,
             Err(e) => {

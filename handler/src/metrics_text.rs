@@ -70,6 +70,9 @@ fn counter_help(name: &str) -> &'static str {
         "slack_requests_refused_total" => {
             "Slack requests refused before they were recorded, by reason."
         }
+        "posts_unverified_total" => {
+            "Alert messages posted without knowing whether an earlier attempt had posted them."
+        }
         _ => "Counter kept by the store.",
     }
 }

@@ -257,7 +257,7 @@ mod tests {
             channel: "C1".into(),
             ts: "1.2".into(),
         };
-        messages::save(&db, 5, &message, "#alerts", 10).unwrap();
+        messages::save(&db, 5, &message, "#alerts", 10, false).unwrap();
         let older = charts::save(&db, 5, vec![1], 10).unwrap();
         let newer = charts::save(&db, 5, vec![2], 20).unwrap();
         assert_ne!(older, newer);

@@ -177,8 +177,9 @@ impl Guest for Store {
         message: SlackMessage,
         requested_channel: String,
         now: Timestamp,
+        unverified: bool,
     ) -> Result<(), StoreError> {
-        with_db(|db| messages::save(db, alert_id, &message, &requested_channel, now))
+        with_db(|db| messages::save(db, alert_id, &message, &requested_channel, now, unverified))
     }
 
     fn channel_id(name: String) -> Result<Option<String>, StoreError> {

@@ -3,6 +3,7 @@
 use crate::api::{SlackMessage, StoreError, Timestamp};
 use crate::db::{int, query_opt, text, Db, Row};
 use crate::errors::invalid;
+use crate::metrics::{bump, POSTS_UNVERIFIED};
 use crate::tx;
 
 pub fn find(db: &dyn Db, alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {
@@ -23,13 +24,14 @@ pub fn find(db: &dyn Db, alert_id: i64) -> Result<Option<SlackMessage>, StoreErr
 
 /// Record the alert's message, and `requested_channel` as a name of its channel. Saving the
 /// same message again is a no-op; a different one is `invalid`, since updates must go to the
-/// message already posted.
+/// message already posted. An `unverified` post (maybe a duplicate) is counted once.
 pub fn save(
     db: &dyn Db,
     alert_id: i64,
     message: &SlackMessage,
     requested_channel: &str,
     now: Timestamp,
+    unverified: bool,
 ) -> Result<(), StoreError> {
     tx::write(db, || {
         db.execute(
@@ -59,6 +61,9 @@ pub fn save(
                 int(now),
             ],
         )?;
+        if unverified {
+            bump(db, POSTS_UNVERIFIED, &[], 1)?;
+        }
         Ok(())
     })
 }
@@ -98,6 +103,7 @@ mod tests {
             &message("C123", "1700000000.000100"),
             "#alerts",
             2_000,
+            false,
         )
         .unwrap();
         assert_eq!(
@@ -110,6 +116,7 @@ mod tests {
             &message("C123", "1700000000.000100"),
             "#alerts",
             3_000,
+            false,
         )
         .unwrap();
         let other = save(
@@ -118,6 +125,7 @@ mod tests {
             &message("C123", "1700000000.000200"),
             "#alerts",
             4_000,
+            false,
         );
         assert!(matches!(other, Err(StoreError::Invalid(_))), "{other:?}");
         assert_eq!(
@@ -131,11 +139,35 @@ mod tests {
     }
 
     #[test]
+    fn an_unverified_post_is_counted_once() {
+        let db = NativeDb::memory();
+        webhook::record(&db, &fixture_firing(), 1_000, 1, u32::MAX).unwrap();
+        let unverified = || {
+            crate::metrics::snapshot(&db, 0)
+                .unwrap()
+                .counters
+                .iter()
+                .filter(|c| c.name == POSTS_UNVERIFIED)
+                .map(|c| c.value)
+                .sum::<u64>()
+        };
+        assert_eq!(unverified(), 0);
+        for _ in 0..2 {
+            save(&db, 1, &message("C1", "1.2"), "#alerts", 2_000, true).unwrap();
+        }
+        assert_eq!(
+            unverified(),
+            1,
+            "saving the same message again counts nothing"
+        );
+    }
+
+    #[test]
     fn channel_ids_are_learnt_from_posts() {
         let db = NativeDb::memory();
         webhook::record(&db, &fixture_firing(), 1_000, 1, u32::MAX).unwrap();
         assert_eq!(channel_id(&db, "#alerts").unwrap(), None);
-        save(&db, 1, &message("C123", "1.2"), "#alerts", 2_000).unwrap();
+        save(&db, 1, &message("C123", "1.2"), "#alerts", 2_000, false).unwrap();
         assert_eq!(channel_id(&db, "#alerts").unwrap().as_deref(), Some("C123"));
         assert_eq!(channel_id(&db, "#other").unwrap(), None);
     }
@@ -144,7 +176,7 @@ mod tests {
     fn a_message_needs_its_alert() {
         let db = NativeDb::memory();
         assert!(matches!(
-            save(&db, 7, &message("C1", "1.2"), "#alerts", 1),
+            save(&db, 7, &message("C1", "1.2"), "#alerts", 1, false),
             Err(StoreError::Invalid(_))
         ));
         assert_eq!(db.int("SELECT count(*) FROM messages"), 0);

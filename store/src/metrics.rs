@@ -14,6 +14,9 @@ pub const DELIVERIES: &str = "deliveries_total";
 pub const SLACK_ACTIONS: &str = "slack_actions_total";
 /// Slack requests refused before they could be recorded, by reason.
 pub const SLACK_REFUSALS: &str = "slack_requests_refused_total";
+/// Alert messages posted although an earlier attempt may have posted them and that could
+/// not be looked up: possible duplicates, preferred to a lost alert.
+pub const POSTS_UNVERIFIED: &str = "posts_unverified_total";
 /// Time spent handling a webhook, accepted or not.
 pub const WEBHOOK_DURATION: &str = "webhook_duration_seconds";
 

@@ -139,6 +139,49 @@ fn rate_limited_post_is_delivered_once_after_retry_after() {
 }
 
 #[test]
+fn a_day_long_retry_after_on_a_503_defers_the_post_five_minutes_at_most() {
+    let slack = FakeSlack::start(TOKEN);
+    slack.push(Scripted::Unavailable {
+        retry_after_secs: 86_400,
+    });
+    let dir = TempDir::new("slack-503-day");
+    let server = start(&slack, &dir, TOKEN);
+    let epoch_ms = || {
+        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        i64::try_from(since.unwrap().as_millis()).unwrap()
+    };
+
+    let before = epoch_ms();
+    assert_eq!(
+        server
+            .post("/api/alerts", &[JSON], FIRING.as_bytes())
+            .status,
+        200
+    );
+    let rescheduled = "SELECT count(*) FROM outbox WHERE lease_until IS NULL \
+                       AND last_error IS NOT NULL";
+    let deadline = std::time::Instant::now() + WAIT;
+    while server.scalar(rescheduled) == 0 {
+        assert!(std::time::Instant::now() < deadline, "{}", server.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let after = epoch_ms();
+    // The job and its channel both wait what Retry-After asked, cut to five minutes.
+    let five_minutes = before + 300_000..=after + 300_000;
+    let due = server.scalar("SELECT due_at FROM outbox");
+    let channel_paused_until = server.scalar("SELECT max(next_at) FROM channel_turns");
+    for until in [due, channel_paused_until] {
+        assert!(
+            five_minutes.contains(&until),
+            "waits {} s, not five minutes: {}",
+            (until - after) / 1000,
+            server.log()
+        );
+    }
+    assert_eq!(slack.calls().len(), 1, "nothing else was tried meanwhile");
+}
+
+#[test]
 fn refused_token_dead_letters_the_job_with_its_reason() {
     let slack = FakeSlack::start(TOKEN);
     let dir = TempDir::new("slack-auth");
@@ -360,6 +403,52 @@ fn a_lost_answer_is_not_posted_twice_once_the_channel_id_is_learnt() {
     server.wait_outbox_settled(WAIT);
     let second = webhook_with(&[("second", &[])]);
     assert_lost_answer_not_reposted(&slack, &server, &second, 2);
+}
+
+#[test]
+fn a_lost_answer_is_posted_again_when_the_channel_history_cannot_be_read() {
+    let slack = FakeSlack::start(TOKEN);
+    let channel = slack.channel_id("#private");
+    let dir = TempDir::new("slack-lost-no-scope");
+    let server = slack.alertgraph(&dir, TOKEN, &[("SLACK_CHANNEL", &channel)]);
+    // Slack takes the post but the answer is lost; the lookup then needs a scope the app
+    // lacks (a private channel's `groups:history`).
+    slack.push(Scripted::LoseAnswer);
+    slack.push(Scripted::Error("missing_scope"));
+    assert_eq!(
+        server
+            .post("/api/alerts", &[JSON], FIRING.as_bytes())
+            .status,
+        200
+    );
+    server.wait_outbox_settled(WAIT);
+    let calls = slack.calls();
+    let methods: Vec<&str> = calls.iter().map(|c| c.method.as_str()).collect();
+    assert_eq!(
+        methods,
+        [
+            "chat.postMessage",
+            "conversations.history",
+            "chat.postMessage"
+        ],
+        "{calls:#?}"
+    );
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        2,
+        "posted again: a duplicate, not a loss"
+    );
+    assert_eq!(server.count("messages"), 1);
+    assert_eq!(
+        server.scalar("SELECT count(*) FROM outbox WHERE state = 'dead'"),
+        0
+    );
+    server.wait_log_line("posting again rather than risk losing it", WAIT);
+    let metrics = server.get("/metrics").body;
+    assert!(
+        metrics.contains("alertgraph_posts_unverified_total 1"),
+        "{metrics}"
+    );
 }
 
 #[test]

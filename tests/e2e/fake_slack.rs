@@ -30,6 +30,12 @@ pub enum Scripted {
         retry_after_secs: u32,
     },
     Status(u16),
+    /// HTTP 200 with `ok: false` and this error, e.g. `missing_scope`.
+    Error(&'static str),
+    /// 503 with a `Retry-After`, as a proxy in front of Slack may answer.
+    Unavailable {
+        retry_after_secs: u32,
+    },
     /// Do the work, then close the connection without answering (a lost answer).
     LoseAnswer,
     /// Answer normally, but only after this long.
@@ -405,6 +411,12 @@ fn answer(
             Scripted::Status(status) => {
                 (status, vec![], json!({"ok": false, "error": "fatal_error"}))
             }
+            Scripted::Error(error) => (200, vec![], json!({"ok": false, "error": error})),
+            Scripted::Unavailable { retry_after_secs } => (
+                503,
+                vec![("retry-after", retry_after_secs.to_string())],
+                json!({"ok": false, "error": "service_unavailable"}),
+            ),
             Scripted::LoseAnswer | Scripted::Slow(_) => unreachable!("handled above and below"),
         });
     }

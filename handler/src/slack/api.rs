@@ -49,6 +49,9 @@ const TRANSIENT_ERRORS: &[&str] = &[
 
 /// When Slack says 429 without a usable `Retry-After`.
 const DEFAULT_RETRY_AFTER_MS: u64 = 30_000;
+/// The longest wait a `Retry-After` can impose: a proxy's `Retry-After: 86400` must not
+/// park a channel for a day.
+const MAX_RETRY_AFTER_MS: u64 = 5 * 60_000;
 
 impl Client {
     pub async fn post_message(&self, message: &Message) -> Result<Posted, Failure> {
@@ -215,7 +218,7 @@ fn classify_value(
         .as_str()
         .unwrap_or("unknown_error")
         .to_owned();
-    Err(answer_error(method, error, retry_after_ms(retry_after)))
+    Err(answer_error(method, error, retry_after))
 }
 
 #[derive(Deserialize)]
@@ -246,7 +249,7 @@ fn classify_history(
         Ok(history)
     } else {
         let error = history.error.unwrap_or_else(|| "unknown_error".into());
-        Err(answer_error(method, error, retry_after_ms(retry_after)))
+        Err(answer_error(method, error, retry_after))
     }
 }
 
@@ -305,12 +308,13 @@ pub fn classify(
         (false, error, ..) => Err(answer_error(
             method,
             error.unwrap_or_else(|| "unknown_error".into()),
-            retry_after_ms(retry_after),
+            retry_after,
         )),
     }
 }
 
-/// The HTTP status alone: 429 and 5xx are retried, other non-2xx are permanent.
+/// The HTTP status alone: 429 and 5xx are retried, other non-2xx are permanent. Only a rate
+/// limit (429) and "unavailable" (503) say when to come back; other 5xx get the backoff.
 fn check_status(method: &str, status: u16, retry_after: Option<&str>) -> Result<(), Failure> {
     match status {
         200..=299 => Ok(()),
@@ -320,7 +324,7 @@ fn check_status(method: &str, status: u16, retry_after: Option<&str>) -> Result<
             maybe_posted: false,
         }),
         500..=599 => Err(Failure::Retry {
-            after_ms: retry_after_ms(retry_after),
+            after_ms: retry_after_ms(retry_after).filter(|_| status == 503),
             reason: format!("{method}: Slack answered HTTP {status}"),
             maybe_posted: true,
         }),
@@ -328,10 +332,11 @@ fn check_status(method: &str, status: u16, retry_after: Option<&str>) -> Result<
     }
 }
 
+/// `Retry-After` in seconds, at most [`MAX_RETRY_AFTER_MS`].
 fn retry_after_ms(retry_after: Option<&str>) -> Option<u64> {
     retry_after
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|secs| secs.saturating_mul(1000))
+        .map(|secs| secs.saturating_mul(1000).min(MAX_RETRY_AFTER_MS))
 }
 
 fn unreadable(method: &str, e: serde_json::Error) -> Failure {
@@ -342,11 +347,12 @@ fn unreadable(method: &str, e: serde_json::Error) -> Failure {
     }
 }
 
-/// `ok: false`: Slack's own trouble is retried, anything else is our mistake.
-fn answer_error(method: &str, error: String, after_ms: Option<u64>) -> Failure {
+/// `ok: false`: Slack's own trouble is retried, anything else is our mistake; only a rate
+/// limit says when to come back.
+fn answer_error(method: &str, error: String, retry_after: Option<&str>) -> Failure {
     if TRANSIENT_ERRORS.contains(&error.as_str()) {
         Failure::Retry {
-            after_ms,
+            after_ms: retry_after_ms(retry_after).filter(|_| error == "ratelimited"),
             reason: format!("{method}: {error}"),
             maybe_posted: false,
         }
@@ -453,6 +459,28 @@ mod tests {
             ),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn waits_are_capped_and_only_rate_limits_and_unavailable_set_them() {
+        let after = |status, retry_after, body: &[u8]| match classify(
+            "chat.postMessage",
+            status,
+            Some(retry_after),
+            body,
+        ) {
+            Err(Failure::Retry { after_ms, .. }) => after_ms,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(after(503, "86400", b""), Some(MAX_RETRY_AFTER_MS));
+        assert_eq!(after(429, "86400", b""), Some(MAX_RETRY_AFTER_MS));
+        assert_eq!(after(503, "120", b""), Some(120_000));
+        assert_eq!(after(500, "86400", b""), None);
+        assert_eq!(after(502, "5", b""), None);
+        let internal = br#"{"ok":false,"error":"internal_error"}"#;
+        assert_eq!(after(200, "86400", internal), None);
+        let limited = br#"{"ok":false,"error":"ratelimited"}"#;
+        assert_eq!(after(200, "86400", limited), Some(MAX_RETRY_AFTER_MS));
     }
 
     #[test]
