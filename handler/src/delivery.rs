@@ -82,11 +82,12 @@ pub async fn drain(settings: &config::Slack) {
                 return;
             }
         };
-        // One drainer at a time looks, so concurrent drainers do not ask Alertmanager twice.
-        if turn.slot == 0 {
-            settle_ended_silences(settings).await;
-        }
         deliver_due(settings, &charts, &client, &owner, started).await;
+        // After the deliveries, in what is left of the budget; one drainer at a time looks, so
+        // concurrent drainers do not ask Alertmanager twice.
+        if turn.slot == 0 {
+            settle_ended_silences(settings, started).await;
+        }
         let now = crate::now_ms();
         match store::end_drain(turn, now, &owner) {
             Ok(Some(next)) => match wait_before_next(now, next, started.elapsed()) {
@@ -134,9 +135,27 @@ async fn deliver_due(
                 return;
             }
         };
-        for job in jobs {
-            let result = deliver(settings, charts, client, &job).await;
-            settle(&job, result);
+        for (i, job) in jobs.iter().enumerate() {
+            if started.elapsed() >= BUDGET {
+                // Out of time: the jobs not started are anyone's again now, not after the lease.
+                release(&jobs[i..]);
+                return;
+            }
+            let result = deliver(settings, charts, client, job).await;
+            settle(job, result);
+        }
+    }
+}
+
+/// Gives leased jobs back unstarted: due now, and no attempt counted against them.
+fn release(jobs: &[Job]) {
+    for job in jobs {
+        if let Err(e) = store::defer_job(job.id, job.attempt, crate::now_ms()) {
+            eprintln!(
+                "alertgraph: cannot release outbox job {}: {}",
+                job.id,
+                describe(&e)
+            );
         }
     }
 }
@@ -554,7 +573,7 @@ async fn settle_silence_end(
 
 /// Settles the silences that ran out since the last look (see [`settle_silence_end`]); one
 /// that cannot be settled now stays listed for the next drain.
-async fn settle_ended_silences(settings: &config::Slack) {
+async fn settle_ended_silences(settings: &config::Slack, started: Instant) {
     let Some(alertmanager) = &settings.alertmanager else {
         return;
     };
@@ -566,6 +585,10 @@ async fn settle_ended_silences(settings: &config::Slack) {
         }
     };
     for alert_id in ended {
+        // The rest are listed again by the next drain.
+        if started.elapsed() >= BUDGET {
+            return;
+        }
         let settled = match store::get_alert(alert_id) {
             Ok(Some(stored)) => settle_silence_end(alertmanager, &stored).await,
             Ok(None) => Ok(()),

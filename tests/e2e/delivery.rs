@@ -337,6 +337,55 @@ fn a_burst_is_delivered_by_a_few_drainers_not_one_per_webhook() {
 }
 
 #[test]
+fn a_drain_out_of_time_gives_its_unstarted_jobs_back_at_once() {
+    let slack = FakeSlack::start(TOKEN);
+    // Twelve posts at 2 s each are more than one drain's 15 s budget, and more than the 20 s
+    // an instance may run: a drain that went on would be killed with jobs still leased.
+    slack.set_latency(Duration::from_secs(2));
+    let dir = TempDir::new("slack-drain-budget");
+    let server = slack.alertgraph(
+        &dir,
+        TOKEN,
+        &[
+            ("SLACK_CHANNEL", "#alerts"),
+            ("SLACK_CHANNEL_INTERVAL_MS", "0"),
+            ("SLACK_GROUP_LIMIT", "50"),
+            ("REQUEST_TIMEOUT_SECS", "20"),
+        ],
+    );
+    let names: Vec<String> = (0..12).map(|i| format!("budget-{i}")).collect();
+    let alerts: Vec<(&str, &[(&str, &str)])> =
+        names.iter().map(|n| (n.as_str(), &[][..])).collect();
+    assert_eq!(
+        server
+            .post("/api/alerts", &[JSON], &webhook_with(&alerts))
+            .status,
+        200
+    );
+    server.wait_outbox_settled(Duration::from_secs(60));
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        12,
+        "each posted once"
+    );
+    // Given back, not failed: no job was tried twice, and no instance ran out of time.
+    assert_eq!(
+        server.scalar("SELECT count(*) FROM outbox WHERE attempts - deferrals > 1"),
+        0,
+        "{}",
+        server.log()
+    );
+    assert!(
+        server
+            .get("/metrics")
+            .body
+            .contains(r#"alertgraph_deliveries_total{outcome="deferred"}"#),
+        "some jobs were given back"
+    );
+    assert!(!server.log().contains("exceeded its time limit"));
+}
+
+#[test]
 fn a_rate_limit_holds_only_its_channel() {
     let slack = FakeSlack::start(TOKEN);
     slack.push_for(
