@@ -57,6 +57,20 @@ pub fn signing_secret() -> Result<Option<String>, variables::Error> {
     optional("slack_signing_secret")
 }
 
+/// `SLACK_TEAM_ID`: the Slack workspaces (team ids, comma-separated) whose clicks count;
+/// empty: any workspace whose request carries the app's signature.
+pub fn slack_team_ids() -> Result<Vec<String>, variables::Error> {
+    Ok(optional("slack_team_id")?
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 pub fn slack() -> Result<Option<Slack>, variables::Error> {
     let Some(token) = optional("slack_bot_token")? else {
         return Ok(None);

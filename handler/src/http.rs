@@ -10,7 +10,7 @@ use crate::body_limit::{self, Collector};
 use crate::refusal::Refusal;
 use crate::reply::{self, Reply};
 use crate::routes::{self, Resolved, Route};
-use crate::slack::interaction::{self, Interaction};
+use crate::slack::interaction::{self, BadInteraction, Interaction};
 use crate::slack::signature;
 use crate::store::ActionOutcome;
 use crate::{auth, config, delivery, history, metrics_text, now_ms, store, webhook};
@@ -251,9 +251,22 @@ async fn interactions(req: IncomingRequest) -> (Reply, Then) {
             &format!("unauthorized: {denied}"),
         );
     }
-    let action = match interaction::parse(&body) {
+    let teams = match config::slack_team_ids() {
+        Ok(teams) => teams,
+        Err(e) => {
+            return refused(
+                500,
+                None,
+                &format!("cannot read variable slack_team_id: {e}"),
+            )
+        }
+    };
+    let action = match interaction::parse(&body, &teams) {
         Ok(Interaction::Action(action)) => action,
         Ok(Interaction::Ignored) => return (Reply::text(200, ""), Then::Nothing),
+        Err(foreign @ BadInteraction::ForeignTeam(_)) => {
+            return refused(403, Some("foreign_team"), &format!("forbidden: {foreign}"))
+        }
         Err(bad) => return refused(400, Some("bad_payload"), &format!("bad interaction: {bad}")),
     };
     let signature = String::from_utf8_lossy(&signature.unwrap_or_default()).into_owned();

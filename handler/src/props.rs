@@ -15,7 +15,8 @@ pub mod cases {
     pub const WEBHOOK_MUTATED_FIXTURE: u32 = 2000;
     pub const WEBHOOK_ANY_FIELD_REPLACED: u32 = 2500;
     pub const WEBHOOK_DEEP_JSON: u32 = 400;
-    pub const WEBHOOK_HUGE_LABEL_SETS: u32 = 300;
+    pub const WEBHOOK_HUGE_LABEL_SETS: u32 = 200;
+    pub const WEBHOOK_OVER_THE_LIMITS: u32 = 100;
     pub const WEBHOOK_ESCAPED_UNICODE: u32 = 500;
     pub const WEBHOOK_LONE_SURROGATES: u32 = 300;
 
@@ -41,6 +42,7 @@ pub const TOTAL_CASES: u32 = cases::WEBHOOK_ARBITRARY_BYTES
     + cases::WEBHOOK_ANY_FIELD_REPLACED
     + cases::WEBHOOK_DEEP_JSON
     + cases::WEBHOOK_HUGE_LABEL_SETS
+    + cases::WEBHOOK_OVER_THE_LIMITS
     + cases::WEBHOOK_ESCAPED_UNICODE
     + cases::WEBHOOK_LONE_SURROGATES
     + cases::QUERY_ARBITRARY_TEXT

@@ -14,6 +14,11 @@ const ZERO_TIME_MS: i64 = -62_135_596_800_000;
 
 /// Longest excerpt of a bad value echoed in an error message.
 const ECHO_CHARS: usize = 64;
+/// Most labels (and most annotations) one alert may carry: real rules have a few dozen; more
+/// is a broken rule whose every message and chart would be unreadable.
+pub const MAX_LABELS: usize = 128;
+/// Longest label or annotation value, in bytes: a description or runbook fits many times.
+pub const MAX_VALUE_BYTES: usize = 16 * 1024;
 /// Longest serde_json reason kept (its position aside): it may quote a whole value of the body.
 const JSON_REASON_CHARS: usize = 160;
 
@@ -134,6 +139,14 @@ fn convert_alert(i: usize, a: WireAlert) -> Result<Alert, Invalid> {
     if a.fingerprint.is_empty() {
         return Err(Invalid::Alert(format!("{}: empty", field("fingerprint"))));
     }
+    for (name, set) in [("labels", &a.labels), ("annotations", &a.annotations)] {
+        bounded(set).map_err(|why| {
+            Invalid::Alert(format!(
+                "alerts[{i}] (fingerprint {}): {name}{why}",
+                quoted(&a.fingerprint)
+            ))
+        })?;
+    }
     let starts_at = time(&field("startsAt"), &a.starts_at)?
         .ok_or_else(|| Invalid::Alert(format!("{}: zero time (not set)", field("startsAt"))))?;
     let ends_at = match &a.ends_at {
@@ -149,6 +162,25 @@ fn convert_alert(i: usize, a: WireAlert) -> Result<Alert, Invalid> {
         ends_at,
         generator_url: a.generator_url,
     })
+}
+
+/// Within [`MAX_LABELS`] entries of at most [`MAX_VALUE_BYTES`] each; `Err` ends the field's
+/// name and says what is over.
+fn bounded(set: &LabelSet) -> Result<(), String> {
+    if set.len() > MAX_LABELS {
+        return Err(format!(
+            ": {} entries, over the limit of {MAX_LABELS}",
+            set.len()
+        ));
+    }
+    match set.iter().find(|(_, value)| value.len() > MAX_VALUE_BYTES) {
+        Some((name, value)) => Err(format!(
+            ".{}: a value of {} bytes, over the limit of {MAX_VALUE_BYTES}",
+            quoted(name),
+            value.len()
+        )),
+        None => Ok(()),
+    }
 }
 
 fn status(field: &str, value: &str) -> Result<AlertStatus, Invalid> {
@@ -204,7 +236,7 @@ fn quoted(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse, Invalid};
+    use super::{parse, Invalid, MAX_LABELS, MAX_VALUE_BYTES};
     use crate::store::{AlertStatus, Webhook};
 
     const FIRING: &str = include_str!("../../tests/fixtures/alertmanager-0.25/firing.json");
@@ -398,6 +430,34 @@ mod tests {
         );
         let err = alert_error(|v| v["alerts"][0]["startsAt"] = "0001-01-01T00:00:00Z".into());
         assert_eq!(err, "alerts[0].startsAt: zero time (not set)");
+    }
+
+    #[test]
+    fn too_many_labels_or_a_huge_value_name_the_alert_and_field() {
+        let labels: serde_json::Map<_, _> = (0..=MAX_LABELS)
+            .map(|n| (format!("l{n}"), serde_json::json!("v")))
+            .collect();
+        let err = alert_error(|v| {
+            let mut second = v["alerts"][0].clone();
+            second["fingerprint"] = "second".into();
+            second["labels"] = labels.into();
+            v["alerts"].as_array_mut().unwrap().push(second);
+        });
+        assert_eq!(
+            err,
+            "alerts[1] (fingerprint \"second\"): labels: 129 entries, over the limit of 128"
+        );
+        let huge = "x".repeat(MAX_VALUE_BYTES + 1);
+        let err = alert_error(|v| v["alerts"][0]["annotations"]["runbook"] = huge.into());
+        assert!(
+            err.ends_with(
+                ": annotations.\"runbook\": a value of 16385 bytes, over the limit of 16384"
+            ),
+            "{err}"
+        );
+        let at_limit = "x".repeat(MAX_VALUE_BYTES);
+        let hook = parse_edited(|v| v["alerts"][0]["labels"]["big"] = at_limit.into()).unwrap();
+        assert_eq!(hook.alerts[0].labels.len(), 4);
     }
 
     #[test]

@@ -95,13 +95,14 @@ impl std::error::Error for ConfigError {}
 
 /// Seed env var → Spin variable, and whether the value is a URL whose origin the
 /// components may call.
-const VARIABLES: [(&str, &str, Kind); 19] = [
+const VARIABLES: [(&str, &str, Kind); 20] = [
     ("BASE_URL", "base_url", Kind::Url),
     ("EXPLORER_URL", "explorer_url", Kind::Url),
     ("SLACK_CHANNEL", "slack_channel", Kind::Text),
     ("SLACK_BOT_TOKEN", "slack_bot_token", Kind::Secret),
     ("SLACK_API_URL", "slack_api_url", Kind::OutboundUrl),
     ("SLACK_SIGNING_SECRET", "slack_signing_secret", Kind::Secret),
+    ("SLACK_TEAM_ID", "slack_team_id", Kind::Text),
     ("PROMETHEUS_URL", "prometheus_url", Kind::OutboundUrl),
     ("PROMETHEUS_TOKEN", "prometheus_token", Kind::Secret),
     (

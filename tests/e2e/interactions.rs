@@ -122,14 +122,17 @@ fn ids(controls: &[(String, String)]) -> Vec<&str> {
 
 /// alertgraph with interactivity on (no Alertmanager), the fixture's alert posted.
 fn posted(slack: &FakeSlack, dir: &TempDir) -> (Server, String) {
-    let server = slack.alertgraph(
-        dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
-        ],
-    );
+    posted_with(slack, dir, &[])
+}
+
+/// As [`posted`], with more settings.
+fn posted_with(slack: &FakeSlack, dir: &TempDir, extra: &[(&str, &str)]) -> (Server, String) {
+    let mut env = vec![
+        ("SLACK_CHANNEL", "#alerts"),
+        ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
+    ];
+    env.extend_from_slice(extra);
+    let server = slack.alertgraph(dir, TOKEN, &env);
     let answer = server.post("/api/alerts", &[JSON], FIRING.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
@@ -316,6 +319,35 @@ fn forged_stale_and_replayed_clicks_are_refused_and_change_nothing() {
         !server.log().contains(SIGNING_SECRET),
         "the signing secret reached the log"
     );
+}
+
+#[test]
+fn with_slack_team_id_a_click_from_another_workspace_is_refused() {
+    let slack = FakeSlack::start(TOKEN);
+    let dir = TempDir::new("interactions-team");
+    let (server, alert_id) = posted_with(&slack, &dir, &[("SLACK_TEAM_ID", "T0OTHER, T0E2E")]);
+    // A Slack Connect guest clicks in our channel: the app signs it, the user's team is theirs.
+    let ours = click_body("acknowledge", &alert_id, "U0GUEST", "guest");
+    let guest = String::from_utf8(ours).unwrap().replace(
+        "%22team_id%22%3A%22T0E2E%22",
+        "%22team_id%22%3A%22T0GUEST%22",
+    );
+    let answer = post_signed(&server, SIGNING_SECRET, unix_now(), guest.as_bytes());
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert_eq!(
+        answer.body.trim_end(),
+        "forbidden: the click came from Slack workspace \"T0GUEST\", which SLACK_TEAM_ID does \
+         not list"
+    );
+    assert_eq!(server.count("slack_requests"), 0, "nothing recorded");
+    assert!(server
+        .get("/metrics")
+        .body
+        .contains(r#"alertgraph_slack_requests_refused_total{reason="foreign_team"} 1"#));
+
+    let answer = click(&server, "acknowledge", &alert_id, "U0ADA");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(server.count("slack_requests"), 1);
 }
 
 #[test]

@@ -162,6 +162,22 @@ fn bad_input_gets_its_4xx_and_writes_nothing() {
             "startsAt",
         ),
         ("over 1 MiB", oversized_webhook(), 413, ""),
+        (
+            "129 labels on one alert",
+            over_the_limits(|alert| {
+                for n in 0..126 {
+                    alert["labels"][format!("extra_{n}")] = "x".into();
+                }
+            }),
+            400,
+            "alerts[1] (fingerprint \"second\"): labels: 129 entries, over the limit of 128",
+        ),
+        (
+            "a 17 KiB annotation",
+            over_the_limits(|alert| alert["annotations"]["runbook"] = "x".repeat(17 * 1024).into()),
+            400,
+            "alerts[1] (fingerprint \"second\"): annotations.\"runbook\": a value of 17408 bytes",
+        ),
     ];
     for (what, body, status, reason) in cases {
         let answer = server.post("/api/alerts", &[JSON], &body);
@@ -184,6 +200,12 @@ fn bad_input_gets_its_4xx_and_writes_nothing() {
     assert!(
         metrics.contains(
             r#"alertgraph_webhooks_received_total{outcome="rejected",reason="bad_json"} 2"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            r#"alertgraph_webhooks_received_total{outcome="rejected",reason="bad_alert"} 4"#
         ),
         "{metrics}"
     );
@@ -334,6 +356,17 @@ fn json_logs_when_asked() {
     let log = server.log();
     let first = log.lines().next().unwrap();
     assert!(first.starts_with('{') && first.ends_with('}'), "{first}");
+}
+
+/// The firing fixture with a second alert, `second`, edited past a limit; the first is fine,
+/// and is not written either.
+fn over_the_limits(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut hook: serde_json::Value = serde_json::from_str(FIRING).unwrap();
+    let mut second = hook["alerts"][0].clone();
+    second["fingerprint"] = "second".into();
+    edit(&mut second);
+    hook["alerts"].as_array_mut().unwrap().push(second);
+    serde_json::to_vec(&hook).unwrap()
 }
 
 fn oversized_webhook() -> Vec<u8> {

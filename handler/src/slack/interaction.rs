@@ -34,6 +34,9 @@ pub enum BadInteraction {
     Unreadable(String),
     NoUser,
     BadAlertId,
+    /// Signed, but from a workspace `SLACK_TEAM_ID` does not list (a Slack Connect guest,
+    /// another install of the app): the team id it named, if any.
+    ForeignTeam(String),
 }
 
 impl fmt::Display for BadInteraction {
@@ -43,6 +46,14 @@ impl fmt::Display for BadInteraction {
             BadInteraction::Unreadable(e) => write!(f, "unreadable payload: {e}"),
             BadInteraction::NoUser => f.write_str("payload lacks a valid user id"),
             BadInteraction::BadAlertId => f.write_str("button value is not an alert id"),
+            BadInteraction::ForeignTeam(team) if team.is_empty() => {
+                f.write_str("the click names no Slack workspace to check against SLACK_TEAM_ID")
+            }
+            BadInteraction::ForeignTeam(team) => write!(
+                f,
+                "the click came from Slack workspace {}, which SLACK_TEAM_ID does not list",
+                crate::text::one_line(&format!("{team:?}"))
+            ),
         }
     }
 }
@@ -53,7 +64,14 @@ struct Payload {
     kind: String,
     user: Option<User>,
     #[serde(default)]
+    team: Option<Team>,
+    #[serde(default)]
     actions: Vec<Action>,
+}
+
+#[derive(Deserialize)]
+struct Team {
+    id: String,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +79,9 @@ struct User {
     id: String,
     username: Option<String>,
     name: Option<String>,
+    /// The clicking user's own workspace (a Slack Connect guest's differs from `team`).
+    #[serde(default)]
+    team_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -69,11 +90,26 @@ struct Action {
     value: Option<String>,
 }
 
-/// Reads an interaction request body (`payload=<JSON>`, form-encoded).
-pub fn parse(body: &[u8]) -> Result<Interaction, BadInteraction> {
+/// Reads an interaction request body (`payload=<JSON>`, form-encoded). With `teams` (from
+/// `SLACK_TEAM_ID`), the workspace the click happened in and the clicking user's own must
+/// both be one of them.
+pub fn parse(body: &[u8], teams: &[String]) -> Result<Interaction, BadInteraction> {
     let json = percent::form_value(body, "payload").ok_or(BadInteraction::NoPayload)?;
     let payload: Payload = serde_json::from_str(&json)
         .map_err(|e| BadInteraction::Unreadable(crate::text::one_line(&e.to_string())))?;
+    if !teams.is_empty() {
+        let named = [
+            payload.team.as_ref().map(|t| &t.id),
+            payload.user.as_ref().and_then(|u| u.team_id.as_ref()),
+        ];
+        let mut named = named.into_iter().flatten().peekable();
+        if named.peek().is_none() {
+            return Err(BadInteraction::ForeignTeam(String::new()));
+        }
+        if let Some(foreign) = named.find(|team| !teams.contains(team)) {
+            return Err(BadInteraction::ForeignTeam(foreign.clone()));
+        }
+    }
     if payload.kind != "block_actions" {
         return Ok(Interaction::Ignored);
     }
@@ -144,6 +180,11 @@ mod tests {
         })
     }
 
+    /// No `SLACK_TEAM_ID`: any workspace.
+    fn parse_any(body: &[u8]) -> Result<Interaction, BadInteraction> {
+        parse(body, &[])
+    }
+
     fn action(request: ActionRequest) -> Interaction {
         Interaction::Action(SlackAction {
             alert_id: 42,
@@ -156,16 +197,16 @@ mod tests {
     #[test]
     fn every_button_reads_back_as_its_request() {
         assert_eq!(
-            parse(&body(&click(ACKNOWLEDGE, "42"))),
+            parse_any(&body(&click(ACKNOWLEDGE, "42"))),
             Ok(action(ActionRequest::Acknowledge))
         );
         assert_eq!(
-            parse(&body(&click(UNSILENCE, "42"))),
+            parse_any(&body(&click(UNSILENCE, "42"))),
             Ok(action(ActionRequest::Unsilence))
         );
         for (id, _, ms) in SILENCES {
             assert_eq!(
-                parse(&body(&click(id, "42"))),
+                parse_any(&body(&click(id, "42"))),
                 Ok(action(ActionRequest::Silence(ms)))
             );
         }
@@ -175,12 +216,12 @@ mod tests {
     fn the_user_name_falls_back_to_the_name_then_the_id() {
         let mut payload = click(ACKNOWLEDGE, "7");
         payload["user"] = serde_json::json!({"id": "W99", "name": "grace"});
-        let Ok(Interaction::Action(a)) = parse(&body(&payload)) else {
+        let Ok(Interaction::Action(a)) = parse_any(&body(&payload)) else {
             panic!()
         };
         assert_eq!((a.user_id.as_str(), a.user_name.as_str()), ("W99", "grace"));
         payload["user"] = serde_json::json!({"id": "W99"});
-        let Ok(Interaction::Action(a)) = parse(&body(&payload)) else {
+        let Ok(Interaction::Action(a)) = parse_any(&body(&payload)) else {
             panic!()
         };
         assert_eq!(a.user_name, "W99");
@@ -189,33 +230,67 @@ mod tests {
     #[test]
     fn link_buttons_and_other_payloads_are_ignored() {
         assert_eq!(
-            parse(&body(&click("WaXA", ""))),
+            parse_any(&body(&click("WaXA", ""))),
             Ok(Interaction::Ignored),
             "a link button's generated action id"
         );
         let mut other = click(ACKNOWLEDGE, "42");
         other["type"] = "view_submission".into();
-        assert_eq!(parse(&body(&other)), Ok(Interaction::Ignored));
+        assert_eq!(parse_any(&body(&other)), Ok(Interaction::Ignored));
         other["type"] = "block_actions".into();
         other["actions"] = serde_json::json!([]);
-        assert_eq!(parse(&body(&other)), Ok(Interaction::Ignored));
+        assert_eq!(parse_any(&body(&other)), Ok(Interaction::Ignored));
+    }
+
+    #[test]
+    fn with_team_ids_only_their_workspaces_may_click() {
+        let teams = ["T1".to_string(), "T2".to_string()];
+        let mut payload = click(ACKNOWLEDGE, "42");
+        assert_eq!(
+            parse(&body(&payload), &teams),
+            Ok(action(ActionRequest::Acknowledge))
+        );
+        payload["team"] = serde_json::json!({"id": "T2", "domain": "ours"});
+        assert!(parse(&body(&payload), &teams).is_ok());
+        // A Slack Connect guest: the channel's workspace is ours, the user's is not.
+        payload["user"]["team_id"] = "T9".into();
+        let refused = parse(&body(&payload), &teams);
+        assert_eq!(refused, Err(BadInteraction::ForeignTeam("T9".into())));
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            "the click came from Slack workspace \"T9\", which SLACK_TEAM_ID does not list"
+        );
+        payload["user"]["team_id"] = "T1".into();
+        payload["team"]["id"] = "T8".into();
+        assert_eq!(
+            parse(&body(&payload), &teams),
+            Err(BadInteraction::ForeignTeam("T8".into()))
+        );
+        // A payload naming no workspace cannot be checked.
+        let mut anonymous = click(ACKNOWLEDGE, "42");
+        anonymous["user"] = serde_json::json!({"id": "U0123ABC"});
+        assert_eq!(
+            parse(&body(&anonymous), &teams),
+            Err(BadInteraction::ForeignTeam(String::new()))
+        );
+        assert!(parse_any(&body(&anonymous)).is_ok());
     }
 
     #[test]
     fn bad_bodies_say_what_is_wrong() {
-        assert_eq!(parse(b""), Err(BadInteraction::NoPayload));
-        assert_eq!(parse(b"{\"type\":1}"), Err(BadInteraction::NoPayload));
+        assert_eq!(parse_any(b""), Err(BadInteraction::NoPayload));
+        assert_eq!(parse_any(b"{\"type\":1}"), Err(BadInteraction::NoPayload));
         assert!(matches!(
-            parse(b"payload=%7B"),
+            parse_any(b"payload=%7B"),
             Err(BadInteraction::Unreadable(_))
         ));
         assert!(matches!(
-            parse(b"payload=%7B%7D"),
+            parse_any(b"payload=%7B%7D"),
             Err(BadInteraction::Unreadable(_))
         ));
         for value in ["", "x", "-1", "0", "1.5", "99999999999999999999"] {
             assert_eq!(
-                parse(&body(&click(ACKNOWLEDGE, value))),
+                parse_any(&body(&click(ACKNOWLEDGE, value))),
                 Err(BadInteraction::BadAlertId),
                 "{value}"
             );
@@ -228,7 +303,7 @@ mod tests {
             serde_json::json!({"id": ""}),
         ] {
             payload["user"] = user;
-            assert_eq!(parse(&body(&payload)), Err(BadInteraction::NoUser));
+            assert_eq!(parse_any(&body(&payload)), Err(BadInteraction::NoUser));
         }
     }
 }

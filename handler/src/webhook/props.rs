@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use serde_json::{json, Value};
 
-use super::{parse, Invalid};
+use super::{parse, Invalid, MAX_LABELS, MAX_VALUE_BYTES};
 use crate::props::{cases, config, hostile_char, hostile_text, long_text, maybe_long_text};
 use crate::refusal::Refusal;
 
@@ -257,8 +257,11 @@ proptest! {
 proptest! {
     #![proptest_config(config(cases::WEBHOOK_HUGE_LABEL_SETS))]
     #[test]
-    fn huge_label_sets_keep_every_label(
-        alerts in prop::collection::vec((labels(400), labels(40), hostile_text(4)), 1..4),
+    fn label_sets_up_to_the_limit_keep_every_label(
+        alerts in prop::collection::vec(
+            (labels(MAX_LABELS + 1), labels(40), hostile_text(4)),
+            1..4,
+        ),
         group_labels in labels(40),
         common_annotations in labels(40),
         receiver in maybe_long_text(2000),
@@ -292,6 +295,36 @@ proptest! {
         prop_assert_eq!(hook.common_annotations, pairs(&common_annotations));
         prop_assert_eq!(hook.receiver, receiver);
         prop_assert_eq!(hook.group_key, group_key);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(cases::WEBHOOK_OVER_THE_LIMITS))]
+    /// An alert with too many labels or annotations, or a value too long, is refused in one
+    /// line that names the alert and the field.
+    #[test]
+    fn alerts_over_the_limits_are_refused_naming_them(
+        too_many in any::<bool>(),
+        field in select(vec!["labels", "annotations"]),
+        over in 1..50usize,
+        fingerprint in hostile_text(4),
+    ) {
+        let mut body = fixture();
+        let mut alert = body["alerts"][0].clone();
+        alert["fingerprint"] = json!(format!("f{fingerprint}"));
+        if too_many {
+            let set: BTreeMap<String, String> =
+                (0..MAX_LABELS + over).map(|n| (format!("n{n}"), "v".into())).collect();
+            alert[field] = json!(set);
+        } else {
+            alert[field]["big"] = json!("x".repeat(MAX_VALUE_BYTES + over));
+        }
+        body["alerts"].as_array_mut().unwrap().push(alert);
+        let err = parse(body.to_string().as_bytes()).unwrap_err();
+        let line = err.to_string();
+        prop_assert!(line.starts_with("alerts[1] (fingerprint "), "{}", line);
+        prop_assert!(line.contains(&format!("): {field}")), "{}", line);
+        assert_clear_refusal(err)?;
     }
 }
 
