@@ -252,6 +252,14 @@ pub fn webhook_with(alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
     webhook_from(FIRING, alerts)
 }
 
+/// A firing webhook of `count` alerts with no extra labels, fingerprints `<prefix>-<i>`.
+fn numbered_alerts(prefix: &str, count: usize) -> Vec<u8> {
+    let names: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}")).collect();
+    let alerts: Vec<(&str, &[(&str, &str)])> =
+        names.iter().map(|n| (n.as_str(), &[][..])).collect();
+    webhook_with(&alerts)
+}
+
 /// `fixture` (a recorded webhook) with its first alert copied once per fingerprint, with
 /// extra labels.
 pub fn webhook_from(fixture: &str, alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
@@ -353,12 +361,9 @@ fn a_drain_out_of_time_gives_its_unstarted_jobs_back_at_once() {
             ("REQUEST_TIMEOUT_SECS", "20"),
         ],
     );
-    let names: Vec<String> = (0..12).map(|i| format!("budget-{i}")).collect();
-    let alerts: Vec<(&str, &[(&str, &str)])> =
-        names.iter().map(|n| (n.as_str(), &[][..])).collect();
     assert_eq!(
         server
-            .post("/api/alerts", &[JSON], &webhook_with(&alerts))
+            .post("/api/alerts", &[JSON], &numbered_alerts("budget", 12))
             .status,
         200
     );
@@ -513,10 +518,7 @@ fn a_500_alert_group_posts_a_bounded_number_of_messages() {
             ("SLACK_CHANNEL_INTERVAL_MS", "0"),
         ],
     );
-    let names: Vec<String> = (0..500).map(|i| format!("storm-{i}")).collect();
-    let alerts: Vec<(&str, &[(&str, &str)])> =
-        names.iter().map(|n| (n.as_str(), &[][..])).collect();
-    let body = webhook_with(&alerts);
+    let body = numbered_alerts("storm", 500);
     let answer = server.post("/api/alerts", &[JSON], &body);
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(answer.body.contains("\"new\":500"), "{}", answer.body);
