@@ -6,6 +6,8 @@
 
 use std::time::{Duration, Instant};
 
+use earlier::{earlier_post, Earlier};
+
 use crate::alertmanager::SilenceSpec;
 use crate::chart::draw::{draw, DrawFailure, Drawing, Window};
 use crate::chart::plot::Alerting;
@@ -13,8 +15,8 @@ use crate::config::{self, ChartDelivery};
 use crate::slack::api::{Client, Failure, Posted, Upload};
 use crate::slack::message::{self, AlertView, Chart, MessageOptions, Metadata, Responses};
 use crate::store::{
-    self, AlertSilence, AlertStatus, Job, JobKind, PostingIntent, PostingJob, SlackMessage,
-    StoreError, StoredAlert, Timestamp,
+    self, AlertSilence, AlertStatus, Job, JobKind, PostingJob, SlackMessage, StoreError,
+    StoredAlert, Timestamp,
 };
 
 /// A job, or a drain turn, is someone else's again if its instance dies this long after
@@ -37,6 +39,8 @@ const MAX_BACKOFF_MS: u64 = 60_000;
 const MAX_ATTEMPTS: u32 = 1_440;
 /// A chart that failed for a passing cause is tried again this long after the post.
 const REDRAW_AFTER_MS: i64 = 10_000;
+
+mod earlier;
 
 /// Why a job did not complete this time.
 enum Hold {
@@ -645,64 +649,6 @@ async fn deliver_summary(settings: &config::Slack, client: &Client, job: &Job) -
     Ok(())
 }
 
-/// What became of an earlier attempt that posted without hearing back.
-enum Earlier {
-    /// Its message is in the channel.
-    Posted(Posted),
-    /// The channel's history does not have it.
-    None,
-    /// It cannot be known: posting again risks a duplicate, not posting risks losing the alert.
-    Unknown,
-}
-
-/// An earlier attempt may have posted without hearing back: look for its message in the
-/// channel's history. When it cannot look for good (no channel id yet, a missing scope, the
-/// bot not in the channel), it says so and the alert is posted again: a possible duplicate is
-/// better than an alert Slack may never have shown.
-async fn earlier_post(
-    client: &Client,
-    intent: &PostingIntent,
-    alert_id: i64,
-) -> Result<Earlier, Failure> {
-    let channel_id = if looks_like_channel_id(&intent.channel) {
-        Some(intent.channel.clone())
-    } else {
-        store::channel_id(&intent.channel).map_err(retry)?
-    };
-    let Some(channel_id) = channel_id else {
-        eprintln!(
-            "alertgraph: alert {alert_id} may already be posted in {}, whose channel id is not \
-             known yet: posting again (set SLACK_CHANNEL to the channel id to avoid this)",
-            intent.channel
-        );
-        return Ok(Earlier::Unknown);
-    };
-    // Slack's clock and ours may differ a little: look a minute further back.
-    let oldest = intent.since.saturating_sub(60_000);
-    match client.find_posted(&channel_id, oldest, alert_id).await {
-        Ok(Some(found)) => Ok(Earlier::Posted(found)),
-        Ok(None) => Ok(Earlier::None),
-        Err(Failure::Permanent(reason)) => {
-            eprintln!(
-                "alertgraph: alert {alert_id} may already be posted in {}, but looking for it \
-                 failed ({reason}): posting again rather than risk losing it",
-                intent.channel
-            );
-            Ok(Earlier::Unknown)
-        }
-        Err(passing) => Err(passing),
-    }
-}
-
-/// Slack channel ids look like `C0123ABCD` (public), `G…` (private) or `D…` (direct).
-fn looks_like_channel_id(channel: &str) -> bool {
-    channel.len() >= 9
-        && channel.starts_with(['C', 'G', 'D'])
-        && channel
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-}
-
 /// `chat.postMessage` in the channel's turn. For an alert's own message (`job`), taking the
 /// turn also records the intent to post, in one write, right before the post.
 async fn post(
@@ -855,7 +801,7 @@ fn describe(e: &StoreError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{backoff_ms, looks_like_channel_id, wait_before_next, MAX_ATTEMPTS};
+    use super::{backoff_ms, wait_before_next, MAX_ATTEMPTS};
     use std::time::Duration;
 
     #[test]
@@ -879,16 +825,6 @@ mod tests {
             "past the budget"
         );
         assert_eq!(wait_before_next(5_000, 5_000, s(15)), None);
-    }
-
-    #[test]
-    fn channel_ids_are_told_from_names() {
-        for id in ["C0123ABCD", "G01ABCDEF99", "D0ABCDEFG"] {
-            assert!(looks_like_channel_id(id), "{id}");
-        }
-        for name in ["#alerts", "alerts", "C012", "c0123abcd", "CHANNEL-1"] {
-            assert!(!looks_like_channel_id(name), "{name}");
-        }
     }
 
     #[test]
