@@ -27,6 +27,16 @@ pub fn lease_owner() -> Result<String, variables::Error> {
     Ok(optional("lease_owner")?.unwrap_or_default())
 }
 
+/// The runtime's time limit for one request, when it says (the embedded host sets
+/// `instance_time_limit_ms`); a drain fits its work and leases to it.
+pub fn instance_time_limit() -> Option<std::time::Duration> {
+    optional("instance_time_limit_ms")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .map(std::time::Duration::from_millis)
+}
+
 /// How many new alerts of one webhook get a message each; the rest share a summary.
 pub fn group_limit() -> u32 {
     optional("slack_group_limit")

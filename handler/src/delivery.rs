@@ -7,6 +7,8 @@
 use std::time::{Duration, Instant};
 
 use earlier::{earlier_post, Earlier};
+use limits::{given_up, Limits, DEATHS_WITHOUT_CHART, MAX_ATTEMPTS, MAX_DEATHS};
+use pauses::{pause_delivery, resume_delivery};
 
 use crate::alertmanager::SilenceSpec;
 use crate::chart::draw::{draw, DrawFailure, Drawing, Window};
@@ -19,28 +21,22 @@ use crate::store::{
     StoredAlert, Timestamp,
 };
 
-/// A job, or a drain turn, is someone else's again if its instance dies this long after
-/// taking it (past the host's default 30 s request time limit).
-const LEASE_MS: u32 = 60_000;
 /// Instances delivering at once: enough to keep 50 paced channels busy while each waits on
 /// Prometheus and Slack; a burst's other instances answer and end instead of each draining.
 const DRAINERS: u32 = 4;
 /// Jobs leased per round.
 const BATCH: u32 = 20;
-/// Stop claiming after this long, well inside the host's per-request time limit.
-const BUDGET: Duration = Duration::from_secs(15);
 /// A drainer waits this long at most for the next due job (a paced channel's next turn)
 /// instead of leaving it for the next periodic drain.
 const MAX_IDLE: Duration = Duration::from_secs(2);
 /// The longest wait between two tries: once Slack is back, a backlog goes out within a minute.
 const MAX_BACKOFF_MS: u64 = 60_000;
-/// After this many failed attempts a job is dead-lettered whatever the cause: about a day of
-/// tries at the capped backoff, so a long Slack outage loses nothing.
-const MAX_ATTEMPTS: u32 = 1_440;
 /// A chart that failed for a passing cause is tried again this long after the post.
 const REDRAW_AFTER_MS: i64 = 10_000;
 
 mod earlier;
+mod limits;
+mod pauses;
 
 /// Why a job did not complete this time.
 enum Hold {
@@ -75,9 +71,10 @@ pub async fn drain(settings: &config::Slack) {
             return;
         }
     };
-    let started = Instant::now();
-    while started.elapsed() < BUDGET {
-        let turn = match store::begin_drain(crate::now_ms(), LEASE_MS, DRAINERS, &owner) {
+    let limits = Limits::for_time_limit(config::instance_time_limit());
+    let deadline = Instant::now() + limits.budget;
+    while Instant::now() < deadline {
+        let turn = match store::begin_drain(crate::now_ms(), limits.lease_ms, DRAINERS, &owner) {
             Ok(Some(turn)) => turn,
             // The holders of every turn will see this instance's jobs before they stop.
             Ok(None) => return,
@@ -86,15 +83,23 @@ pub async fn drain(settings: &config::Slack) {
                 return;
             }
         };
-        deliver_due(settings, &charts, &client, &owner, started).await;
+        deliver_due(
+            settings,
+            &charts,
+            &client,
+            &owner,
+            limits.lease_ms,
+            deadline,
+        )
+        .await;
         // After the deliveries, in what is left of the budget; one drainer at a time looks, so
         // concurrent drainers do not ask Alertmanager twice.
         if turn.slot == 0 {
-            settle_ended_silences(settings, started).await;
+            settle_ended_silences(settings, deadline).await;
         }
         let now = crate::now_ms();
         match store::end_drain(turn, now, &owner) {
-            Ok(Some(next)) => match wait_before_next(now, next, started.elapsed()) {
+            Ok(Some(next)) => match wait_before_next(now, next, left(deadline)) {
                 Some(wait) => sleep(wait),
                 None => return,
             },
@@ -109,9 +114,13 @@ pub async fn drain(settings: &config::Slack) {
 
 /// How long to wait before draining again for a job next claimable at `next`: only a short
 /// wait that fits the budget (a paced channel's next turn); later jobs are the tick's.
-fn wait_before_next(now: Timestamp, next: Timestamp, spent: Duration) -> Option<Duration> {
+fn wait_before_next(now: Timestamp, next: Timestamp, left: Duration) -> Option<Duration> {
     let wait = Duration::from_millis(u64::try_from(next.saturating_sub(now)).unwrap_or(0));
-    (wait <= MAX_IDLE && spent + wait < BUDGET).then_some(wait)
+    (wait <= MAX_IDLE && wait < left).then_some(wait)
+}
+
+fn left(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now())
 }
 
 /// Blocks the instance (not the host) for `wait`.
@@ -128,10 +137,11 @@ async fn deliver_due(
     charts: &config::Charts,
     client: &Client,
     owner: &str,
-    started: Instant,
+    lease_ms: u32,
+    deadline: Instant,
 ) {
-    while started.elapsed() < BUDGET {
-        let jobs = match store::claim_jobs(crate::now_ms(), LEASE_MS, BATCH, owner) {
+    while Instant::now() < deadline {
+        let jobs = match store::claim_jobs(crate::now_ms(), lease_ms, BATCH, owner) {
             Ok(jobs) if jobs.is_empty() => return,
             Ok(jobs) => jobs,
             Err(e) => {
@@ -140,13 +150,47 @@ async fn deliver_due(
             }
         };
         for (i, job) in jobs.iter().enumerate() {
-            if started.elapsed() >= BUDGET {
+            if Instant::now() >= deadline {
                 // Out of time: the jobs not started are anyone's again now, not after the lease.
                 release(&jobs[i..]);
                 return;
             }
+            if let Some(reason) = given_up(job) {
+                settle(job, Err(Failure::Permanent(reason).into()));
+                continue;
+            }
+            // From here on, should this instance die, the job's next claim counts a death.
+            if let Err(e) = store::start_job(job.id, job.attempt) {
+                eprintln!(
+                    "alertgraph: cannot start outbox job {}: {}",
+                    job.id,
+                    describe(&e)
+                );
+                continue;
+            }
+            // A job that killed an instance before goes alone: its batch-mates are not held
+            // up by its lease should it kill this one too.
+            let alone = job.deaths > 0;
+            if alone {
+                release(&jobs[i + 1..]);
+                eprintln!(
+                    "alertgraph: outbox job {} (alert {}): the instance of an earlier attempt \
+                     stopped before settling it ({} of {MAX_DEATHS} such stops){}",
+                    job.id,
+                    job.alert_id,
+                    job.deaths,
+                    if job.deaths >= DEATHS_WITHOUT_CHART {
+                        ": sending it without its chart"
+                    } else {
+                        ""
+                    }
+                );
+            }
             let result = deliver(settings, charts, client, job).await;
             settle(job, result);
+            if alone {
+                break;
+            }
         }
     }
 }
@@ -210,7 +254,7 @@ async fn deliver(
                     Earlier::Unknown => unverified = true,
                 }
             }
-            let charted = chart(charts, job.alert_id, &alert).await;
+            let charted = chart(charts, job, &alert).await;
             let mut body = alert_body(settings, &stored, &charted.options(settings), &channel);
             body.metadata = Some(Metadata::alert(job.alert_id));
             let posted = post(settings, client, &body, Some(job)).await?;
@@ -227,7 +271,7 @@ async fn deliver(
         // The resolve redraws the chart itself.
         (JobKind::ChartRedraw, Some(_)) if stored.alert.status == AlertStatus::Resolved => Ok(()),
         (JobKind::ChartRedraw, Some(original)) => {
-            let charted = chart(charts, job.alert_id, &alert).await;
+            let charted = chart(charts, job, &alert).await;
             if let Chart::Unavailable(reason) = &charted.shown {
                 if charted.transient {
                     return Err(retry_chart(reason).into());
@@ -248,7 +292,7 @@ async fn deliver(
         // uploaded chart stays in the thread).
         (JobKind::MessageRefresh, Some(original)) => {
             let charted = match charts.delivery {
-                ChartDelivery::Url => chart(charts, job.alert_id, &alert).await,
+                ChartDelivery::Url => chart(charts, job, &alert).await,
                 ChartDelivery::Upload => Charted {
                     shown: Chart::None,
                     upload: None,
@@ -263,7 +307,7 @@ async fn deliver(
         }
         (JobKind::AlertResolved, Some(original)) => {
             wait_for_turn(&original.channel)?;
-            let charted = chart(charts, job.alert_id, &alert).await;
+            let charted = chart(charts, job, &alert).await;
             let mut updated = alert_body(settings, &stored, &charted.options(settings), &channel);
             updated.channel = original.channel.clone();
             // One turn covers the edit and its reply, so a busy channel defers both before
@@ -293,6 +337,7 @@ async fn update_in_place(
     updated.channel = original.channel.clone();
     updated.metadata = Some(Metadata::alert(stored.id));
     client.update_message(&updated, &original.ts).await?;
+    resume_delivery(&original.channel);
     Ok(())
 }
 
@@ -366,13 +411,25 @@ impl Charted {
     }
 }
 
-/// Draws the alert's chart now (a resolved alert gets its resolved span) and stores it.
-async fn chart(charts: &config::Charts, alert_id: i64, alert: &AlertView<'_>) -> Charted {
+/// Draws the alert's chart now (a resolved alert gets its resolved span) and stores it;
+/// not once drawing it has killed the job's instance twice.
+async fn chart(charts: &config::Charts, job: &Job, alert: &AlertView<'_>) -> Charted {
+    let alert_id = job.alert_id;
     let unavailable = |failure: DrawFailure| Charted {
         shown: Chart::Unavailable(failure.reason),
         upload: None,
         transient: failure.transient,
     };
+    if job.deaths >= DEATHS_WITHOUT_CHART {
+        return unavailable(DrawFailure {
+            reason: format!(
+                "could not be drawn: the instance drawing it stopped {} times (out of memory \
+                 or past the time limit)",
+                job.deaths
+            ),
+            transient: false,
+        });
+    }
     let Some(prometheus) = &charts.prometheus else {
         return Charted {
             shown: Chart::None,
@@ -577,7 +634,7 @@ async fn settle_silence_end(
 
 /// Settles the silences that ran out since the last look (see [`settle_silence_end`]); one
 /// that cannot be settled now stays listed for the next drain.
-async fn settle_ended_silences(settings: &config::Slack, started: Instant) {
+async fn settle_ended_silences(settings: &config::Slack, deadline: Instant) {
     let Some(alertmanager) = &settings.alertmanager else {
         return;
     };
@@ -590,7 +647,7 @@ async fn settle_ended_silences(settings: &config::Slack, started: Instant) {
     };
     for alert_id in ended {
         // The rest are listed again by the next drain.
-        if started.elapsed() >= BUDGET {
+        if Instant::now() >= deadline {
             return;
         }
         let settled = match store::get_alert(alert_id) {
@@ -692,6 +749,9 @@ fn deferred_until(turn: Result<Option<Timestamp>, StoreError>) -> Result<(), Hol
 async fn send(client: &Client, message: &message::Message) -> Result<Posted, Hold> {
     let channel = message.channel.as_str();
     let result = client.post_message(message).await;
+    if result.is_ok() {
+        resume_delivery(channel);
+    }
     if let Err(Failure::Retry {
         after_ms: Some(wait),
         ..
@@ -766,6 +826,18 @@ fn settle(job: &Job, result: Result<(), Hold>) {
             eprintln!("alertgraph: dead-lettered outbox job {}: {reason}", job.id);
             store::dead_letter_job(job.id, job.attempt, &reason)
         }
+        // Never dead-lettered: the job waits out the pause until someone fixes the fault.
+        Err(Hold::Failed(Failure::Misconfigured {
+            channel,
+            code,
+            reason,
+        })) => {
+            let due = pause_delivery(channel, code, &reason).unwrap_or_else(|| {
+                let wait = backoff_ms(tries, crate::now_ms());
+                crate::now_ms().saturating_add(i64::try_from(wait).unwrap_or(i64::MAX))
+            });
+            store::reschedule_job(job.id, job.attempt, due, &reason, job.posting.is_some())
+        }
     };
     if let Err(e) = written {
         eprintln!(
@@ -807,24 +879,24 @@ mod tests {
     #[test]
     fn a_drainer_waits_only_for_a_job_due_soon_within_its_budget() {
         let s = Duration::from_secs;
-        assert_eq!(wait_before_next(5_000, 4_000, s(1)), Some(Duration::ZERO));
-        assert_eq!(wait_before_next(5_000, 5_000, s(1)), Some(Duration::ZERO));
+        assert_eq!(wait_before_next(5_000, 4_000, s(14)), Some(Duration::ZERO));
+        assert_eq!(wait_before_next(5_000, 5_000, s(14)), Some(Duration::ZERO));
         assert_eq!(
-            wait_before_next(5_000, 6_500, s(1)),
+            wait_before_next(5_000, 6_500, s(14)),
             Some(Duration::from_millis(1_500))
         );
-        assert_eq!(wait_before_next(5_000, 7_000, s(1)), Some(s(2)));
+        assert_eq!(wait_before_next(5_000, 7_000, s(14)), Some(s(2)));
         assert_eq!(
-            wait_before_next(5_000, 7_001, s(1)),
+            wait_before_next(5_000, 7_001, s(14)),
             None,
             "a retry's backoff"
         );
         assert_eq!(
-            wait_before_next(5_000, 6_000, s(14)),
+            wait_before_next(5_000, 6_000, s(1)),
             None,
             "past the budget"
         );
-        assert_eq!(wait_before_next(5_000, 5_000, s(15)), None);
+        assert_eq!(wait_before_next(5_000, 5_000, Duration::ZERO), None);
     }
 
     #[test]

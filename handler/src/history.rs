@@ -215,6 +215,7 @@ fn entry_json(entry: &AlertEntry, base_url: Option<&str>, now: i64) -> Value {
             "channel": m.channel, "ts": m.ts, "url": message_url(&m.channel, &m.ts),
         })),
         "chart_url": entry.chart_token.as_deref().map(|t| chart_url(base_url, t)),
+        "dead_lettered": entry.dead_lettered,
         "history": {
             "fired_last_week": entry.history.fired_last_week,
             "changes_last_hour": entry.history.changes_last_hour,
@@ -255,6 +256,7 @@ mod tests {
             },
             message: None,
             chart_token: None,
+            dead_lettered: None,
             history: AlertHistory {
                 fired_last_week: 1,
                 previous_duration_ms: None,
@@ -341,6 +343,7 @@ mod tests {
         });
         resolved.chart_token = Some("ab".repeat(16));
         let mut firing = entry(8, AlertStatus::Firing, 1);
+        firing.dead_lettered = Some("chat.postMessage: invalid_blocks".into());
         firing.alert.silenced = Some(AlertSilence {
             id: "s1".into(),
             user_id: "U2".into(),
@@ -367,6 +370,8 @@ mod tests {
         assert_eq!(firing["ends_at"], Value::Null);
         assert_eq!(firing["silenced"]["by"], "U2");
         assert_eq!(firing["message"], Value::Null);
+        assert_eq!(firing["dead_lettered"], "chat.postMessage: invalid_blocks");
+        assert_eq!(resolved["dead_lettered"], Value::Null);
         assert_eq!(resolved["alertname"], "Alert7");
         assert_eq!(resolved["labels"]["service"], "checkout");
         assert_eq!(resolved["duration_ms"], 90_000);

@@ -13,7 +13,7 @@ use crate::routes::{self, Resolved, Route};
 use crate::slack::interaction::{self, BadInteraction, Interaction};
 use crate::slack::signature;
 use crate::store::ActionOutcome;
-use crate::{auth, config, delivery, history, metrics_text, now_ms, store, webhook};
+use crate::{auth, config, delivery, history, metrics_text, now_ms, outbox_retry, store, webhook};
 
 const INDEX: &str = concat!(
     "alertgraph ",
@@ -54,6 +54,7 @@ async fn answer(req: IncomingRequest, started: Instant) -> (Reply, Then) {
         Resolved::Found(Route::Metrics) => metrics(),
         Resolved::Found(Route::Alerts) => return (alerts(req, started).await, Then::Drain),
         Resolved::Found(Route::Drain) => return (drain_request(&req), Then::Drain),
+        Resolved::Found(Route::OutboxRetry) => return retry_request(&req, target.as_deref()),
         Resolved::Found(Route::Interactions) => return interactions(req).await,
         Resolved::Found(Route::HistoryApi) => history(&req, target.as_deref(), false),
         Resolved::Found(Route::HistoryPage) => history(&req, target.as_deref(), true),
@@ -78,15 +79,74 @@ async fn answer(req: IncomingRequest, started: Instant) -> (Reply, Then) {
 
 /// `POST /api/outbox/drain`: the host's timer (or a CronJob under Spin) asks for a drain.
 fn drain_request(req: &IncomingRequest) -> Reply {
+    match drain_auth(req) {
+        Ok(()) => Reply::text(202, "draining"),
+        Err(refused) => refused,
+    }
+}
+
+/// The outbox routes take the drain token (Bearer).
+fn drain_auth(req: &IncomingRequest) -> Result<(), Reply> {
     let token = match config::drain_token() {
         Ok(Some(token)) => token,
-        Ok(None) => return Reply::text(401, "the drain route is disabled (no drain_token)"),
-        Err(e) => return Reply::text(500, &format!("cannot read variable drain_token: {e}")),
+        Ok(None) => {
+            return Err(Reply::text(
+                401,
+                "the outbox routes are disabled (no drain_token)",
+            ))
+        }
+        Err(e) => {
+            return Err(Reply::text(
+                500,
+                &format!("cannot read variable drain_token: {e}"),
+            ))
+        }
     };
-    match auth::check(Some(&token), header(req, "authorization").as_deref()) {
-        Ok(()) => Reply::text(202, "draining"),
-        Err(denied) => Reply::text(401, &format!("unauthorized: {denied}"))
-            .header("www-authenticate", "Bearer realm=\"alertgraph\""),
+    auth::check(Some(&token), header(req, "authorization").as_deref()).map_err(|denied| {
+        Reply::text(401, &format!("unauthorized: {denied}"))
+            .header("www-authenticate", "Bearer realm=\"alertgraph\"")
+    })
+}
+
+/// `POST /api/outbox/retry[?id=<job id>]`: dead jobs (that one, or all) are sent again at
+/// once; answers with the ids requeued.
+fn retry_request(req: &IncomingRequest, target: Option<&str>) -> (Reply, Then) {
+    if let Err(refused) = drain_auth(req) {
+        return (refused, Then::Nothing);
+    }
+    let query = target
+        .and_then(|t| t.split_once('?'))
+        .map_or("", |(_, q)| q);
+    let id = match outbox_retry::parse_query(query) {
+        Ok(id) => id,
+        Err(bad) => {
+            return (
+                Reply::text(400, &format!("bad query: {bad}")),
+                Then::Nothing,
+            )
+        }
+    };
+    match store::retry_dead_jobs(id, now_ms()) {
+        Ok(ids) if ids.is_empty() && id.is_some() => {
+            let id = id.unwrap_or_default();
+            (
+                Reply::text(404, &format!("no dead outbox job {id}")),
+                Then::Nothing,
+            )
+        }
+        Ok(ids) => {
+            eprintln!("alertgraph: requeued dead outbox jobs on request: {ids:?}");
+            let then = if ids.is_empty() {
+                Then::Nothing
+            } else {
+                Then::Drain
+            };
+            (
+                Reply::new(200, "application/json", outbox_retry::json(&ids)),
+                then,
+            )
+        }
+        Err(e) => (reply::store_failure("outbox retry", &e), Then::Nothing),
     }
 }
 
@@ -162,6 +222,9 @@ async fn alerts(req: IncomingRequest, started: Instant) -> Reply {
         Ok(token) => token,
         Err(e) => return Reply::text(500, &format!("cannot read variable webhook_token: {e}")),
     };
+    if token.is_none() {
+        warn_open_webhook();
+    }
     match intake(req, token.as_deref()).await {
         Ok(hook) => {
             match store::record_webhook(&hook, now_ms(), elapsed_ns(started), config::group_limit())
@@ -171,6 +234,23 @@ async fn alerts(req: IncomingRequest, started: Instant) -> Reply {
             }
         }
         Err(refusal) => refuse(refusal, started),
+    }
+}
+
+/// Says, once an hour across instances, what the embedded host says at start-up: Spin has no
+/// start-up of ours to say it at.
+fn warn_open_webhook() {
+    const EVERY_MS: u32 = 3_600_000;
+    match store::notice_due("open-webhook", EVERY_MS, now_ms()) {
+        Ok(true) => eprintln!(
+            "alertgraph: WARNING: webhook_token is not set: POST /api/alerts takes webhooks from \
+             anyone who can reach it (set WEBHOOK_TOKEN, or the webhook_token variable)"
+        ),
+        Ok(false) => {}
+        Err(e) => eprintln!(
+            "alertgraph: cannot check the open-webhook notice: {}",
+            reply::describe(&e)
+        ),
     }
 }
 

@@ -11,9 +11,10 @@
 //! variables. Everything else is pure and unit-tested: `routes` (route table), `auth`
 //! (bearer/basic token check), `body_limit` (1 MiB cap), `webhook` (Alertmanager v4 wire types
 //! → the store's record) with `rfc3339` (timestamps), `refusal` (4xx answers and their counted
-//! reasons), `reply` (responses as values), `metrics_text` (Prometheus exposition), `percent`
-//! (URL and form encoding), `text` (one-line reasons), `slack` (alert messages as Block Kit
-//! values, button clicks and their signatures) and `history` (its query, JSON and page).
+//! reasons), `reply` (responses as values), `metrics_text` (Prometheus exposition),
+//! `outbox_retry` (the requeue route's query and answer), `percent` (URL and form encoding),
+//! `text` (one-line reasons), `slack` (alert messages as Block Kit values, button clicks and
+//! their signatures) and `history` (its query, JSON and page).
 //! Property tests against bad input sit in `props` modules beside the unit tests; `props` here
 //! holds their settings. `bindings` holds the generated WIT imports.
 
@@ -26,6 +27,7 @@ mod delivery;
 mod history;
 mod http;
 mod metrics_text;
+mod outbox_retry;
 mod percent;
 #[cfg(test)]
 mod props;

@@ -37,6 +37,17 @@ pub fn render(m: &MetricsSnapshot) -> String {
     sample(&mut out, "outbox_oldest_pending_seconds", &[], &age);
     header(&mut out, "alerts_firing", "gauge", "Alerts firing now.");
     sample(&mut out, "alerts_firing", &[], &m.alerts_firing.to_string());
+    header(
+        &mut out,
+        "delivery_paused",
+        "gauge",
+        "1 while a configuration fault holds delivery back; channel \"*\" is every channel.",
+    );
+    for pause in &m.pauses {
+        let channel = pause.channel.as_deref().unwrap_or("*");
+        let labels = [("reason", pause.reason.as_str()), ("channel", channel)];
+        sample(&mut out, "delivery_paused", &labels, "1");
+    }
     out
 }
 
@@ -72,6 +83,9 @@ fn counter_help(name: &str) -> &'static str {
         }
         "posts_unverified_total" => {
             "Alert messages posted without knowing whether an earlier attempt had posted them."
+        }
+        "outbox_attempts_lost_total" => {
+            "Outbox attempts whose instance stopped (trap, memory, time limit) before settling."
         }
         _ => "Counter kept by the store.",
     }
@@ -204,6 +218,7 @@ mod tests {
                 oldest_pending_ms: 1_500,
             },
             alerts_firing: 5,
+            pauses: vec![],
         }
     }
 
@@ -236,6 +251,8 @@ alertgraph_outbox_oldest_pending_seconds 1.5
 # HELP alertgraph_alerts_firing Alerts firing now.
 # TYPE alertgraph_alerts_firing gauge
 alertgraph_alerts_firing 5
+# HELP alertgraph_delivery_paused 1 while a configuration fault holds delivery back; channel "*" is every channel.
+# TYPE alertgraph_delivery_paused gauge
 "#;
         assert_eq!(render(&metrics()), expected);
     }
@@ -272,6 +289,30 @@ alertgraph_alerts_firing 5
     }
 
     #[test]
+    fn each_pause_in_force_is_a_sample() {
+        use crate::store::DeliveryPause;
+        let mut m = metrics();
+        m.pauses = vec![
+            DeliveryPause {
+                channel: None,
+                reason: "invalid_auth".into(),
+            },
+            DeliveryPause {
+                channel: Some("#gone".into()),
+                reason: "channel_not_found".into(),
+            },
+        ];
+        let text = render(&m);
+        assert!(text.contains("# TYPE alertgraph_delivery_paused gauge\n"));
+        assert!(
+            text.contains("alertgraph_delivery_paused{reason=\"invalid_auth\",channel=\"*\"} 1\n")
+        );
+        assert!(text.contains(
+            "alertgraph_delivery_paused{reason=\"channel_not_found\",channel=\"#gone\"} 1\n"
+        ));
+    }
+
+    #[test]
     fn empty_store_still_has_gauges() {
         let m = MetricsSnapshot {
             counters: vec![],
@@ -284,6 +325,7 @@ alertgraph_alerts_firing 5
                 oldest_pending_ms: 0,
             },
             alerts_firing: 0,
+            pauses: vec![],
         };
         let text = render(&m);
         assert!(text.contains("alertgraph_outbox_oldest_pending_seconds 0\n"));

@@ -7,6 +7,8 @@ pub enum Route {
     Metrics,
     Alerts,
     Drain,
+    /// Dead outbox jobs sent again.
+    OutboxRetry,
     /// Slack's button clicks.
     Interactions,
     /// The alert history as JSON, and as a page.
@@ -22,6 +24,7 @@ const TABLE: &[(&str, &str, Route)] = &[
     ("/metrics", "GET", Route::Metrics),
     ("/api/alerts", "POST", Route::Alerts),
     ("/api/outbox/drain", "POST", Route::Drain),
+    ("/api/outbox/retry", "POST", Route::OutboxRetry),
     ("/api/slack/interactions", "POST", Route::Interactions),
     ("/api/history", "GET", Route::HistoryApi),
     ("/history", "GET", Route::HistoryPage),

@@ -315,6 +315,8 @@ impl Config {
                 });
             }
         }
+        // A drain fits its work and its outbox leases to the instance's time limit.
+        variables.insert("instance_time_limit_ms", (timeout_secs * 1000).to_string());
 
         Ok(Config {
             listen_host,

@@ -130,6 +130,7 @@ pub fn list_history(
                     chart_token: charts::latest_token(db, alert.id)?,
                     history: history(db, alert.id, now)?
                         .ok_or_else(|| corrupt("an alert listed vanished"))?,
+                    dead_lettered: crate::outbox::dead_reason(db, alert.id)?,
                     alert,
                 })
             })

@@ -2,7 +2,7 @@
 //! shared by every instance through the database.
 
 use crate::api::{PostingJob, StoreError, Timestamp};
-use crate::db::{int, query_opt, text, Db, Row};
+use crate::db::{int, query_one, text, Db, Row};
 use crate::outbox;
 use crate::tx;
 
@@ -12,18 +12,13 @@ pub fn next_turn(
     channel: &str,
     now: Timestamp,
 ) -> Result<Option<Timestamp>, StoreError> {
-    let next = query_opt(
+    // A pause of every channel (a token fault) holds this one too.
+    let next = query_one(
         db,
-        "SELECT next_at FROM channel_turns WHERE channel = ?",
-        &[text(channel)],
+        "SELECT max(next_at) FROM channel_turns WHERE channel IN (?, ?)",
+        &[text(channel), text(crate::pauses::EVERY_CHANNEL)],
     )?;
-    match next {
-        Some(row) => {
-            let next_at = Row(&row).int(0)?;
-            Ok((next_at > now).then_some(next_at))
-        }
-        None => Ok(None),
-    }
+    Ok(Row(&next).opt_int(0)?.filter(|next_at| *next_at > now))
 }
 
 /// None when the caller may send now (the turn is taken), else the time of the next turn.

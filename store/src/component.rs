@@ -1,14 +1,15 @@
 //! The wasm export: Spin's SQLite as a [`Db`], and the WIT `store` functions over it.
 
 use crate::api::{
-    ActionOutcome, AlertFilter, AlertHistory, AlertPage, AlertSilence, Chart, DrainTurn, Guest,
-    HistoryPage, Job, MetricsSnapshot, PostingJob, Recorded, SlackAction, SlackMessage, StoreError,
-    StoredAlert, Timestamp, Webhook,
+    ActionOutcome, AlertFilter, AlertHistory, AlertPage, AlertSilence, Chart, DeliveryPause,
+    DrainTurn, Guest, HistoryPage, Job, MetricsSnapshot, Paused, PostingJob, Recorded, SlackAction,
+    SlackMessage, StoreError, StoredAlert, Timestamp, Webhook,
 };
 use crate::db::{Db, Rows, Value};
 use crate::errors::from_spin;
 use crate::{
-    actions, alerts, channels, charts, drainers, messages, metrics, outbox, schema, webhook,
+    actions, alerts, channels, charts, drainers, messages, metrics, notices, outbox, pauses,
+    schema, webhook,
 };
 use spin_sdk::sqlite3::Connection;
 use std::cell::OnceCell;
@@ -57,6 +58,10 @@ impl Guest for Store {
         group_limit: u32,
     ) -> Result<Recorded, StoreError> {
         with_db(|db| webhook::record(db, &hook, now, handling_ns, group_limit))
+    }
+
+    fn notice_due(key: String, every_ms: u32, now: Timestamp) -> Result<bool, StoreError> {
+        with_db(|db| notices::due(db, &key, every_ms, now))
     }
 
     fn record_rejection(reason: String, handling_ns: u64) -> Result<(), StoreError> {
@@ -117,6 +122,22 @@ impl Guest for Store {
 
     fn defer_job(id: i64, attempt: u32, due_at: Timestamp) -> Result<(), StoreError> {
         with_db(|db| outbox::defer(db, id, attempt, due_at))
+    }
+
+    fn start_job(id: i64, attempt: u32) -> Result<(), StoreError> {
+        with_db(|db| outbox::start(db, id, attempt))
+    }
+
+    fn retry_dead_jobs(id: Option<i64>, now: Timestamp) -> Result<Vec<i64>, StoreError> {
+        with_db(|db| outbox::retry_dead(db, id, now))
+    }
+
+    fn pause_delivery(pause: DeliveryPause, now: Timestamp) -> Result<Paused, StoreError> {
+        with_db(|db| pauses::pause(db, &pause, now))
+    }
+
+    fn resume_delivery(channel: String) -> Result<Vec<DeliveryPause>, StoreError> {
+        with_db(|db| pauses::resume(db, &channel))
     }
 
     fn take_channel_turn(

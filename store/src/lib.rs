@@ -7,12 +7,13 @@
 //! - [`schema`]: versioned migrations, applied once per instance on first use.
 //! - [`webhook`]: recording webhooks (dedupe by fingerprint + startsAt) and rejections.
 //! - [`outbox`]: leasing, completing, rescheduling, deferring and dead-lettering jobs;
-//!   [`channels`]: per-channel send turns (pacing, Retry-After); [`drainers`]: how many
-//!   instances deliver at once.
+//!   [`channels`]: per-channel send turns (pacing, Retry-After); [`pauses`]: delivery held
+//!   back by a configuration fault; [`drainers`]: how many instances deliver at once.
 //! - [`alerts`], [`messages`], [`charts`]: reads and the per-alert Slack/chart state;
 //!   [`actions`]: acknowledgements and silences asked for from Slack (replays refused).
 //! - [`metrics`]: counters, duration histograms and the `/metrics` snapshot.
-//! - [`labels`]: label sets as canonical JSON objects.
+//! - [`labels`]: label sets as canonical JSON objects; [`notices`]: warnings logged once per
+//!   period across instances.
 
 pub mod actions;
 pub mod alerts;
@@ -25,7 +26,9 @@ pub mod errors;
 pub mod labels;
 pub mod messages;
 pub mod metrics;
+pub mod notices;
 pub mod outbox;
+pub mod pauses;
 pub mod schema;
 pub mod tx;
 pub mod webhook;

@@ -17,6 +17,8 @@ pub const SLACK_REFUSALS: &str = "slack_requests_refused_total";
 /// Alert messages posted although an earlier attempt may have posted them and that could
 /// not be looked up: possible duplicates, preferred to a lost alert.
 pub const POSTS_UNVERIFIED: &str = "posts_unverified_total";
+/// Outbox attempts whose instance stopped (trap, memory, time limit) before settling.
+pub const LOST_ATTEMPTS: &str = "outbox_attempts_lost_total";
 /// Time spent handling a webhook, accepted or not.
 pub const WEBHOOK_DURATION: &str = "webhook_duration_seconds";
 
@@ -75,6 +77,7 @@ pub fn snapshot(db: &dyn Db, now: Timestamp) -> Result<MetricsSnapshot, StoreErr
                 &[],
             )?)
             .count(0)?,
+            pauses: crate::pauses::in_force(db)?,
         })
     })
 }

@@ -5,9 +5,9 @@
 //! later claim has taken the job over.
 
 use crate::api::{Job, JobKind, PostingIntent, StoreError, Timestamp};
-use crate::db::{int, opt_text, query_one, text, Db, Row, Value};
+use crate::db::{int, opt_text, query_one, query_opt, text, Db, Row, Value};
 use crate::errors::{corrupt, invalid};
-use crate::metrics::{bump, DELIVERIES};
+use crate::metrics::{bump, DELIVERIES, LOST_ATTEMPTS};
 use crate::tx;
 
 /// Add a pending job, due now; `payload` is what it needs beyond its alert (a summary's
@@ -108,17 +108,34 @@ pub fn claim(
         return Ok(Vec::new());
     }
     let lease_until = now.saturating_add(i64::from(lease_ms));
+    let due = format!(
+        "SELECT id FROM outbox AS o WHERE o.due_at <= ?1 AND {WAITING} ORDER BY due_at, id LIMIT ?3"
+    );
+    let params = [int(now), int(lease_until), int(i64::from(max)), text(owner)];
     let rows = tx::write(db, || {
+        // A started attempt whose lease is still set was never settled: its instance died.
+        db.execute(
+            &format!(
+                "UPDATE outbox SET deaths = deaths + 1
+                 WHERE id IN ({due}) AND lease_until IS NOT NULL AND started = attempts
+                   AND started > 0"
+            ),
+            &params,
+        )?;
+        let died = db.changes();
+        if died > 0 {
+            bump(db, LOST_ATTEMPTS, &[], died)?;
+        }
         db.execute(
             &format!(
                 "UPDATE outbox SET attempts = attempts + 1, lease_until = ?2, lease_owner = ?4,
                                   updated_at = ?1
-                 WHERE id IN (SELECT id FROM outbox AS o WHERE o.due_at <= ?1 AND {WAITING}
-                              ORDER BY due_at, id LIMIT ?3)
+                 WHERE id IN ({due})
                  RETURNING id, kind, alert_id, attempts, due_at, lease_until, last_error,
-                           attempts - 1 - deferrals, posting_channel, posting_since, payload"
+                           attempts - 1 - deferrals, posting_channel, posting_since, payload,
+                           deaths"
             ),
-            &[int(now), int(lease_until), int(i64::from(max)), text(owner)],
+            &params,
         )
     })?;
     let mut jobs = rows
@@ -188,6 +205,57 @@ pub fn mark_posting(
     Ok(())
 }
 
+/// Work on the claimed job begins: should its instance die before settling, the next claim
+/// counts a death.
+pub fn start(db: &dyn Db, id: i64, attempt: u32) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE outbox SET started = attempts WHERE id = ? AND state = 'pending' AND attempts = ?",
+        &[int(id), int(i64::from(attempt))],
+    )?;
+    if db.changes() == 0 {
+        return Err(invalid(format!("job {id} attempt {attempt} is not leased")));
+    }
+    Ok(())
+}
+
+/// Dead jobs (the one with `id`, or all) become pending again, due at `now`, with their
+/// failures and deaths forgiven; returns their ids, oldest first.
+pub fn retry_dead(db: &dyn Db, id: Option<i64>, now: Timestamp) -> Result<Vec<i64>, StoreError> {
+    let rows = tx::write(db, || {
+        db.execute(
+            "UPDATE outbox SET state = 'pending', due_at = ?1, updated_at = ?1,
+                               deferrals = attempts, deaths = 0, started = 0, lease_until = NULL
+             WHERE state = 'dead' AND (?2 IS NULL OR id = ?2)
+             RETURNING id",
+            &[int(now), id.map_or(Value::Null, int)],
+        )
+    })?;
+    let mut ids = rows
+        .iter()
+        .map(|r| Row(r).int(0))
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Why the alert's newest dead job gave up, while one is dead (few are: the scan is short).
+pub fn dead_reason(db: &dyn Db, alert_id: i64) -> Result<Option<String>, StoreError> {
+    let row = query_opt(
+        db,
+        "SELECT last_error FROM outbox WHERE state = 'dead' AND alert_id = ?
+         ORDER BY id DESC LIMIT 1",
+        &[int(alert_id)],
+    )?;
+    match row {
+        Some(row) => Ok(Some(
+            Row(&row)
+                .opt_text(0)?
+                .unwrap_or_else(|| "no reason recorded".into()),
+        )),
+        None => Ok(None),
+    }
+}
+
 /// Give up: the job stays in the outbox as dead, with its reason.
 pub fn dead_letter(db: &dyn Db, id: i64, attempt: u32, error: &str) -> Result<(), StoreError> {
     settle(
@@ -250,6 +318,7 @@ fn job(row: Row<'_>) -> Result<Job, StoreError> {
             _ => None,
         },
         payload: row.opt_text(10)?,
+        deaths: u32::try_from(row.int(11)?).map_err(|_| corrupt("deaths out of range"))?,
     })
 }
 
@@ -316,6 +385,73 @@ mod tests {
             .collect()
     }
 
+    fn lost_attempts(db: &NativeDb) -> u64 {
+        metrics::snapshot(db, 0)
+            .unwrap()
+            .counters
+            .into_iter()
+            .find(|c| c.name == LOST_ATTEMPTS)
+            .map_or(0, |c| c.value)
+    }
+
+    #[test]
+    fn only_a_started_attempt_that_never_settled_counts_as_a_death() {
+        let db = with_alerts(&["a", "b"], 1_000);
+        let batch = claim(&db, 1_000, 10_000, 10, "").unwrap();
+        // The instance starts the first job and dies; the second was only leased.
+        start(&db, batch[0].id, batch[0].attempt).unwrap();
+        let again = claim(&db, 11_000, 10_000, 10, "").unwrap();
+        let deaths: Vec<_> = again.iter().map(|j| (j.id, j.deaths, j.attempt)).collect();
+        assert_eq!(deaths, [(1, 1, 2), (2, 0, 2)]);
+        assert_eq!(lost_attempts(&db), 1);
+        // A settled attempt is no death, even after being started.
+        start(&db, 1, 2).unwrap();
+        reschedule(&db, 1, 2, 11_000, "slack down", false).unwrap();
+        start(&db, 2, 2).unwrap();
+        let third = claim(&db, 21_000, 10_000, 10, "").unwrap();
+        let deaths: Vec<_> = third.iter().map(|j| (j.id, j.deaths)).collect();
+        assert_eq!(deaths, [(2, 1), (1, 1)], "job 2 died once, job 1 not again");
+        assert_eq!(lost_attempts(&db), 2);
+        assert!(
+            start(&db, 1, 2).is_err(),
+            "a stale attempt cannot start: its lease is gone"
+        );
+    }
+
+    #[test]
+    fn dead_jobs_are_sent_again_on_request_with_their_count_forgiven() {
+        let db = with_alerts(&["a", "b", "c"], 1_000);
+        let jobs = claim(&db, 1_000, 10_000, 10, "").unwrap();
+        start(&db, 1, jobs[0].attempt).unwrap();
+        dead_letter(&db, 1, jobs[0].attempt, "chat.postMessage: invalid_blocks").unwrap();
+        dead_letter(&db, 2, jobs[1].attempt, "alert 2 is gone").unwrap();
+        complete(&db, 3, jobs[2].attempt).unwrap();
+        assert_eq!(
+            dead_reason(&db, 1).unwrap().as_deref(),
+            Some("chat.postMessage: invalid_blocks")
+        );
+        assert_eq!(dead_reason(&db, 3).unwrap(), None, "delivered");
+        assert_eq!(retry_dead(&db, Some(3), 5_000).unwrap(), [] as [i64; 0]);
+        assert_eq!(retry_dead(&db, Some(2), 5_000).unwrap(), [2]);
+        assert_eq!(
+            retry_dead(&db, Some(2), 5_000).unwrap(),
+            [] as [i64; 0],
+            "once"
+        );
+        assert_eq!(retry_dead(&db, None, 6_000).unwrap(), [1]);
+        assert_eq!(dead_reason(&db, 1).unwrap(), None);
+        let again = claim(&db, 6_000, 10_000, 10, "").unwrap();
+        let got: Vec<_> = again
+            .iter()
+            .map(|j| (j.id, j.failures, j.deaths, j.attempt))
+            .collect();
+        assert_eq!(
+            got,
+            [(2, 0, 0, 2), (1, 0, 0, 2)],
+            "due now, nothing held against them"
+        );
+    }
+
     #[test]
     fn claims_due_jobs_oldest_first_and_leases_them() {
         let db = with_alerts(&["a", "b", "c"], 1_000);
@@ -335,7 +471,8 @@ mod tests {
                     last_error: None,
                     failures: 0,
                     posting: None,
-                    payload: None
+                    payload: None,
+                    deaths: 0
                 },
                 Job {
                     id: 1,
@@ -347,7 +484,8 @@ mod tests {
                     last_error: None,
                     failures: 0,
                     posting: None,
-                    payload: None
+                    payload: None,
+                    deaths: 0
                 },
             ]
         );

@@ -9,7 +9,7 @@ use crate::db::{query_one, Db, Row};
 use crate::tx;
 
 /// Migration `i` moves the schema from version `i` to `i + 1`; append, never edit.
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this build writes and reads.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -197,6 +197,25 @@ const V5: &[&str] = &[
     "CREATE INDEX outbox_by_state ON outbox (state)",
 ];
 
+const V6: &[&str] = &[
+    // The attempt that began work (`start-job`) and how many such attempts died unsettled.
+    "ALTER TABLE outbox ADD COLUMN started INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE outbox ADD COLUMN deaths INTEGER NOT NULL DEFAULT 0",
+    // Configuration faults holding delivery back ('' for every channel), see `pauses`.
+    "CREATE TABLE delivery_pauses (
+        channel TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        until INTEGER NOT NULL,
+        length_ms INTEGER NOT NULL
+    ) WITHOUT ROWID",
+    // When each periodic warning was last logged (`notices`).
+    "CREATE TABLE notices (
+        key TEXT PRIMARY KEY,
+        at INTEGER NOT NULL
+    ) WITHOUT ROWID",
+];
+
 /// The database's schema version.
 pub fn version(db: &dyn Db) -> Result<i64, StoreError> {
     Row(&query_one(db, "PRAGMA user_version", &[])?).int(0)
@@ -248,10 +267,12 @@ mod tests {
                 "channel_turns",
                 "charts",
                 "counters",
+                "delivery_pauses",
                 "drainers",
                 "histogram_buckets",
                 "histograms",
                 "messages",
+                "notices",
                 "outbox",
                 "slack_requests"
             ]

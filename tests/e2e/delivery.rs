@@ -253,7 +253,7 @@ pub fn webhook_with(alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
 }
 
 /// A firing webhook of `count` alerts with no extra labels, fingerprints `<prefix>-<i>`.
-fn numbered_alerts(prefix: &str, count: usize) -> Vec<u8> {
+pub fn numbered_alerts(prefix: &str, count: usize) -> Vec<u8> {
     let names: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}")).collect();
     let alerts: Vec<(&str, &[(&str, &str)])> =
         names.iter().map(|n| (n.as_str(), &[][..])).collect();

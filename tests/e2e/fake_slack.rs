@@ -59,6 +59,8 @@ struct State {
     addr: Option<SocketAddr>,
     /// Slack is down: every Web API call gets a 503.
     down: bool,
+    /// Errors every call (key None) or every call about one channel gets, until lifted.
+    refusals: HashMap<Option<String>, &'static str>,
     faults: Option<RandomFaults>,
     injected: Injected,
     /// How long every call waits before its answer.
@@ -181,6 +183,17 @@ impl FakeSlack {
     /// While `down`, every Web API call is answered 503, as in a Slack outage.
     pub fn set_down(&self, down: bool) {
         self.state.lock().unwrap().down = down;
+    }
+
+    /// Until lifted (`error` None), every Web API call about `channel` (None: every call)
+    /// gets HTTP 200 with `ok: false` and `error`, e.g. a revoked token's `token_revoked`.
+    pub fn set_refusing(&self, channel: Option<&str>, error: Option<&'static str>) {
+        let mut state = self.state.lock().unwrap();
+        let key = channel.map(str::to_owned);
+        match error {
+            Some(error) => state.refusals.insert(key, error),
+            None => state.refusals.remove(&key),
+        };
     }
 
     /// From now on, answer about `rate_limited` per mille of calls with a 429 and
@@ -378,6 +391,16 @@ fn answer(
         let answer = json!({"ok": false, "error": "service_unavailable"});
         record(&mut state, &answer);
         return Some((503, vec![], answer));
+    }
+    let channel = parsed["channel"].as_str().map(str::to_owned);
+    let refusal = state
+        .refusals
+        .get(&None)
+        .or_else(|| state.refusals.get(&channel));
+    if let Some(error) = refusal.copied() {
+        let answer = json!({"ok": false, "error": error});
+        record(&mut state, &answer);
+        return Some((200, vec![], answer));
     }
     let state_ref = &mut *state;
     if let Some(faults) = state_ref.faults.as_mut() {

@@ -2,6 +2,7 @@
 //! webhooks recorded from a real Alertmanager, checked against its real SQLite file.
 
 mod alertmanager;
+mod big_charts;
 mod charts;
 mod delivery;
 mod fake_slack;
@@ -9,6 +10,7 @@ mod faults;
 mod history;
 mod interactions;
 mod outbound;
+mod pauses;
 mod prometheus;
 mod sandbox;
 mod secrets;

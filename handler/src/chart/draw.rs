@@ -4,7 +4,7 @@
 
 use super::model::Ms;
 use super::plot::{self, Alerting};
-use super::prometheus::{Prometheus, QueryFailure};
+use super::prometheus::{Prometheus, QueryFailure, MAX_SERIES};
 use super::{query, svg};
 use crate::bindings::alertgraph::renderer::renderer::{self, RenderError, RenderOptions};
 
@@ -95,7 +95,7 @@ pub async fn draw(
     );
     let step = query::step_seconds(span.0, span.1);
     let answer = prometheus
-        .query_range(&query.promql, span.0, span.1, step)
+        .query_range(&query.bounded(MAX_SERIES), span.0, span.1, step)
         .await?;
     let series = answer.len();
     let plot = plot::plot(alert, &query, span, answer);

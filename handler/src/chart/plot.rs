@@ -106,6 +106,7 @@ mod tests {
                 op: Comparison::Gt,
             }),
             unit: Unit::Ratio,
+            scalar: false,
         }
     }
 

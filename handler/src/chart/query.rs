@@ -40,6 +40,25 @@ pub struct Query {
     pub promql: String,
     pub threshold: Option<Threshold>,
     pub unit: Unit,
+    /// A scalar gives one series: it needs no series limit (and `topk` refuses it).
+    pub scalar: bool,
+}
+
+impl Query {
+    /// The PromQL asked of Prometheus: at most `limit` series per step, the ones nearest the
+    /// alert's side of the threshold (`bottomk` under a `<` threshold, else `topk`). Prometheus
+    /// then answers at most `limit` × steps samples however many series match, where a
+    /// `count` pre-check would cost a second query and still leave the chart to cut.
+    pub fn bounded(&self, limit: usize) -> String {
+        if self.scalar {
+            return self.promql.clone();
+        }
+        let keep = match self.threshold.map(|t| t.op) {
+            Some(Comparison::Lt | Comparison::Le) => "bottomk",
+            _ => "topk",
+        };
+        format!("{keep}({limit}, {})", self.promql)
+    }
 }
 
 /// Why no query could be made for an alert.
@@ -127,10 +146,11 @@ pub fn split(expr: &str) -> Result<Query, QueryError> {
     let (plotted, threshold) = split_ast(&ast);
     let plotted = unparen(&plotted);
     match plotted.value_type() {
-        ValueType::Vector | ValueType::Scalar => Ok(Query {
+        kind @ (ValueType::Vector | ValueType::Scalar) => Ok(Query {
             promql: plotted.to_string(),
             threshold,
             unit: unit_of(plotted),
+            scalar: matches!(kind, ValueType::Scalar),
         }),
         kind @ (ValueType::Matrix | ValueType::String) => {
             Err(QueryError::NotPlottable(kind_name(kind).to_owned()))
@@ -763,6 +783,7 @@ pub fn sloth_query(labels: &[(String, String)]) -> Option<Query> {
             promql,
             threshold,
             unit: Unit::Seconds,
+            scalar: false,
         })
     } else {
         let promql = format!(
@@ -776,6 +797,7 @@ pub fn sloth_query(labels: &[(String, String)]) -> Option<Query> {
             promql,
             threshold,
             unit: Unit::Ratio,
+            scalar: false,
         })
     }
 }
@@ -972,6 +994,34 @@ mod tests {
 
     fn at(value: f64, op: Comparison) -> Option<Threshold> {
         Some(Threshold { value, op })
+    }
+
+    #[test]
+    fn prometheus_is_asked_for_the_series_on_the_alerts_side_of_the_threshold_only() {
+        let bounded = |expr: &str| split(expr).unwrap().bounded(100);
+        assert_eq!(
+            bounded(
+                r#"sum by (namespace, pod) (kube_pod_status_phase{phase=~"Pending|Failed"}) > 0"#
+            ),
+            r#"topk(100, sum by (namespace, pod) (kube_pod_status_phase{phase=~"Pending|Failed"}))"#
+        );
+        assert_eq!(bounded("up == 0"), "topk(100, up)");
+        assert_eq!(
+            bounded("free_bytes / size_bytes < 0.1"),
+            "bottomk(100, free_bytes / size_bytes)"
+        );
+        assert_eq!(bounded("rate(x[5m]) <= 1"), "bottomk(100, rate(x[5m]))");
+        assert_eq!(bounded("absent(up)"), "topk(100, absent(up))");
+        assert_eq!(
+            bounded("scalar(up)"),
+            "scalar(up)",
+            "a scalar is one series already"
+        );
+        for expr in ["x > 1", "x < 1", "vector(1)"] {
+            let asked = bounded(expr);
+            let parsed = parser::parse(&asked).unwrap_or_else(|e| panic!("{asked}: {e}"));
+            assert!(matches!(parsed.value_type(), ValueType::Vector), "{asked}");
+        }
     }
 
     /// Asserts that the re-printed `promql` parses again to the very AST that was plotted out of

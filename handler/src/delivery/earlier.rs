@@ -42,7 +42,9 @@ pub async fn earlier_post(
     match client.find_posted(&channel_id, oldest, alert_id).await {
         Ok(Some(found)) => Ok(Earlier::Posted(found)),
         Ok(None) => Ok(Earlier::None),
-        Err(Failure::Permanent(reason)) => {
+        // A scope only the lookup needs (`groups:history` for a private channel) must not
+        // hold the alert back; a fault the post shares will pause it there.
+        Err(Failure::Permanent(reason) | Failure::Misconfigured { reason, .. }) => {
             eprintln!(
                 "alertgraph: alert {alert_id} may already be posted in {}, but looking for it \
                  failed ({reason}): posting again rather than risk losing it",

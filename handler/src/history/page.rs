@@ -151,6 +151,12 @@ fn article(out: &mut String, entry: &AlertEntry, base_url: Option<&str>, now: i6
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     row("Labels", &labels.join(", "));
+    if let Some(reason) = &entry.dead_lettered {
+        row(
+            "Not delivered",
+            &format!("{reason} (send again: POST /api/outbox/retry)"),
+        );
+    }
     out.push_str("</dl>");
     if let Some(m) = &entry.message {
         out.push_str("<a href=\"");
@@ -185,6 +191,7 @@ mod tests {
         let steady = entry(9, AlertStatus::Firing, 1);
         let mut flapping = entry(3, AlertStatus::Resolved, 6);
         flapping.chart_token = Some("cd".repeat(16));
+        flapping.dead_lettered = Some("chat.postMessage: invalid_blocks & more".into());
         flapping.message = Some(SlackMessage {
             channel: "C0123".into(),
             ts: "1.000200".into(),
@@ -216,6 +223,15 @@ mod tests {
         assert!(html.contains("<dt>Lasted</dt><dd>1 min 30 s</dd>"));
         assert!(html.contains("<dt>Firing for</dt><dd>1 min</dd>"));
         assert!(html.contains("by U1 at 2026-11-25 20:47 UTC"));
+        assert!(html.contains(
+            "<dt>Not delivered</dt><dd>chat.postMessage: invalid_blocks &amp; more (send again: \
+             POST /api/outbox/retry)</dd>"
+        ));
+        assert_eq!(
+            html.matches("Not delivered").count(),
+            1,
+            "only the dead one"
+        );
         assert!(
             html.contains("href=\"/history?alertname=%3Cx%3E&amp;status=resolved&amp;before=3\"")
         );

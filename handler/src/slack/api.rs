@@ -33,8 +33,62 @@ pub enum Failure {
         /// No clear answer came (network, 5xx): Slack may have taken the message.
         maybe_posted: bool,
     },
-    /// Trying again cannot help (bad token, unknown channel, refused content).
+    /// Trying again cannot help this message (refused content, a malformed answer).
     Permanent(String),
+    /// Only a person can fix this (a revoked token, a bot removed from its channel): delivery
+    /// pauses, to every channel or to `channel`, and nothing is dropped meanwhile.
+    Misconfigured {
+        /// The channel called about; `None`: the token, so every channel.
+        channel: Option<String>,
+        /// Slack's error code (or `http_401` …), the pause's reason in `/metrics`.
+        code: String,
+        reason: String,
+    },
+}
+
+/// Errors that stop every call with this token until someone fixes it.
+const TOKEN_FAULTS: &[&str] = &[
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "token_expired",
+    "account_inactive",
+    "missing_scope",
+    "no_permission",
+    "not_allowed_token_type",
+    "team_access_not_granted",
+    "ekm_access_denied",
+];
+
+/// Errors that stop every call to one channel until someone fixes it.
+const CHANNEL_FAULTS: &[&str] = &[
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "restricted_action",
+    "restricted_action_read_only_channel",
+    "restricted_action_thread_only_channel",
+];
+
+/// HTTP statuses that say the token or the API URL is wrong, not the message.
+const HTTP_CONFIG_FAULTS: &[u16] = &[401, 403, 404, 407, 410];
+
+impl Failure {
+    /// Names the channel a channel fault is about (the classifiers do not know it).
+    fn in_channel(self, called: &str) -> Failure {
+        match self {
+            Failure::Misconfigured {
+                channel: Some(_),
+                code,
+                reason,
+            } => Failure::Misconfigured {
+                channel: Some(called.to_owned()),
+                code,
+                reason,
+            },
+            other => other,
+        }
+    }
 }
 
 /// `ok: false` errors that are Slack's trouble, not ours.
@@ -55,12 +109,16 @@ const MAX_RETRY_AFTER_MS: u64 = 5 * 60_000;
 
 impl Client {
     pub async fn post_message(&self, message: &Message) -> Result<Posted, Failure> {
-        self.call("chat.postMessage", body_of(message, None)).await
+        self.call("chat.postMessage", body_of(message, None))
+            .await
+            .map_err(|f| f.in_channel(&message.channel))
     }
 
     /// Replaces the message `ts` in `message.channel` with `message`.
     pub async fn update_message(&self, message: &Message, ts: &str) -> Result<Posted, Failure> {
-        self.call("chat.update", body_of(message, Some(ts))).await
+        self.call("chat.update", body_of(message, Some(ts)))
+            .await
+            .map_err(|f| f.in_channel(&message.channel))
     }
 
     /// The alert's message among those posted to `channel_id` since `oldest_ms`, found by
@@ -86,7 +144,8 @@ impl Client {
                 Vec::new(),
             )
             .await?;
-        let history = classify_history(method, status, retry_after.as_deref(), &body)?;
+        let history = classify_history(method, status, retry_after.as_deref(), &body)
+            .map_err(|f| f.in_channel(channel_id))?;
         Ok(find_in_history(&history, alert_id).map(|ts| Posted {
             channel: channel_id.to_owned(),
             ts,
@@ -313,8 +372,9 @@ pub fn classify(
     }
 }
 
-/// The HTTP status alone: 429 and 5xx are retried, other non-2xx are permanent. Only a rate
-/// limit (429) and "unavailable" (503) say when to come back; other 5xx get the backoff.
+/// The HTTP status alone: 429 and 5xx are retried, and so is any other 4xx: one that says the
+/// token or URL is wrong pauses delivery, the rest get the backoff. Only a rate limit (429)
+/// and "unavailable" (503) say when to come back.
 fn check_status(method: &str, status: u16, retry_after: Option<&str>) -> Result<(), Failure> {
     match status {
         200..=299 => Ok(()),
@@ -328,7 +388,16 @@ fn check_status(method: &str, status: u16, retry_after: Option<&str>) -> Result<
             reason: format!("{method}: Slack answered HTTP {status}"),
             maybe_posted: true,
         }),
-        _ => Err(Failure::Permanent(format!("{method}: HTTP {status}"))),
+        _ if HTTP_CONFIG_FAULTS.contains(&status) => Err(Failure::Misconfigured {
+            channel: None,
+            code: format!("http_{status}"),
+            reason: format!("{method}: HTTP {status}: check SLACK_BOT_TOKEN and the Slack URL"),
+        }),
+        _ => Err(Failure::Retry {
+            after_ms: None,
+            reason: format!("{method}: HTTP {status}"),
+            maybe_posted: false,
+        }),
     }
 }
 
@@ -347,17 +416,26 @@ fn unreadable(method: &str, e: serde_json::Error) -> Failure {
     }
 }
 
-/// `ok: false`: Slack's own trouble is retried, anything else is our mistake; only a rate
-/// limit says when to come back.
+/// `ok: false`: Slack's own trouble is retried, a token or channel fault pauses delivery,
+/// anything else is this message's mistake; only a rate limit says when to come back.
 fn answer_error(method: &str, error: String, retry_after: Option<&str>) -> Failure {
-    if TRANSIENT_ERRORS.contains(&error.as_str()) {
+    let reason = format!("{method}: {error}");
+    let code = error.as_str();
+    if TRANSIENT_ERRORS.contains(&code) {
         Failure::Retry {
-            after_ms: retry_after_ms(retry_after).filter(|_| error == "ratelimited"),
-            reason: format!("{method}: {error}"),
+            after_ms: retry_after_ms(retry_after).filter(|_| code == "ratelimited"),
+            reason,
             maybe_posted: false,
         }
+    } else if TOKEN_FAULTS.contains(&code) || CHANNEL_FAULTS.contains(&code) {
+        Failure::Misconfigured {
+            // Filled in by the caller, which knows the channel.
+            channel: CHANNEL_FAULTS.contains(&code).then(String::new),
+            code: error,
+            reason,
+        }
     } else {
-        Failure::Permanent(format!("{method}: {error}"))
+        Failure::Permanent(reason)
     }
 }
 
@@ -402,8 +480,8 @@ mod tests {
         let ok = classify_value("m", 200, None, br#"{"ok":true,"file_id":"F1"}"#).unwrap();
         assert_eq!(ok["file_id"], "F1");
         assert_eq!(
-            classify_value("m", 200, None, br#"{"ok":false,"error":"missing_scope"}"#),
-            Err(Failure::Permanent("m: missing_scope".into()))
+            classify_value("m", 200, None, br#"{"ok":false,"error":"invalid_blocks"}"#),
+            Err(Failure::Permanent("m: invalid_blocks".into()))
         );
         assert!(matches!(
             classify_value("m", 503, None, b""),
@@ -527,20 +605,71 @@ mod tests {
             None,
             br#"{"ok":false,"error":"missing_scope"}"#,
         );
-        assert!(matches!(refused, Err(Failure::Permanent(_))));
+        assert!(
+            matches!(refused, Err(Failure::Misconfigured { channel: None, .. })),
+            "looking up needs its own scope; the lookup's caller posts anyway"
+        );
         assert_eq!(crate::percent::encode("C0 1/#"), "C0%201%2F%23");
     }
 
     #[test]
-    fn our_mistakes_are_permanent() {
+    fn configuration_faults_pause_the_token_or_the_channel() {
+        let fault = |error: &str| {
+            let body = format!(r#"{{"ok":false,"error":"{error}"}}"#);
+            match classify("chat.postMessage", 200, None, body.as_bytes()) {
+                Err(f) => f.in_channel("#alerts"),
+                Ok(p) => panic!("{p:?}"),
+            }
+        };
         for error in [
             "invalid_auth",
-            "channel_not_found",
-            "not_in_channel",
-            "invalid_blocks",
-            "msg_too_long",
-            "something_new",
+            "token_revoked",
+            "account_inactive",
+            "missing_scope",
         ] {
+            assert_eq!(
+                fault(error),
+                Failure::Misconfigured {
+                    channel: None,
+                    code: error.into(),
+                    reason: format!("chat.postMessage: {error}"),
+                }
+            );
+        }
+        for error in ["channel_not_found", "not_in_channel", "is_archived"] {
+            assert_eq!(
+                fault(error),
+                Failure::Misconfigured {
+                    channel: Some("#alerts".into()),
+                    code: error.into(),
+                    reason: format!("chat.postMessage: {error}"),
+                }
+            );
+        }
+        for status in [401, 403, 404] {
+            assert!(matches!(
+                classify("chat.postMessage", status, None, b"denied"),
+                Err(Failure::Misconfigured { channel: None, code, .. }) if code == format!("http_{status}")
+            ));
+        }
+        for status in [400, 413, 422] {
+            assert!(
+                matches!(
+                    classify("chat.postMessage", status, None, b""),
+                    Err(Failure::Retry {
+                        maybe_posted: false,
+                        after_ms: None,
+                        ..
+                    })
+                ),
+                "HTTP {status}: tried again, never dropped at once"
+            );
+        }
+    }
+
+    #[test]
+    fn our_mistakes_are_permanent() {
+        for error in ["invalid_blocks", "msg_too_long", "something_new"] {
             let body = format!(r#"{{"ok":false,"error":"{error}"}}"#);
             let got = classify("chat.postMessage", 200, None, body.as_bytes());
             assert_eq!(
@@ -548,10 +677,6 @@ mod tests {
                 Err(Failure::Permanent(format!("chat.postMessage: {error}")))
             );
         }
-        assert!(matches!(
-            classify("chat.postMessage", 404, None, b""),
-            Err(Failure::Permanent(_))
-        ));
         assert!(matches!(
             classify("chat.postMessage", 200, None, br#"{"ok":true}"#),
             Err(Failure::Permanent(_))
