@@ -12,6 +12,7 @@ mod outbound;
 mod prometheus;
 mod sandbox;
 mod secrets;
+mod slow_clients;
 mod soak;
 mod spin;
 mod support;
