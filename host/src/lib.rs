@@ -5,6 +5,8 @@
 //! - `runtime`: engine, pooling allocator, pre-instantiated component, per-request `Store`;
 //!   `precompiled`: the compiled component kept in `STORAGE_DIR/cache` between starts.
 //! - `server`: the HTTP listener and graceful stop; `drain`: the periodic outbox drain.
+//! - `admission`: a request's whole body before it gets a slot (408, 413), a bounded wait for
+//!   a slot (503), and the slots kept for the webhook and the drain.
 //! - `sqlite`, `variables`, `render`, `outbound`: the host side of what the component
 //!   imports (Spin SQLite, Spin variables, our `renderer`, allow-listed outbound HTTP).
 //! - `bindings`: wasmtime bindgen over the WIT in ../wit and host/wit; `guest_log`: the
@@ -12,6 +14,7 @@
 //!
 //! The component itself (handler + store, composed by build.rs) is embedded in the binary.
 
+mod admission;
 mod bindings;
 pub mod config;
 pub mod drain;

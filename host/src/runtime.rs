@@ -1,6 +1,7 @@
 //! The wasmtime side: one `Engine` and one pre-instantiated component for the process, and a
 //! fresh `Store` + instance for every request, with a memory cap and a time limit.
 
+use crate::admission::{self, Route, Slot, Slots};
 use crate::bindings::Runtime;
 use crate::config::Config;
 use crate::outbound::OutboundPolicy;
@@ -12,7 +13,7 @@ use http_body_util::{BodyExt, Full};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::error::Context as _;
 use wasmtime::{
@@ -78,9 +79,8 @@ impl WasiHttpView for InstanceState {
 pub struct App {
     pre: ProxyPre<InstanceState>,
     shared: Arc<Shared>,
-    /// One permit per pool slot: a request waits for a slot instead of failing.
-    slots: Arc<Semaphore>,
-    max_slots: u32,
+    /// One per pool slot, a few kept for the webhook and the drain.
+    slots: Slots,
     memory_limit: usize,
     request_timeout: Duration,
 }
@@ -131,15 +131,15 @@ impl App {
         Ok(Arc::new(App {
             pre,
             shared,
-            slots: Arc::new(Semaphore::new(config.max_concurrent_requests as usize)),
-            max_slots: config.max_concurrent_requests,
+            slots: Slots::new(config.max_concurrent_requests),
             memory_limit: config.instance_memory_bytes,
             request_timeout: config.request_timeout,
         }))
     }
 
-    /// Serves one request in a fresh instance. The instance may keep running after it has
-    /// answered (work after the response); it holds its slot until it is done.
+    /// Serves one request in a fresh instance, once its whole body is in: a slow client holds
+    /// no slot. The instance may keep running after it has answered (work after the
+    /// response); it holds its slot until it is done.
     pub async fn handle<B>(
         self: &Arc<Self>,
         req: hyper::Request<B>,
@@ -153,10 +153,19 @@ impl App {
         if req.uri().authority().is_none() && !req.headers().contains_key(hyper::header::HOST) {
             return plain(400, "missing Host header");
         }
-        let permit = match self.slots.clone().acquire_owned().await {
-            Ok(permit) => permit,
-            Err(_) => return plain(503, "shutting down"),
+        let (parts, body) = req.into_parts();
+        let body = match admission::read_body(body).await {
+            Ok(body) => body,
+            Err(refusal) => {
+                tracing::debug!(%method, %path, ?refusal, "request body refused");
+                return refusal.response();
+            }
         };
+        let slot = match self.slots.acquire(Route::of(&method, &path)).await {
+            Ok(slot) => slot,
+            Err(refusal) => return refusal.response(),
+        };
+        let req = hyper::Request::from_parts(parts, body);
         let mut store = self.store();
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let prepared = store
@@ -178,7 +187,7 @@ impl App {
         let pre = self.pre.clone();
         let timeout = self.request_timeout;
         let task = tokio::spawn(async move {
-            let permit: OwnedSemaphorePermit = permit;
+            let slot: Slot = slot;
             let run = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 proxy
@@ -192,9 +201,9 @@ impl App {
                     "request exceeded its time limit of {timeout:?}"
                 )),
             };
-            // The instance's pool slot is free before the permit lets the next request in.
+            // The instance is back in the pool before its slot lets the next request in.
             drop(store);
-            drop(permit);
+            drop(slot);
             result
         });
 
@@ -255,9 +264,7 @@ impl App {
 
     /// Waits until every instance has finished (or `grace` passes); true when all finished.
     pub async fn drain(&self, grace: Duration) -> bool {
-        tokio::time::timeout(grace, self.slots.acquire_many(self.max_slots))
-            .await
-            .is_ok()
+        self.slots.wait_idle(grace).await
     }
 }
 

@@ -14,6 +14,7 @@ mod pauses;
 mod prometheus;
 mod sandbox;
 mod secrets;
+mod slow_clients;
 mod soak;
 mod spin;
 mod support;

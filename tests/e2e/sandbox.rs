@@ -39,7 +39,7 @@ pub fn logged(needle: &str) -> usize {
 }
 
 /// The runaway guest (tests/guests/runaway): `/spin` loops, `/grow` allocates, `/` answers.
-fn runaway_guest() -> Vec<u8> {
+pub fn runaway_guest() -> Vec<u8> {
     std::fs::read(env!("ALERTGRAPH_RUNAWAY_WASM")).expect("the runaway guest, built by build.rs")
 }
 
@@ -50,7 +50,9 @@ fn serve(wasm: Vec<u8>, storage: &std::path::Path) -> SocketAddr {
         "STORAGE_DIR" => Some(storage.clone()),
         "REQUEST_TIMEOUT_SECS" => Some("1".into()),
         "INSTANCE_MEMORY_MB" => Some("16".into()),
-        "MAX_CONCURRENT_REQUESTS" => Some("4".into()),
+        // Six public slots (two are kept for the webhook): room for healthy requests beside
+        // two runaways.
+        "MAX_CONCURRENT_REQUESTS" => Some("8".into()),
         _ => None,
     })
     .unwrap();

@@ -290,10 +290,37 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
+    let raw = exchange(addr, method, path, headers, body, Duration::from_secs(30));
+    parse_response(&raw)
+}
+
+/// Like [`request`], but None when the server said nothing for `silence` before its answer
+/// was whole: a stuck server fails the test in bounded time.
+pub fn request_within(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    silence: Duration,
+) -> Option<Response> {
+    let raw = exchange(addr, method, path, headers, body, silence);
+    raw.windows(4)
+        .any(|w| w == b"\r\n\r\n")
+        .then(|| parse_response(&raw))
+}
+
+/// Sends the request and reads until the server closes or is silent for `silence`.
+fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    silence: Duration,
+) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
+    stream.set_read_timeout(Some(silence)).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if !headers
         .iter()
@@ -310,7 +337,7 @@ pub fn request(
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
-    parse_response(&raw)
+    raw
 }
 
 fn parse_response(raw: &[u8]) -> Response {
