@@ -2,7 +2,7 @@
 //! updated in place with a threaded reply on resolve; rate limits and refusals handled.
 
 use crate::fake_slack::{FakeSlack, Scripted};
-use crate::support::{Server, TempDir, FIRING, RESOLVED};
+use crate::support::{wait_until, Server, TempDir, FIRING, RESOLVED};
 use std::time::Duration;
 
 const TOKEN: &str = "xoxb-test-token-123";
@@ -182,7 +182,7 @@ fn a_day_long_retry_after_on_a_503_defers_the_post_five_minutes_at_most() {
 }
 
 #[test]
-fn refused_token_dead_letters_the_job_with_its_reason() {
+fn refused_token_pauses_the_job_with_its_reason_and_never_logs_the_token() {
     let slack = FakeSlack::start(TOKEN);
     let dir = TempDir::new("slack-auth");
     let server = slack.alertgraph(
@@ -197,27 +197,30 @@ fn refused_token_dead_letters_the_job_with_its_reason() {
             .status,
         200
     );
-    server.wait_outbox_settled(WAIT);
-    assert_eq!(slack.calls().len(), 1);
-    let reason: String = server
-        .db()
-        .query_row(
-            "SELECT last_error FROM outbox WHERE state = 'dead'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(reason, "chat.postMessage: invalid_auth");
-    let line = server.wait_log_line("dead-lettered outbox job", WAIT);
+    let line = server.wait_log_line("delivery paused to every channel", WAIT);
     // The component's own lines reach the log as JSON events too.
     assert!(
         line.starts_with('{') && line.contains(r#""target":"alertgraph::guest""#),
         "{line}"
     );
+    assert!(line.contains("chat.postMessage: invalid_auth"), "{line}");
+    assert_eq!(slack.calls().len(), 1);
+    // Waiting out its pause, with its reason: not dead.
+    let settled = wait_until(WAIT, || {
+        server
+            .db()
+            .query_row(
+                "SELECT state FROM outbox WHERE last_error = 'chat.postMessage: invalid_auth'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .ok()
+    });
+    assert_eq!(settled.as_deref(), Some("pending"));
     assert!(!server.log().contains("xoxb-wrong-token"));
     let metrics = server.get("/metrics").body;
     assert!(
-        metrics.contains(r#"alertgraph_deliveries_total{outcome="dead"} 1"#),
+        metrics.contains(r#"alertgraph_deliveries_total{outcome="retried"} 1"#),
         "{metrics}"
     );
 }

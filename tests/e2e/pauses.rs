@@ -14,9 +14,9 @@ const DRAIN_TOKEN: &str = "drain-token-for-pause-tests";
 const HISTORY_TOKEN: &str = "history-token-for-pause-tests";
 
 /// How long the token stays revoked: a minute by default, the five minutes in CI's
-/// long runs (`ALERTGRAPH_TOKEN_FAULT_SECS=300`).
+/// long runs (`ALERTGRAPH_E2E_TOKEN_FAULT_SECS=300`).
 fn fault_length() -> Duration {
-    let secs = std::env::var("ALERTGRAPH_TOKEN_FAULT_SECS")
+    let secs = std::env::var("ALERTGRAPH_E2E_TOKEN_FAULT_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(60);
