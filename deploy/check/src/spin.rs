@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Read by the code but set only by the embedded host: each process's own outbox lease id
-/// (under Spin every replica shares the empty one).
-pub const HOST_ONLY: [&str; 1] = ["lease_owner"];
+/// (under Spin every replica shares the empty one), and its per-request time limit (Spin does
+/// not say its own, so the drain keeps its defaults).
+pub const HOST_ONLY: [&str; 2] = ["lease_owner", "instance_time_limit_ms"];
 
 /// App variables with no host setting of the same name: Spin's `allowed_outbound_hosts`
 /// takes origins only, so Slack's origin and Prometheus' base path are separate variables.
