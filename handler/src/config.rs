@@ -5,6 +5,7 @@ use spin_sdk::variables;
 use crate::alertmanager::Alertmanager;
 use crate::chart::prometheus::Prometheus;
 use crate::slack::message::Controls;
+use crate::store::Retention;
 
 /// The webhook token, `None` when the variable is undefined or blank (the route is then open).
 pub fn webhook_token() -> Result<Option<String>, variables::Error> {
@@ -200,6 +201,25 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 const DEFAULT_CHANNEL_INTERVAL_MS: u32 = 1_000;
+
+/// How long the store keeps resolved alerts and charts (`history_retention`,
+/// `chart_retention`: durations such as `90d`, `12h`, `10m`); a bad value names its variable.
+pub fn retention() -> Result<Retention, String> {
+    Ok(Retention {
+        history_ms: duration("history_retention", optional("history_retention"), "90d")?,
+        charts_ms: duration("chart_retention", optional("chart_retention"), "30d")?,
+    })
+}
+
+fn duration(
+    name: &str,
+    read: Result<Option<String>, variables::Error>,
+    default: &str,
+) -> Result<i64, String> {
+    let value = read.map_err(|e| format!("cannot read variable {name}: {e}"))?;
+    crate::retention::duration_ms(value.as_deref().unwrap_or(default))
+        .map_err(|reason| format!("{name}: {reason}"))
+}
 
 fn optional(name: &str) -> Result<Option<String>, variables::Error> {
     token(variables::get(name))

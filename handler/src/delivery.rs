@@ -260,6 +260,7 @@ async fn deliver(
             let posted = post(settings, client, &body, Some(job)).await?;
             let thread = (posted.channel.clone(), posted.ts.clone());
             record(job.alert_id, posted, &channel, unverified)?;
+            charted.reached_slack();
             charted.upload(client, &thread.0, &thread.1).await;
             if charted.transient {
                 schedule_redraw(job.alert_id);
@@ -283,6 +284,7 @@ async fn deliver(
                 return Ok(());
             }
             update_in_place(settings, client, &stored, &channel, &original, &charted).await?;
+            charted.reached_slack();
             charted
                 .upload(client, &original.channel, &original.ts)
                 .await;
@@ -293,13 +295,10 @@ async fn deliver(
         (JobKind::MessageRefresh, Some(original)) => {
             let charted = match charts.delivery {
                 ChartDelivery::Url => chart(charts, job, &alert).await,
-                ChartDelivery::Upload => Charted {
-                    shown: Chart::None,
-                    upload: None,
-                    transient: false,
-                },
+                ChartDelivery::Upload => Charted::none(),
             };
             update_in_place(settings, client, &stored, &channel, &original, &charted).await?;
+            charted.reached_slack();
             if charted.transient && stored.alert.status == AlertStatus::Firing {
                 schedule_redraw(job.alert_id);
             }
@@ -314,6 +313,7 @@ async fn deliver(
             // either is sent rather than repeating the edit.
             take_turn(settings, &original.channel, None)?;
             client.update_message(&updated, &original.ts).await?;
+            charted.reached_slack();
             let reply = message::resolved_reply(&alert, &original.channel, &original.ts);
             send(client, &reply).await?;
             charted
@@ -382,9 +382,35 @@ struct Charted {
     upload: Option<(Drawing, String)>,
     /// Not drawn, for a cause that can pass: worth a `chart-redraw` job.
     transient: bool,
+    /// The stored chart's token, once drawn.
+    token: Option<String>,
 }
 
 impl Charted {
+    fn none() -> Charted {
+        Charted {
+            shown: Chart::None,
+            upload: None,
+            transient: false,
+            token: None,
+        }
+    }
+
+    /// The message showing the chart's URL went out: the alert's older charts can go.
+    fn reached_slack(&self) {
+        if matches!(self.shown, Chart::Image { .. }) {
+            self.mark_shown();
+        }
+    }
+
+    fn mark_shown(&self) {
+        let Some(token) = &self.token else { return };
+        if let Err(e) = store::chart_shown(token, crate::now_ms()) {
+            // Only retention waits on it: the older charts stay until CHART_RETENTION.
+            eprintln!("alertgraph: cannot mark a chart as shown: {}", describe(&e));
+        }
+    }
+
     fn options(&self, settings: &config::Slack) -> MessageOptions {
         MessageOptions {
             explorer_url: settings.explorer_url.clone(),
@@ -405,8 +431,9 @@ impl Charted {
             title: &drawing.alt,
             png: &drawing.png,
         };
-        if let Err(e) = client.upload_png(&upload).await {
-            eprintln!("alertgraph: chart upload to {channel_id} failed: {e:?}");
+        match client.upload_png(&upload).await {
+            Ok(()) => self.mark_shown(),
+            Err(e) => eprintln!("alertgraph: chart upload to {channel_id} failed: {e:?}"),
         }
     }
 }
@@ -419,6 +446,7 @@ async fn chart(charts: &config::Charts, job: &Job, alert: &AlertView<'_>) -> Cha
         shown: Chart::Unavailable(failure.reason),
         upload: None,
         transient: failure.transient,
+        token: None,
     };
     if job.deaths >= DEATHS_WITHOUT_CHART {
         return unavailable(DrawFailure {
@@ -431,11 +459,7 @@ async fn chart(charts: &config::Charts, job: &Job, alert: &AlertView<'_>) -> Cha
         });
     }
     let Some(prometheus) = &charts.prometheus else {
-        return Charted {
-            shown: Chart::None,
-            upload: None,
-            transient: false,
-        };
+        return Charted::none();
     };
     let alerting = Alerting {
         alertname: alert.alertname,
@@ -482,11 +506,13 @@ async fn chart(charts: &config::Charts, job: &Job, alert: &AlertView<'_>) -> Cha
             },
             upload: None,
             transient: false,
+            token: Some(token),
         },
         _ => Charted {
             shown: Chart::None,
             upload: Some((drawing, format!("alert-{alert_id}-{token}.png"))),
             transient: false,
+            token: Some(token),
         },
     }
 }

@@ -9,6 +9,7 @@ use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam
 use crate::body_limit::{self, Collector};
 use crate::refusal::Refusal;
 use crate::reply::{self, Reply};
+use crate::retention;
 use crate::routes::{self, Resolved, Route};
 use crate::slack::interaction::{self, BadInteraction, Interaction};
 use crate::slack::signature;
@@ -150,13 +151,15 @@ fn retry_request(req: &IncomingRequest, target: Option<&str>) -> (Reply, Then) {
     }
 }
 
-/// Delivers due outbox jobs when Slack is configured; without a token they wait.
+/// Delivers due outbox jobs when Slack is configured (without a token they wait), then
+/// sweeps what retention lets go.
 async fn drain() {
     match config::slack() {
         Ok(Some(slack)) => delivery::drain(&slack).await,
         Ok(None) => {}
         Err(e) => eprintln!("alertgraph: cannot read the Slack settings: {e}"),
     }
+    retention::sweep();
 }
 
 /// `GET /api/history` (JSON) or `/history` (the page): the history token (Bearer, or Basic

@@ -6,6 +6,7 @@
 //!
 //! Layout: `http` is the I/O edge for requests (Spin entry point, body stream, store calls,
 //! sending), `delivery` for the outbox (lease jobs, call Slack or Alertmanager, settle),
+//! `retention` for the sweep that keeps the database's size level (run from the drain),
 //! `slack::api` for the Slack Web API, `alertmanager` for its silences and alerts, `chart` for
 //! the charts (its `prometheus` and `draw` do I/O, the rest is pure); `config` reads Spin
 //! variables. Everything else is pure and unit-tested: `routes` (route table), `auth`
@@ -33,6 +34,7 @@ mod percent;
 mod props;
 mod refusal;
 mod reply;
+mod retention;
 mod rfc3339;
 mod routes;
 mod slack;

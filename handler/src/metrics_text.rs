@@ -35,6 +35,18 @@ pub fn render(m: &MetricsSnapshot) -> String {
     );
     let age = number(outbox.oldest_pending_ms as f64 / 1000.0);
     sample(&mut out, "outbox_oldest_pending_seconds", &[], &age);
+    header(
+        &mut out,
+        "database_bytes",
+        "gauge",
+        "Size of the database on disk: the file and its write-ahead log where the runtime tells.",
+    );
+    sample(
+        &mut out,
+        "database_bytes",
+        &[],
+        &m.database_bytes.to_string(),
+    );
     header(&mut out, "alerts_firing", "gauge", "Alerts firing now.");
     sample(&mut out, "alerts_firing", &[], &m.alerts_firing.to_string());
     header(
@@ -86,6 +98,9 @@ fn counter_help(name: &str) -> &'static str {
         }
         "outbox_attempts_lost_total" => {
             "Outbox attempts whose instance stopped (trap, memory, time limit) before settling."
+        }
+        "retention_deleted_total" => {
+            "Rows the retention sweep deleted, by kind (alert, chart, job)."
         }
         _ => "Counter kept by the store.",
     }
@@ -219,6 +234,7 @@ mod tests {
             },
             alerts_firing: 5,
             pauses: vec![],
+            database_bytes: 12_345_678,
         }
     }
 
@@ -248,6 +264,9 @@ alertgraph_outbox_jobs{state="done"} 40
 # HELP alertgraph_outbox_oldest_pending_seconds Age of the oldest pending outbox job, 0 when none.
 # TYPE alertgraph_outbox_oldest_pending_seconds gauge
 alertgraph_outbox_oldest_pending_seconds 1.5
+# HELP alertgraph_database_bytes Size of the database on disk: the file and its write-ahead log where the runtime tells.
+# TYPE alertgraph_database_bytes gauge
+alertgraph_database_bytes 12345678
 # HELP alertgraph_alerts_firing Alerts firing now.
 # TYPE alertgraph_alerts_firing gauge
 alertgraph_alerts_firing 5
@@ -326,6 +345,7 @@ alertgraph_alerts_firing 5
             },
             alerts_firing: 0,
             pauses: vec![],
+            database_bytes: 0,
         };
         let text = render(&m);
         assert!(text.contains("alertgraph_outbox_oldest_pending_seconds 0\n"));

@@ -75,13 +75,20 @@ pub fn recorded(r: &Recorded) -> Reply {
 /// A store failure while recording `what` (a webhook, a click): always 5xx, so the sender
 /// retries (Alertmanager does; Slack shows the user an error).
 pub fn store_failure(what: &str, e: &StoreError) -> Reply {
+    let advice = match e {
+        StoreError::Full(_) => {
+            "; free disk space where the database lives, or lower HISTORY_RETENTION and \
+             CHART_RETENTION so the next sweep makes room"
+        }
+        _ => "",
+    };
     let reply = Reply::text(
         match e {
             StoreError::Busy(_) => 503,
             StoreError::Full(_) => 507,
             StoreError::Invalid(_) | StoreError::Database(_) => 500,
         },
-        &format!("could not record the {what}: {}", describe(e)),
+        &format!("could not record the {what}: {}{advice}", describe(e)),
     );
     match e {
         StoreError::Busy(_) => reply.header("retry-after", "1"),
@@ -172,6 +179,11 @@ mod tests {
         );
         let full = store_failure("webhook", &StoreError::Full("disk".into()));
         assert_eq!((full.status, header(&full, "retry-after")), (507, None));
+        assert_eq!(
+            String::from_utf8_lossy(&full.body),
+            "could not record the webhook: store full: disk; free disk space where the database \
+             lives, or lower HISTORY_RETENTION and CHART_RETENTION so the next sweep makes room\n"
+        );
         assert_eq!(
             store_failure("webhook", &StoreError::Invalid("x".into())).status,
             500

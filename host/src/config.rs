@@ -95,7 +95,7 @@ impl std::error::Error for ConfigError {}
 
 /// Seed env var → Spin variable, and whether the value is a URL whose origin the
 /// components may call.
-const VARIABLES: [(&str, &str, Kind); 20] = [
+const VARIABLES: [(&str, &str, Kind); 22] = [
     ("BASE_URL", "base_url", Kind::Url),
     ("EXPLORER_URL", "explorer_url", Kind::Url),
     ("SLACK_CHANNEL", "slack_channel", Kind::Text),
@@ -140,6 +140,8 @@ const VARIABLES: [(&str, &str, Kind); 20] = [
         "chart_delivery",
         Kind::OneOf(&["url", "upload"]),
     ),
+    ("HISTORY_RETENTION", "history_retention", Kind::Retention),
+    ("CHART_RETENTION", "chart_retention", Kind::Retention),
 ];
 
 const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
@@ -165,6 +167,8 @@ enum Kind {
     OneOf(&'static [&'static str]),
     /// A whole number up to the given maximum.
     Number(u32),
+    /// How long to keep something: a whole number and a unit, one minute to ten years.
+    Retention,
 }
 
 pub fn is_secret(variable: &str) -> bool {
@@ -245,6 +249,17 @@ impl Config {
                         return Err(ConfigError {
                             variable: env,
                             reason: format!("{value:?} is not a whole number up to {max}"),
+                        });
+                    }
+                }
+                Kind::Retention => {
+                    if !is_retention(&value) {
+                        return Err(ConfigError {
+                            variable: env,
+                            reason: format!(
+                                "{value:?} is not a duration from one minute to ten years: a \
+                                 whole number and a unit (s, m, h, d, w), e.g. 90d"
+                            ),
                         });
                     }
                 }
@@ -333,6 +348,24 @@ impl Config {
             cache_dir: storage_dir.join("cache"),
         })
     }
+}
+
+/// `90d`, `12h`, `10m`…: what the component's retention setting takes (checked there too).
+fn is_retention(value: &str) -> bool {
+    let Some(unit) = value.chars().last() else {
+        return false;
+    };
+    let seconds: u64 = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        'w' => 604_800,
+        _ => return false,
+    };
+    value[..value.len() - 1]
+        .parse::<u32>()
+        .is_ok_and(|n| (60..=10 * 366 * 86_400).contains(&(u64::from(n) * seconds)))
 }
 
 /// 128 random bits as hex.
@@ -451,6 +484,17 @@ mod tests {
     }
 
     #[test]
+    fn retention_settings_reach_the_component_as_given() {
+        let c = config(&[("HISTORY_RETENTION", "10m"), ("CHART_RETENTION", "2w")]).unwrap();
+        assert_eq!(c.variables["history_retention"], "10m");
+        assert_eq!(c.variables["chart_retention"], "2w");
+        assert!(!config(&[])
+            .unwrap()
+            .variables
+            .contains_key("history_retention"));
+    }
+
+    #[test]
     fn seed_connection_string_and_storage_dir() {
         let c = config(&[(
             "DB_CONNECTION_STRING",
@@ -514,6 +558,11 @@ mod tests {
             ("SLACK_CHANNEL_INTERVAL_MS", "fast"),
             ("SLACK_CHANNEL_INTERVAL_MS", "600000"),
             ("SLACK_GROUP_LIMIT", "-1"),
+            ("HISTORY_RETENTION", "90"),
+            ("HISTORY_RETENTION", "90 days"),
+            ("CHART_RETENTION", "30s"),
+            ("CHART_RETENTION", "1.5d"),
+            ("CHART_RETENTION", "4000d"),
         ];
         for (variable, value) in cases {
             let err = config(&[(variable, value)]).expect_err(value);

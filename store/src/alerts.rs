@@ -7,6 +7,7 @@ use crate::api::{
 };
 use crate::db::{int, query_opt, text, Db, Row, Value};
 use crate::errors::corrupt;
+use crate::retention::HISTORY_WINDOW_MS;
 use crate::webhook::status_name;
 use crate::{charts, labels, messages, tx};
 
@@ -27,27 +28,30 @@ pub fn get(db: &dyn Db, id: i64) -> Result<Option<StoredAlert>, StoreError> {
     .transpose()
 }
 
-const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
 const HOUR_MS: i64 = 3600 * 1000;
 
-/// The alert's past as its message tells it; `None` for an unknown alert.
+/// The alert's past as its message tells it; `None` for an unknown alert. Swept alerts
+/// still count: their spans live on in `past_firings` (see `retention`).
 pub fn history(db: &dyn Db, id: i64, now: Timestamp) -> Result<Option<AlertHistory>, StoreError> {
     let row = query_opt(
         db,
-        "SELECT
-           (SELECT COUNT(*) FROM alerts AS f
-            WHERE f.fingerprint = a.fingerprint AND f.starts_at > ?2 - ?3
-              AND f.starts_at <= a.starts_at),
-           (SELECT CASE WHEN p.status = 'resolved' THEN p.ends_at - p.starts_at END
-            FROM alerts AS p
-            WHERE p.fingerprint = a.fingerprint AND p.starts_at < a.starts_at
-            ORDER BY p.starts_at DESC LIMIT 1),
-           (SELECT COALESCE(SUM(c.starts_at > ?2 - ?4 AND c.starts_at <= ?2)
-                          + SUM(c.status = 'resolved' AND c.ends_at > ?2 - ?4
-                                AND c.ends_at <= ?2), 0)
-            FROM alerts AS c WHERE c.fingerprint = a.fingerprint)
-         FROM alerts AS a WHERE a.id = ?1",
-        &[int(id), int(now), int(WEEK_MS), int(HOUR_MS)],
+        "WITH a AS (SELECT fingerprint, starts_at FROM alerts WHERE id = ?1),
+         spans AS (
+           SELECT f.starts_at, f.status = 'resolved' AS resolved, f.ends_at
+           FROM alerts AS f, a WHERE f.fingerprint = a.fingerprint
+           UNION ALL
+           SELECT p.starts_at, 1, p.ends_at
+           FROM past_firings AS p, a WHERE p.fingerprint = a.fingerprint)
+         SELECT
+           (SELECT COUNT(*) FROM spans
+            WHERE starts_at > ?2 - ?3 AND starts_at <= a.starts_at),
+           (SELECT CASE WHEN resolved THEN ends_at - starts_at END FROM spans
+            WHERE starts_at < a.starts_at ORDER BY starts_at DESC LIMIT 1),
+           (SELECT COALESCE(SUM(starts_at > ?2 - ?4 AND starts_at <= ?2)
+                          + SUM(resolved AND ends_at > ?2 - ?4 AND ends_at <= ?2), 0)
+            FROM spans)
+         FROM a",
+        &[int(id), int(now), int(HISTORY_WINDOW_MS), int(HOUR_MS)],
     )?;
     row.map(|r| {
         let r = Row(&r);

@@ -47,6 +47,18 @@ pub fn fetch(db: &dyn Db, token: &str) -> Result<Option<Chart>, StoreError> {
     .transpose()
 }
 
+/// The chart reached Slack (the first time counts). A token swept meanwhile is no error.
+pub fn shown(db: &dyn Db, token: &str, now: Timestamp) -> Result<(), StoreError> {
+    if !is_token(token) {
+        return Err(invalid(format!("{token:?} is not a chart token")));
+    }
+    db.execute(
+        "UPDATE charts SET shown_at = ? WHERE token = ? AND shown_at IS NULL",
+        &[int(now), text(token)],
+    )?;
+    Ok(())
+}
+
 /// The token of the alert's newest chart.
 pub fn latest_token(db: &dyn Db, alert_id: i64) -> Result<Option<String>, StoreError> {
     query_opt(

@@ -2,14 +2,14 @@
 
 use crate::api::{
     ActionOutcome, AlertFilter, AlertHistory, AlertPage, AlertSilence, Chart, DeliveryPause,
-    DrainTurn, Guest, HistoryPage, Job, MetricsSnapshot, Paused, PostingJob, Recorded, SlackAction,
-    SlackMessage, StoreError, StoredAlert, Timestamp, Webhook,
+    DrainTurn, Guest, HistoryPage, Job, MetricsSnapshot, Paused, PostingJob, Recorded, Retention,
+    SlackAction, SlackMessage, StoreError, StoredAlert, Swept, Timestamp, Webhook,
 };
 use crate::db::{Db, Rows, Value};
 use crate::errors::from_spin;
 use crate::{
     actions, alerts, channels, charts, drainers, messages, metrics, notices, outbox, pauses,
-    schema, webhook,
+    retention, schema, webhook,
 };
 use spin_sdk::sqlite3::Connection;
 use std::cell::OnceCell;
@@ -209,6 +209,14 @@ impl Guest for Store {
 
     fn save_chart(alert_id: i64, png: Vec<u8>, now: Timestamp) -> Result<String, StoreError> {
         with_db(|db| charts::save(db, alert_id, png, now))
+    }
+
+    fn chart_shown(token: String, now: Timestamp) -> Result<(), StoreError> {
+        with_db(|db| charts::shown(db, &token, now))
+    }
+
+    fn sweep_retention(retention: Retention, now: Timestamp) -> Result<Swept, StoreError> {
+        with_db(|db| retention::sweep(db, &retention, now))
     }
 
     fn fetch_chart(token: String) -> Result<Option<Chart>, StoreError> {

@@ -12,6 +12,7 @@
 //! - [`alerts`], [`messages`], [`charts`]: reads and the per-alert Slack/chart state;
 //!   [`actions`]: acknowledgements and silences asked for from Slack (replays refused).
 //! - [`metrics`]: counters, duration histograms and the `/metrics` snapshot.
+//! - [`retention`]: the sweep that keeps the database at a steady size.
 //! - [`labels`]: label sets as canonical JSON objects; [`notices`]: warnings logged once per
 //!   period across instances.
 
@@ -29,6 +30,7 @@ pub mod metrics;
 pub mod notices;
 pub mod outbox;
 pub mod pauses;
+pub mod retention;
 pub mod schema;
 pub mod tx;
 pub mod webhook;

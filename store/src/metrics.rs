@@ -19,6 +19,8 @@ pub const SLACK_REFUSALS: &str = "slack_requests_refused_total";
 pub const POSTS_UNVERIFIED: &str = "posts_unverified_total";
 /// Outbox attempts whose instance stopped (trap, memory, time limit) before settling.
 pub const LOST_ATTEMPTS: &str = "outbox_attempts_lost_total";
+/// Rows the retention sweep deleted, by kind (alert, chart, job).
+pub const RETENTION_DELETED: &str = "retention_deleted_total";
 /// Time spent handling a webhook, accepted or not.
 pub const WEBHOOK_DURATION: &str = "webhook_duration_seconds";
 
@@ -78,11 +80,48 @@ pub fn snapshot(db: &dyn Db, now: Timestamp) -> Result<MetricsSnapshot, StoreErr
             )?)
             .count(0)?,
             pauses: crate::pauses::in_force(db)?,
+            database_bytes: database_bytes(db)?,
         })
     })
 }
 
+/// The file and its WAL where the runtime offers `alertgraph_database_bytes()` (the embedded
+/// host), else the database's pages, used and free (Spin: its own file, WAL not counted).
+fn database_bytes(db: &dyn Db) -> Result<u64, StoreError> {
+    if let Ok(rows) = db.execute("SELECT alertgraph_database_bytes()", &[]) {
+        if let Some(row) = rows.first() {
+            return Row(row).count(0);
+        }
+    }
+    Row(&query_one(
+        db,
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        &[],
+    )?)
+    .count(0)
+}
+
+/// Every counter, and a zero for each retention kind not counted yet (so a dashboard sees
+/// the series before the first sweep deletes anything).
 fn counters(db: &dyn Db) -> Result<Vec<Counter>, StoreError> {
+    let mut all = stored_counters(db)?;
+    for kind in ["alert", "chart", "job"] {
+        let labels = vec![("kind".to_string(), kind.to_string())];
+        if !all
+            .iter()
+            .any(|c| c.name == RETENTION_DELETED && c.labels == labels)
+        {
+            all.push(Counter {
+                name: RETENTION_DELETED.into(),
+                labels,
+                value: 0,
+            });
+        }
+    }
+    Ok(all)
+}
+
+fn stored_counters(db: &dyn Db) -> Result<Vec<Counter>, StoreError> {
     db.execute(
         "SELECT name, labels, value FROM counters ORDER BY name, labels",
         &[],
@@ -200,7 +239,8 @@ mod tests {
             1,
         )
         .unwrap();
-        let m = snapshot(&db, 0).unwrap();
+        let mut m = snapshot(&db, 0).unwrap();
+        m.counters.retain(|c| c.name != RETENTION_DELETED);
         assert_eq!(
             m.counters,
             [
@@ -257,7 +297,21 @@ mod tests {
     fn empty_database_has_empty_metrics() {
         let db = NativeDb::memory();
         let m = snapshot(&db, 1_000).unwrap();
-        assert!(m.counters.is_empty() && m.histograms.is_empty());
+        assert!(m.histograms.is_empty());
+        let zeros: Vec<_> = m
+            .counters
+            .iter()
+            .map(|c| (c.name.as_str(), c.labels[0].1.as_str(), c.value))
+            .collect();
+        assert_eq!(
+            zeros,
+            [
+                (RETENTION_DELETED, "alert", 0),
+                (RETENTION_DELETED, "chart", 0),
+                (RETENTION_DELETED, "job", 0)
+            ],
+            "the retention series are there before the first sweep"
+        );
         assert_eq!(
             m.outbox,
             OutboxDepth {

@@ -9,7 +9,7 @@ use crate::db::{query_one, Db, Row};
 use crate::tx;
 
 /// Migration `i` moves the schema from version `i` to `i + 1`; append, never edit.
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version this build writes and reads.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -216,6 +216,29 @@ const V6: &[&str] = &[
     ) WITHOUT ROWID",
 ];
 
+const V7: &[&str] = &[
+    // When a chart first reached Slack: its alert's older charts may go an hour later.
+    "ALTER TABLE charts ADD COLUMN shown_at INTEGER",
+    // Retention scans: charts by age, and each alert's charts in drawing order (covering).
+    "CREATE INDEX charts_by_created_at ON charts (created_at)",
+    "CREATE INDEX charts_by_alert_created ON charts (alert_id, created_at, shown_at)",
+    "DROP INDEX charts_by_alert",
+    // Resolved alerts by when they ended, oldest first, for the history sweep.
+    "CREATE INDEX alerts_resolved_by_end ON alerts (ends_at) WHERE status = 'resolved'",
+    // Finished jobs by when their last try was due; every job of an alert, for its sweep.
+    "DROP INDEX outbox_by_state",
+    "CREATE INDEX outbox_by_state ON outbox (state, due_at)",
+    "CREATE INDEX outbox_by_alert ON outbox (alert_id)",
+    // Spans of swept alerts that the history lines still tell (`retention`).
+    "CREATE TABLE past_firings (
+        fingerprint TEXT NOT NULL,
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        PRIMARY KEY (fingerprint, starts_at)
+    ) WITHOUT ROWID",
+    "CREATE INDEX past_firings_by_end ON past_firings (ends_at)",
+];
+
 /// The database's schema version.
 pub fn version(db: &dyn Db) -> Result<i64, StoreError> {
     Row(&query_one(db, "PRAGMA user_version", &[])?).int(0)
@@ -223,8 +246,14 @@ pub fn version(db: &dyn Db) -> Result<i64, StoreError> {
 
 /// Bring the schema up to [`LATEST`]; a no-op (one read) when it already is.
 pub fn migrate(db: &dyn Db) -> Result<(), StoreError> {
-    if version(db)? >= LATEST {
-        return Ok(());
+    match version(db)? {
+        LATEST.. => return Ok(()),
+        // Outside a transaction, before the first table (and before a runtime's WAL switch
+        // writes the header), or it has no effect: freed pages can then go back to the disk.
+        0 => {
+            db.execute("PRAGMA auto_vacuum = INCREMENTAL", &[])?;
+        }
+        _ => {}
     }
     apply_missing(db)
 }
@@ -274,6 +303,7 @@ mod tests {
                 "messages",
                 "notices",
                 "outbox",
+                "past_firings",
                 "slack_requests"
             ]
         );
@@ -355,7 +385,12 @@ mod tests {
         );
         assert_eq!(
             indexes,
-            ["outbox_by_state", "outbox_due", "outbox_pending_by_alert"]
+            [
+                "outbox_by_alert",
+                "outbox_by_state",
+                "outbox_due",
+                "outbox_pending_by_alert"
+            ]
         );
     }
 
@@ -380,6 +415,48 @@ mod tests {
             "INSERT INTO outbox (kind, alert_id, state, due_at, created_at, updated_at)
              VALUES ('message-refresh', 1, 'pending', 1, 1, 1)",
         );
+    }
+
+    #[test]
+    fn a_version_5_database_keeps_every_row_and_takes_retention() {
+        let db = at_version(5);
+        db.exec(
+            "INSERT INTO alerts (id, fingerprint, starts_at, status, alertname, labels, annotations,
+                                 ends_at, generator_url, received_at, updated_at)
+             VALUES (2, 'f', 0, 'resolved', 'A', '{}', '{}', 5, '', 1, 5);
+             INSERT INTO messages (alert_id, channel, ts, created_at) VALUES (2, 'C1', '1.0', 1);
+             INSERT INTO charts (token, alert_id, png, created_at) VALUES ('t', 2, x'89504e47', 1);
+             INSERT INTO outbox (id, kind, alert_id, state, due_at, created_at, updated_at)
+             VALUES (4, 'alert-resolved', 2, 'done', 5, 1, 5);
+             INSERT INTO counters (name, labels, value) VALUES ('c', '{}', 3);
+             INSERT INTO slack_requests (signature, seen_at) VALUES ('s', 1);",
+        );
+        migrate(&db).unwrap();
+        assert_eq!(version(&db).unwrap(), LATEST);
+        for (table, rows) in [
+            ("alerts", 2),
+            ("messages", 1),
+            ("charts", 1),
+            ("outbox", 1),
+            ("counters", 1),
+            ("slack_requests", 1),
+            ("past_firings", 0),
+        ] {
+            assert_eq!(
+                db.int(&format!("SELECT count(*) FROM {table}")),
+                rows,
+                "{table}"
+            );
+        }
+        assert_eq!(
+            db.table("SELECT token, alert_id, hex(png), created_at, shown_at FROM charts"),
+            ["t|2|89504E47|1|NULL"]
+        );
+        let indexes = db.strings(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'charts'
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        );
+        assert_eq!(indexes, ["charts_by_alert_created", "charts_by_created_at"]);
     }
 
     #[test]

@@ -20,9 +20,7 @@ impl NativeDb {
     }
 
     pub fn memory_unmigrated() -> Self {
-        Self {
-            conn: rusqlite::Connection::open_in_memory().unwrap(),
-        }
+        Self::over(rusqlite::Connection::open_in_memory().unwrap())
     }
 
     pub fn file(path: &Path) -> Self {
@@ -30,9 +28,13 @@ impl NativeDb {
     }
 
     pub fn file_unmigrated(path: &Path) -> Self {
-        Self {
-            conn: rusqlite::Connection::open(path).unwrap(),
-        }
+        Self::over(rusqlite::Connection::open(path).unwrap())
+    }
+
+    /// Statements are cached as the host caches them, so long simulations stay quick.
+    fn over(conn: rusqlite::Connection) -> Self {
+        conn.set_prepared_statement_cache_capacity(64);
+        Self { conn }
     }
 
     pub fn set_busy_timeout_ms(&self, ms: u64) {
@@ -97,7 +99,7 @@ fn migrated(db: NativeDb) -> NativeDb {
 impl Db for NativeDb {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
         let err = |e: rusqlite::Error| classify(&e.to_string());
-        let mut stmt = self.conn.prepare(sql).map_err(err)?;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
         let n = stmt.column_count();
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params.iter().map(to_sql)))
