@@ -19,7 +19,7 @@ const HUGE_BYTES: u64 = 80_000_000;
 
 /// What the stand-in answered, for the closing figures.
 #[derive(Default)]
-struct Served {
+pub(crate) struct Served {
     huge_requests: AtomicU64,
     huge_bytes_sent: AtomicU64,
     hung_requests: AtomicU64,
@@ -29,7 +29,7 @@ struct Served {
 /// A Prometheus stand-in on 127.0.0.1: `query_range` of a query naming `huge_metric` gets an
 /// 80 MB matrix, one naming `hung_metric` a body that never ends (a byte every 2 s), any other
 /// a small matrix over the asked window.
-fn start_prometheus() -> (SocketAddr, Arc<Served>) {
+pub(crate) fn start_prometheus() -> (SocketAddr, Arc<Served>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let served = Arc::new(Served::default());
@@ -123,7 +123,7 @@ fn series_json(name: &str, pod: &str, start: i64, end: i64, points: i64) -> Stri
 }
 
 /// A firing webhook whose alerts plot `expr` each, by fingerprint.
-fn webhook(alerts: &[(&str, &str)]) -> Vec<u8> {
+pub(crate) fn webhook(alerts: &[(&str, &str)]) -> Vec<u8> {
     let mut hook: Value = serde_json::from_str(FIRING).unwrap();
     let template = hook["alerts"][0].clone();
     hook["alerts"] = alerts

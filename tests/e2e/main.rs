@@ -12,6 +12,7 @@ mod interactions;
 mod outbound;
 mod pauses;
 mod prometheus;
+mod retention;
 mod sandbox;
 mod secrets;
 mod slow_clients;
