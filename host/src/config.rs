@@ -12,6 +12,27 @@ use std::time::Duration;
 pub struct Database {
     pub path: PathBuf,
     pub mode: OpenMode,
+    /// When a commit reaches the disk (`SQLITE_SYNCHRONOUS`).
+    pub synchronous: Synchronous,
+}
+
+/// SQLite's `synchronous` in WAL mode: what an acknowledged webhook survives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Synchronous {
+    /// Every commit is fsynced: it survives a power loss or kernel crash.
+    Full,
+    /// Commits are fsynced at checkpoints only: a process crash loses nothing, a power loss
+    /// can lose the last commits.
+    Normal,
+}
+
+impl Synchronous {
+    pub fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
 }
 
 /// `mode=` of the seed's `sqlite://…?mode=rwc` connection string.
@@ -280,14 +301,26 @@ impl Config {
         }
 
         let storage_dir = PathBuf::from(get("STORAGE_DIR").unwrap_or_else(|| "./data".into()));
+        let synchronous = match get("SQLITE_SYNCHRONOUS").as_deref().map(str::trim) {
+            None => Synchronous::Full,
+            Some(v) if v.eq_ignore_ascii_case("full") => Synchronous::Full,
+            Some(v) if v.eq_ignore_ascii_case("normal") => Synchronous::Normal,
+            Some(v) => {
+                return Err(ConfigError {
+                    variable: "SQLITE_SYNCHRONOUS",
+                    reason: format!("{v:?} is not one of full, normal"),
+                })
+            }
+        };
         let database = match get("DB_CONNECTION_STRING") {
-            Some(v) => parse_connection_string(&v).map_err(|reason| ConfigError {
+            Some(v) => parse_connection_string(&v, synchronous).map_err(|reason| ConfigError {
                 variable: "DB_CONNECTION_STRING",
                 reason,
             })?,
             None => Database {
                 path: storage_dir.join("alertgraph.db"),
                 mode: OpenMode::ReadWriteCreate,
+                synchronous,
             },
         };
 
@@ -428,7 +461,7 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
 
 /// Accepts the seed's `sqlite://PATH?mode=rwc` (three slashes for an absolute path) or a
 /// plain file path.
-fn parse_connection_string(value: &str) -> Result<Database, String> {
+fn parse_connection_string(value: &str, synchronous: Synchronous) -> Result<Database, String> {
     let value = value.trim();
     let rest = value
         .strip_prefix("sqlite://")
@@ -452,6 +485,7 @@ fn parse_connection_string(value: &str) -> Result<Database, String> {
     Ok(Database {
         path: PathBuf::from(path),
         mode,
+        synchronous,
     })
 }
 
@@ -481,6 +515,25 @@ mod tests {
             vec!["https://slack.com:443", "https://files.slack.com:443"]
         );
         assert!(!c.log_json);
+        // An acknowledged webhook survives a power loss unless the user trades that away.
+        assert_eq!(c.database.synchronous, Synchronous::Full);
+    }
+
+    #[test]
+    fn synchronous_is_full_or_normal() {
+        for (value, want) in [
+            ("normal", Synchronous::Normal),
+            (" FULL ", Synchronous::Full),
+        ] {
+            let c = config(&[("SQLITE_SYNCHRONOUS", value)]).unwrap();
+            assert_eq!(c.database.synchronous, want, "{value}");
+        }
+        let c = config(&[
+            ("SQLITE_SYNCHRONOUS", "normal"),
+            ("DB_CONNECTION_STRING", "/x.db"),
+        ])
+        .unwrap();
+        assert_eq!(c.database.synchronous, Synchronous::Normal);
     }
 
     #[test]
@@ -507,7 +560,8 @@ mod tests {
             c.database,
             Database {
                 path: "rel/x.db".into(),
-                mode: OpenMode::ReadOnly
+                mode: OpenMode::ReadOnly,
+                synchronous: Synchronous::Full,
             }
         );
         let c = config(&[("STORAGE_DIR", "/var/lib/ag")]).unwrap();
@@ -563,6 +617,7 @@ mod tests {
             ("CHART_RETENTION", "30s"),
             ("CHART_RETENTION", "1.5d"),
             ("CHART_RETENTION", "4000d"),
+            ("SQLITE_SYNCHRONOUS", "off"),
         ];
         for (variable, value) in cases {
             let err = config(&[(variable, value)]).expect_err(value);

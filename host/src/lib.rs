@@ -8,7 +8,8 @@
 //! - `admission`: a request's whole body before it gets a slot (408, 413), a bounded wait for
 //!   a slot (503), and the slots kept for the webhook and the drain.
 //! - `sqlite`, `variables`, `render`, `outbound`: the host side of what the component
-//!   imports (Spin SQLite, Spin variables, our `renderer`, allow-listed outbound HTTP).
+//!   imports (Spin SQLite, Spin variables, our `renderer`, allow-listed outbound HTTP);
+//!   `database_file`: the SQLite file's size, free space, and its one-time `VACUUM`.
 //! - `bindings`: wasmtime bindgen over the WIT in ../wit and host/wit; `guest_log`: the
 //!   components' stderr as log events.
 //!
@@ -17,6 +18,7 @@
 mod admission;
 mod bindings;
 pub mod config;
+pub mod database_file;
 pub mod drain;
 mod guest_log;
 pub mod logging;

@@ -20,6 +20,12 @@ fn main() -> ExitCode {
         eprintln!("alertgraph: {e}");
         return ExitCode::from(2);
     }
+    // SQLite's temporary files (a VACUUM copies the whole database) go beside the database,
+    // where the room is, not to a small /tmp. Set while this process has one thread.
+    if std::env::var_os("SQLITE_TMPDIR").is_none() {
+        let dir = alertgraph::database_file::directory(&config.database.path);
+        std::env::set_var("SQLITE_TMPDIR", dir);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

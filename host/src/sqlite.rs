@@ -3,14 +3,16 @@
 //!
 //! Writers queue on an async lock instead of SQLite's busy handler (which sleeps and polls),
 //! and WAL checkpoints run on a background thread, never inside a request's commit. With
-//! both, every statement is short, so it runs inline on the calling task.
+//! both, every statement is short, so it runs inline on the calling task. The same thread
+//! truncates the WAL once writes pause, so the file does not stay at its high-water mark.
 
 use crate::bindings::spin::sqlite::sqlite::{self as wit, Error, QueryResult, RowResult, Value};
 use crate::config::{Database, OpenMode};
+use crate::database_file;
 use crate::runtime::InstanceState;
 use rusqlite::{types::ValueRef, OpenFlags};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::OwnedMutexGuard;
 use wasmtime::component::Resource;
 
@@ -20,6 +22,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_IDLE: usize = 16;
 /// How often the background thread moves the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// After this long without a commit, the WAL file is truncated to nothing.
+const QUIET_BEFORE_TRUNCATE: Duration = Duration::from_secs(3);
+/// A WAL larger than this is cut back to it whenever the log starts over.
+const JOURNAL_SIZE_LIMIT: i64 = 4 << 20;
 
 /// The database shared by all instances.
 pub struct Pool {
@@ -53,10 +59,25 @@ impl Pool {
             idle: Mutex::new(Vec::new()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
         });
+        if database.mode != OpenMode::ReadOnly {
+            pool.open_file()
+                .and_then(|conn| database_file::use_incremental_vacuum(&conn, &database.path))
+                .map_err(|e| {
+                    anyhow::anyhow!("cannot open the database {}: {e}", database.path.display())
+                })?;
+        }
         let first = pool.connect().map_err(|e| {
             anyhow::anyhow!("cannot open the database {}: {e}", database.path.display())
         })?;
         pool.put(first);
+        let dir = database_file::directory(&database.path);
+        tracing::info!(
+            database = %database.path.display(),
+            database_bytes = database_file::bytes(&database.path),
+            free_bytes = database_file::free_bytes(dir).unwrap_or(0),
+            synchronous = database.synchronous.pragma(),
+            "database open"
+        );
         if database.mode != OpenMode::ReadOnly {
             let checkpointer = pool.connect()?;
             let weak = Arc::downgrade(&pool);
@@ -67,7 +88,7 @@ impl Pool {
         Ok(pool)
     }
 
-    fn connect(&self) -> rusqlite::Result<rusqlite::Connection> {
+    fn open_file(&self) -> rusqlite::Result<rusqlite::Connection> {
         let flags = match self.database.mode {
             OpenMode::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
             OpenMode::ReadWrite => OpenFlags::SQLITE_OPEN_READ_WRITE,
@@ -78,13 +99,26 @@ impl Pool {
             | OpenFlags::SQLITE_OPEN_URI;
         let conn = rusqlite::Connection::open_with_flags(&self.database.path, flags)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(conn)
+    }
+
+    fn connect(&self) -> rusqlite::Result<rusqlite::Connection> {
+        let conn = self.open_file()?;
         if self.database.mode != OpenMode::ReadOnly {
-            // WAL + NORMAL: a commit survives a process crash without an fsync per write.
             conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "synchronous", self.database.synchronous.pragma())?;
+            conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
             // The background thread checkpoints; a commit never does.
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         }
+        let sized = self.database.path.clone();
+        // Read by the store for /metrics: the file and its WAL, which SQL alone cannot see.
+        conn.create_scalar_function(
+            "alertgraph_database_bytes",
+            0,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+            move |_| Ok(database_file::bytes(&sized) as i64),
+        )?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
@@ -118,13 +152,37 @@ impl Drop for Connection {
     }
 }
 
-/// Checkpoints with its own connection; PASSIVE never waits for readers or writers.
+/// Checkpoints with its own connection; PASSIVE never waits for readers or writers. Once no
+/// commit has come for a while, takes the writer's turn if free and truncates the WAL file.
 fn checkpoint_loop(conn: rusqlite::Connection, pool: std::sync::Weak<Pool>) {
-    while pool.strong_count() > 0 {
+    // TRUNCATE waits for readers through the busy handler: never long.
+    if let Err(e) = conn.busy_timeout(Duration::from_millis(20)) {
+        tracing::warn!(error = %e, "WAL checkpoints stopped");
+        return;
+    }
+    let data_version = || conn.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0));
+    let mut seen = data_version().ok();
+    let mut last_commit = Instant::now();
+    let mut truncated = false;
+    loop {
         std::thread::sleep(CHECKPOINT_EVERY);
+        let Some(pool) = pool.upgrade() else { return };
         let result = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         if let Err(e) = result {
             tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+        let version = data_version().ok();
+        if version != seen {
+            (seen, last_commit, truncated) = (version, Instant::now(), false);
+        } else if !truncated && last_commit.elapsed() >= QUIET_BEFORE_TRUNCATE {
+            if let Ok(_turn) = pool.writer.try_lock() {
+                // (busy, log frames, checkpointed frames): busy 0 means the file is empty now.
+                truncated = conn
+                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .is_ok_and(|busy| busy == 0);
+            }
         }
     }
 }
@@ -262,13 +320,75 @@ fn to_wit_error(e: rusqlite::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Synchronous;
 
     fn pool(dir: &std::path::Path) -> Arc<Pool> {
+        pool_with(dir, Synchronous::Full)
+    }
+
+    fn pool_with(dir: &std::path::Path, synchronous: Synchronous) -> Arc<Pool> {
         Pool::open(&Database {
             path: dir.join("sub").join("t.db"),
             mode: OpenMode::ReadWriteCreate,
+            synchronous,
         })
         .unwrap()
+    }
+
+    fn pragma(conn: &rusqlite::Connection, name: &str) -> i64 {
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_new_file_gives_pages_back_and_syncs_as_configured() {
+        for (synchronous, level) in [(Synchronous::Full, 2), (Synchronous::Normal, 1)] {
+            let dir = tempdir();
+            let pool = pool_with(&dir, synchronous);
+            let conn = pool.take().unwrap();
+            assert_eq!(pragma(&conn, "auto_vacuum"), 2, "incremental");
+            assert_eq!(pragma(&conn, "synchronous"), level, "{synchronous:?}");
+            assert_eq!(pragma(&conn, "journal_size_limit"), JOURNAL_SIZE_LIMIT);
+        }
+    }
+
+    #[test]
+    fn the_database_bytes_function_counts_file_and_wal() {
+        let dir = tempdir();
+        let pool = pool(&dir);
+        let conn = pool.take().unwrap();
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (zeroblob(100000));")
+            .unwrap();
+        let told: i64 = conn
+            .query_row("SELECT alertgraph_database_bytes()", [], |r| r.get(0))
+            .unwrap();
+        let path = dir.join("sub").join("t.db");
+        assert_eq!(told as u64, database_file::bytes(&path));
+        assert!(told > 100_000, "{told}");
+    }
+
+    #[test]
+    fn the_wal_is_truncated_once_writes_pause() {
+        let dir = tempdir();
+        let pool = pool(&dir);
+        let wal = database_file::wal_path(&dir.join("sub").join("t.db"));
+        let conn = pool.take().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (x);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+             INSERT INTO t SELECT zeroblob(4000) FROM n;",
+        )
+        .unwrap();
+        assert!(std::fs::metadata(&wal).unwrap().len() > 2_000_000);
+        pool.put(conn);
+        let waited = Instant::now();
+        while std::fs::metadata(&wal).unwrap().len() > 0 {
+            assert!(
+                waited.elapsed() < QUIET_BEFORE_TRUNCATE * 4,
+                "the WAL was not truncated"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     #[test]
@@ -356,6 +476,7 @@ mod tests {
         let err = Pool::open(&Database {
             path: dir.join("missing.db"),
             mode: OpenMode::ReadWrite,
+            synchronous: Synchronous::Full,
         })
         .err()
         .unwrap();
