@@ -9,6 +9,9 @@ def main(path):
     webhook = [r for r in rows if r["bench"] == "webhook"]
     if webhook:
         print_webhook(webhook)
+    durability = [r for r in rows if r["bench"] == "durability"]
+    if durability:
+        print_durability(durability)
     for r in rows:
         if r["bench"] == "startup":
             s = r["result"]
@@ -74,6 +77,32 @@ def print_webhook(rows):
               f"| {ratio(lambda r: r['latency_ms']['p99'])} "
               f"| {median([r['latency_ms']['p99'] for r in base]):.2f} "
               f"| {median([r['latency_ms']['p99'] for r in ours]):.2f} | {errors} | {memory} |")
+
+
+def print_durability(rows):
+    """SQLITE_SYNCHRONOUS=full against normal, each round back to back like the webhook table."""
+    runs = {}
+    for r in rows:
+        runs.setdefault(r["label"], {}).setdefault(r["round"], {})[r["server"]] = r["result"]
+    print("\n## Durability (SQLITE_SYNCHRONOUS: full, the default, vs normal; interleaved)\n")
+    print("ratio = full / normal in the same round; median over the rounds, spread min–max.\n")
+    print("| load | rounds | normal ok/s | full ok/s | throughput ratio | normal p99 ms "
+          "| full p99 ms | p99 ratio | errors |")
+    print("|---|---:|---:|---:|---|---:|---:|---|---|")
+    for label in sorted(runs, key=load_order):
+        pairs = [p for p in runs[label].values() if "alertgraph" in p and "alertgraph-full" in p]
+        if not pairs:
+            continue
+        normal = [p["alertgraph"] for p in pairs]
+        full = [p["alertgraph-full"] for p in pairs]
+        errors = sum(sum(r["errors"].values()) if r["errors"] else 0 for r in normal + full)
+        print(f"| {label} | {len(pairs)} | {median([r['throughput'] for r in normal]):,.0f} "
+              f"| {median([r['throughput'] for r in full]):,.0f} "
+              f"| {spread([f['throughput'] / n['throughput'] for f, n in zip(full, normal)])} "
+              f"| {median([r['latency_ms']['p99'] for r in normal]):.2f} "
+              f"| {median([r['latency_ms']['p99'] for r in full]):.2f} "
+              f"| {spread([f['latency_ms']['p99'] / n['latency_ms']['p99'] for f, n in zip(full, normal)])} "
+              f"| {errors} |")
 
 
 def load_order(label):

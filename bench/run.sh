@@ -4,7 +4,7 @@
 # the raw JSON lines beside it. 127.0.0.1 only; every process started here is stopped here.
 #
 # Usage: bench/run.sh            (env: DURATION=10 WARMUP=2 PORT=18090 ANCHORS=../shared/bench-anchors
-#                                 ONLY=<section> for one of webhook, startup, instantiate,
+#                                 ONLY=<section> for one of webhook, durability, startup, instantiate,
 #                                 renderer_wasm, delivery, size, chart; CHART_ITERS=200 CHART_WARMUP=20
 #                                 ROUNDS=3: webhook loads run baseline, alertgraph, baseline, … this often)
 set -euo pipefail
@@ -63,7 +63,9 @@ wait_healthy() {
 start_server() { # name [keep|cold]: a fresh database (alertgraph's compiled cache kept); keep: the
   # same database; cold: nothing kept, so alertgraph compiles its component again.
   # alertgraph-slack: alertgraph posting to bench/fake_slack.py, so each webhook's delivery runs
-  local db="$WORK/db-${1%-slack}"
+  # alertgraph: SQLITE_SYNCHRONOUS=normal, the baseline's durability; alertgraph-full: full.
+  local name="${1%-slack}"
+  local db="$WORK/db-${name%-full}"
   case "${2:-}" in
     keep) ;;
     cold) rm -rf "$db" ;;
@@ -74,13 +76,15 @@ start_server() { # name [keep|cold]: a fresh database (alertgraph's compiled cac
     baseline)
       PORT="$PORT" WEBHOOK_TOKEN="$TOKEN" "$ANCHOR_BIN/wh-baseline" --db "$db/bench.db" 2>"$WORK/server.log" &
       ;;
-    alertgraph)
+    alertgraph|alertgraph-full)
+      local synchronous=normal
+      [ "$1" = alertgraph-full ] && synchronous=full
       env -i PATH="$PATH" LISTEN_HOST=127.0.0.1 PORT="$PORT" STORAGE_DIR="$db" WEBHOOK_TOKEN="$TOKEN" \
-        RUST_LOG=warn "$ROOT/target/release/alertgraph" 2>"$WORK/server.log" &
+        SQLITE_SYNCHRONOUS="$synchronous" RUST_LOG=warn "$ROOT/target/release/alertgraph" 2>"$WORK/server.log" &
       ;;
     alertgraph-slack)
       env -i PATH="$PATH" LISTEN_HOST=127.0.0.1 PORT="$PORT" STORAGE_DIR="$db" WEBHOOK_TOKEN="$TOKEN" \
-        SLACK_BOT_TOKEN=xoxb-bench SLACK_API_URL="http://127.0.0.1:$SLACK_PORT/api" \
+        SQLITE_SYNCHRONOUS=normal SLACK_BOT_TOKEN=xoxb-bench SLACK_API_URL="http://127.0.0.1:$SLACK_PORT/api" \
         RUST_LOG=warn "$ROOT/target/release/alertgraph" 2>"$WORK/server.log" &
       ;;
   esac
@@ -94,8 +98,8 @@ stop_server() {
 
 rss_kib() { awk '/^Rss:/{print $2}' "/proc/$SERVER_PID/smaps_rollup"; }
 
-load() { # server label round loadgen-args...
-  local server="$1" label="$2" round="$3"; shift 3
+load() { # section server label round loadgen-args...
+  local section="$1" server="$2" label="$3" round="$4"; shift 4
   start_server "$server"
   local idle peak=0 rss line
   idle=$(rss_kib)
@@ -111,7 +115,7 @@ load() { # server label round loadgen-args...
   wait "$loadgen"
   line=$(cat "$WORK/load.json")
   stop_server
-  echo "{\"bench\":\"webhook\",\"server\":\"${server%-slack}\",\"label\":\"$label\",\"round\":$round,\"rss_kib\":{\"idle\":$idle,\"peak\":$peak},\"result\":$line}" >> "$RAW"
+  echo "{\"bench\":\"$section\",\"server\":\"${server%-slack}\",\"label\":\"$label\",\"round\":$round,\"rss_kib\":{\"idle\":$idle,\"peak\":$peak},\"result\":$line}" >> "$RAW"
   echo "  round $round $server $label: $(echo "$line" | jq -c '{throughput, p50: .latency_ms.p50, p99: .latency_ms.p99, errors}') RSS idle $idle KiB, peak $peak KiB" >&2
 }
 
@@ -175,12 +179,25 @@ if want webhook; then
                 "closed-c16-slack alertgraph-slack --concurrency 16 --rate 0"; do
       read -r label ours args <<< "$spec"
       # shellcheck disable=SC2086 # the loadgen arguments are words
-      load baseline "$label" "$round" $args
+      load webhook baseline "$label" "$round" $args
       # shellcheck disable=SC2086
-      load "$ours" "$label" "$round" $args
+      load webhook "$ours" "$label" "$round" $args
     done
   done
   kill "$SLACK_PID"; wait "$SLACK_PID" 2>/dev/null || true; SLACK_PID=""
+fi
+
+if want durability; then
+  echo "== durability: alertgraph with SQLITE_SYNCHRONOUS=normal vs full, interleaved ($ROUNDS rounds)" >&2
+  for round in $(seq "$ROUNDS"); do
+    for spec in "closed-c1 --concurrency 1 --rate 0" "closed-c16 --concurrency 16 --rate 0"; do
+      read -r label args <<< "$spec"
+      # shellcheck disable=SC2086 # the loadgen arguments are words
+      load durability alertgraph "$label" "$round" $args
+      # shellcheck disable=SC2086
+      load durability alertgraph-full "$label" "$round" $args
+    done
+  done
 fi
 
 if want startup; then startup; fi
