@@ -45,9 +45,6 @@ def print_webhook(rows):
     """Each load's rounds: baseline and alertgraph ran back to back, so each round gives a
     ratio; the table shows each side's median over the rounds and the ratios' median and
     spread (min–max), which a spell of other load on this shared machine cannot skew alone."""
-    runs = {}
-    for r in rows:
-        runs.setdefault(r["label"], {}).setdefault(r.get("round", 1), {})[r["server"]] = r
     print("## Webhook ack (wh-loadgen; baseline and alertgraph interleaved, round by round)\n")
     print("ratio = alertgraph / native baseline in the same round; median over the rounds, "
           "spread min–max in brackets. `closed-c16-slack`: alertgraph with a Slack that answers "
@@ -56,21 +53,16 @@ def print_webhook(rows):
     print("| load | rounds | baseline ok/s | alertgraph ok/s | throughput ratio | p50 ratio "
           "| p99 ratio | baseline p99 ms | alertgraph p99 ms | errors | alertgraph RSS idle / peak MiB (medians) |")
     print("|---|---:|---:|---:|---|---|---|---:|---:|---|---|")
-    for label in sorted(runs, key=load_order):
-        pairs = [r for r in runs[label].values() if "baseline" in r and "alertgraph" in r]
-        if not pairs:
-            continue
-        base = [p["baseline"]["result"] for p in pairs]
-        ours = [p["alertgraph"]["result"] for p in pairs]
+    for label, base, ours, our_rows in paired_rounds(rows, "baseline", "alertgraph"):
 
         def ratio(pick):
             return spread([pick(o) / pick(b) for o, b in zip(ours, base)])
 
-        errors = sum(sum(r["errors"].values()) if r["errors"] else 0 for r in base + ours)
-        rss = [p["alertgraph"].get("rss_kib") for p in pairs]
+        errors = error_count(base + ours)
+        rss = [r.get("rss_kib") for r in our_rows]
         memory = (f"{median([m['idle'] for m in rss]) / 1024:.0f} / {median([m['peak'] for m in rss]) / 1024:.0f}"
                   if all(rss) else "")
-        print(f"| {label} | {len(pairs)} | {median([r['throughput'] for r in base]):,.0f} "
+        print(f"| {label} | {len(base)} | {median([r['throughput'] for r in base]):,.0f} "
               f"| {median([r['throughput'] for r in ours]):,.0f} "
               f"| {ratio(lambda r: r['throughput'])} "
               f"| {ratio(lambda r: r['latency_ms']['p50'])} "
@@ -81,28 +73,37 @@ def print_webhook(rows):
 
 def print_durability(rows):
     """SQLITE_SYNCHRONOUS=full against normal, each round back to back like the webhook table."""
-    runs = {}
-    for r in rows:
-        runs.setdefault(r["label"], {}).setdefault(r["round"], {})[r["server"]] = r["result"]
     print("\n## Durability (SQLITE_SYNCHRONOUS: full, the default, vs normal; interleaved)\n")
     print("ratio = full / normal in the same round; median over the rounds, spread min–max.\n")
     print("| load | rounds | normal ok/s | full ok/s | throughput ratio | normal p99 ms "
           "| full p99 ms | p99 ratio | errors |")
     print("|---|---:|---:|---:|---|---:|---:|---|---|")
-    for label in sorted(runs, key=load_order):
-        pairs = [p for p in runs[label].values() if "alertgraph" in p and "alertgraph-full" in p]
-        if not pairs:
-            continue
-        normal = [p["alertgraph"] for p in pairs]
-        full = [p["alertgraph-full"] for p in pairs]
-        errors = sum(sum(r["errors"].values()) if r["errors"] else 0 for r in normal + full)
-        print(f"| {label} | {len(pairs)} | {median([r['throughput'] for r in normal]):,.0f} "
+    for label, normal, full, _ in paired_rounds(rows, "alertgraph", "alertgraph-full"):
+        errors = error_count(normal + full)
+        print(f"| {label} | {len(normal)} | {median([r['throughput'] for r in normal]):,.0f} "
               f"| {median([r['throughput'] for r in full]):,.0f} "
               f"| {spread([f['throughput'] / n['throughput'] for f, n in zip(full, normal)])} "
               f"| {median([r['latency_ms']['p99'] for r in normal]):.2f} "
               f"| {median([r['latency_ms']['p99'] for r in full]):.2f} "
               f"| {spread([f['latency_ms']['p99'] / n['latency_ms']['p99'] for f, n in zip(full, normal)])} "
               f"| {errors} |")
+
+
+def paired_rounds(rows, a, b):
+    """Per load, in load order, from the rounds that ran both servers: a's results, b's
+    results, and b's whole rows."""
+    runs = {}
+    for r in rows:
+        runs.setdefault(r["label"], {}).setdefault(r.get("round", 1), {})[r["server"]] = r
+    for label in sorted(runs, key=load_order):
+        pairs = [p for p in runs[label].values() if a in p and b in p]
+        if pairs:
+            yield (label, [p[a]["result"] for p in pairs], [p[b]["result"] for p in pairs],
+                   [p[b] for p in pairs])
+
+
+def error_count(results):
+    return sum(sum(r["errors"].values()) if r["errors"] else 0 for r in results)
 
 
 def load_order(label):
