@@ -5,7 +5,7 @@
 use crate::api::{
     ActionOutcome, ActionRequest, AlertSilence, JobKind, SlackAction, StoreError, Timestamp,
 };
-use crate::db::{int, opt_int, opt_text, query_opt, text, Db};
+use crate::db::{changed, int, opt_int, opt_text, query_opt, text, Db};
 use crate::errors::invalid;
 use crate::metrics::{bump, SLACK_ACTIONS, SLACK_REFUSALS};
 use crate::{outbox, tx};
@@ -68,12 +68,13 @@ pub fn record(
             count("unknown_alert")?;
             return Ok(ActionOutcome::UnknownAlert);
         }
-        db.execute(
+        let first = changed(
+            db,
             "INSERT INTO slack_requests (signature, seen_at) VALUES (?, ?)
              ON CONFLICT (signature) DO NOTHING",
             &[text(signature), int(now)],
         )?;
-        if db.changes() == 0 {
+        if first == 0 {
             count("replayed")?;
             return Ok(ActionOutcome::Replayed);
         }
@@ -93,12 +94,13 @@ pub fn record(
         match action.request {
             ActionRequest::Acknowledge => {
                 // The first acknowledgement counts: it says who took the alert on.
-                db.execute(
+                let first = changed(
+                    db,
                     "UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ?
                      WHERE id = ? AND acknowledged_at IS NULL",
                     &[text(&action.user_id), int(now), int(action.alert_id)],
                 )?;
-                if db.changes() == 1 {
+                if first == 1 {
                     enqueue_refresh(db, action.alert_id, now)?;
                 }
             }
@@ -134,7 +136,8 @@ pub fn set_silence(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     tx::write(db, || {
-        db.execute(
+        let updated = changed(
+            db,
             "UPDATE alerts SET silence_id = ?, silenced_by = ?, silenced_until = ? WHERE id = ?",
             &[
                 opt_text(silenced.map(|s| s.id.as_str())),
@@ -143,7 +146,7 @@ pub fn set_silence(
                 int(alert_id),
             ],
         )?;
-        if db.changes() == 0 {
+        if updated == 0 {
             return Err(invalid(format!("no alert {alert_id}")));
         }
         enqueue_refresh(db, alert_id, now)

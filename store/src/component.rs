@@ -19,14 +19,6 @@ impl Db for Connection {
         let result = Connection::execute(self, sql, params).map_err(from_spin)?;
         Ok(result.rows.into_iter().map(|row| row.values).collect())
     }
-
-    fn changes(&self) -> u64 {
-        Connection::changes(self)
-    }
-
-    fn last_insert_rowid(&self) -> i64 {
-        Connection::last_insert_rowid(self)
-    }
 }
 
 thread_local! {

@@ -9,13 +9,19 @@ pub use spin_sdk::sqlite3::Value;
 pub type Rows = Vec<Vec<Value>>;
 
 /// One SQLite connection. Statements run one at a time (Spin's `execute` prepares one).
+///
+/// Everything comes back as rows: the connection's `changes()` and `last_insert_rowid()`
+/// are not asked for, since Spin's libSQL connection answers 0 to both. Writes that need
+/// them say `RETURNING` ([`changed`], `INSERT … RETURNING id`).
 pub trait Db {
     /// Run one statement with positional `?` parameters and return its rows, if any.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError>;
-    /// Rows changed by the last INSERT, UPDATE or DELETE.
-    fn changes(&self) -> u64;
-    /// Rowid of the last successful INSERT.
-    fn last_insert_rowid(&self) -> i64;
+}
+
+/// Run an INSERT, UPDATE or DELETE and count the rows it changed (by `RETURNING`).
+pub fn changed(db: &dyn Db, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+    let rows = db.execute(&format!("{sql} RETURNING 1"), params)?;
+    Ok(rows.len() as u64)
 }
 
 /// Run a statement expected to return at most one row.

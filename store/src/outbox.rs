@@ -5,7 +5,7 @@
 //! later claim has taken the job over.
 
 use crate::api::{Job, JobKind, PostingIntent, StoreError, Timestamp};
-use crate::db::{int, opt_text, query_one, query_opt, text, Db, Row, Value};
+use crate::db::{changed, int, opt_text, query_one, query_opt, text, Db, Row, Value};
 use crate::errors::{corrupt, invalid};
 use crate::metrics::{bump, DELIVERIES, LOST_ATTEMPTS};
 use crate::tx;
@@ -44,7 +44,8 @@ pub fn enqueue_chart_redraw(
     now: Timestamp,
 ) -> Result<bool, StoreError> {
     tx::write(db, || {
-        db.execute(
+        let added = changed(
+            db,
             "INSERT INTO outbox (kind, alert_id, state, due_at, attempts, created_at, updated_at)
              SELECT 'chart-redraw', id, 'pending', ?1, 0, ?2, ?2 FROM alerts
              WHERE id = ?3 AND status = 'firing' AND NOT EXISTS (
@@ -52,7 +53,7 @@ pub fn enqueue_chart_redraw(
                  WHERE alert_id = ?3 AND kind = 'chart-redraw' AND state = 'pending')",
             &[int(due_at), int(now), int(alert_id)],
         )?;
-        Ok(db.changes() == 1)
+        Ok(added == 1)
     })
 }
 
@@ -114,7 +115,8 @@ pub fn claim(
     let params = [int(now), int(lease_until), int(i64::from(max)), text(owner)];
     let rows = tx::write(db, || {
         // A started attempt whose lease is still set was never settled: its instance died.
-        db.execute(
+        let died = changed(
+            db,
             &format!(
                 "UPDATE outbox SET deaths = deaths + 1
                  WHERE id IN ({due}) AND lease_until IS NOT NULL AND started = attempts
@@ -122,7 +124,6 @@ pub fn claim(
             ),
             &params,
         )?;
-        let died = db.changes();
         if died > 0 {
             bump(db, LOST_ATTEMPTS, &[], died)?;
         }
@@ -194,12 +195,13 @@ pub fn mark_posting(
     channel: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    db.execute(
+    let leased = changed(
+        db,
         "UPDATE outbox SET posting_channel = ?, posting_since = coalesce(posting_since, ?)
          WHERE id = ? AND state = 'pending' AND attempts = ?",
         &[text(channel), int(now), int(id), int(i64::from(attempt))],
     )?;
-    if db.changes() == 0 {
+    if leased == 0 {
         return Err(invalid(format!("job {id} attempt {attempt} is not leased")));
     }
     Ok(())
@@ -208,11 +210,12 @@ pub fn mark_posting(
 /// Work on the claimed job begins: should its instance die before settling, the next claim
 /// counts a death.
 pub fn start(db: &dyn Db, id: i64, attempt: u32) -> Result<(), StoreError> {
-    db.execute(
+    let leased = changed(
+        db,
         "UPDATE outbox SET started = attempts WHERE id = ? AND state = 'pending' AND attempts = ?",
         &[int(id), int(i64::from(attempt))],
     )?;
-    if db.changes() == 0 {
+    if leased == 0 {
         return Err(invalid(format!("job {id} attempt {attempt} is not leased")));
     }
     Ok(())
@@ -293,8 +296,7 @@ fn settle(
     let mut params = params.to_vec();
     params.extend([int(id), int(i64::from(attempt))]);
     tx::write(db, || {
-        db.execute(&sql, &params)?;
-        if db.changes() == 0 {
+        if changed(db, &sql, &params)? == 0 {
             return Err(invalid(format!(
                 "job {id} attempt {attempt} is not leased: unknown, finished or claimed again"
             )));

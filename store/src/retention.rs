@@ -9,7 +9,7 @@
 //! - Once nothing is due, free pages go back to the file system (`incremental_vacuum`).
 
 use crate::api::{Retention, StoreError, Swept, Timestamp};
-use crate::db::{int, query_one, text, Db, Row};
+use crate::db::{changed, int, query_one, text, Db, Row, Value};
 use crate::metrics::{bump, RETENTION_DELETED};
 use crate::tx;
 
@@ -70,6 +70,11 @@ pub fn sweep(db: &dyn Db, retention: &Retention, now: Timestamp) -> Result<Swept
     })
 }
 
+/// Rows a statement changed, as the signed counts SQL works in.
+fn deleted(db: &dyn Db, sql: &str, params: &[Value]) -> Result<i64, StoreError> {
+    Ok(i64::try_from(changed(db, sql, params)?).unwrap_or(i64::MAX))
+}
+
 fn small(n: i64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -77,7 +82,8 @@ fn small(n: i64) -> u32 {
 /// Done jobs a day after their last try was due (they finished then, within a lease), dead
 /// ones after 30 days.
 fn sweep_jobs(db: &dyn Db, now: Timestamp) -> Result<i64, StoreError> {
-    db.execute(
+    deleted(
+        db,
         "DELETE FROM outbox WHERE id IN (
            SELECT id FROM outbox WHERE state = 'done' AND due_at < ?1
            UNION ALL
@@ -88,13 +94,13 @@ fn sweep_jobs(db: &dyn Db, now: Timestamp) -> Result<i64, StoreError> {
             int(now - DEAD_JOB_MS),
             int(JOBS_PER_STEP),
         ],
-    )?;
-    Ok(changes(db))
+    )
 }
 
 /// Charts past retention, and charts replaced by a newer one that has been in Slack an hour.
 fn sweep_charts(db: &dyn Db, cutoff: Timestamp, now: Timestamp) -> Result<i64, StoreError> {
-    db.execute(
+    deleted(
+        db,
         "DELETE FROM charts WHERE rowid IN (
            SELECT rowid FROM charts WHERE created_at < ?1
            UNION
@@ -108,8 +114,7 @@ fn sweep_charts(db: &dyn Db, cutoff: Timestamp, now: Timestamp) -> Result<i64, S
             int(now - REPLACED_CHART_GRACE_MS),
             int(CHARTS_PER_STEP),
         ],
-    )?;
-    Ok(changes(db))
+    )
 }
 
 /// Resolved alerts that ended before `cutoff` and have no job waiting: their span moves to
@@ -126,7 +131,7 @@ fn sweep_alerts(db: &dyn Db, cutoff: Timestamp) -> Result<(i64, i64), StoreError
         &[int(cutoff), int(ALERTS_PER_STEP)],
     )?;
     let ids = Row(&ids[0]).text(0)?;
-    let swept = |sql: &str| db.execute(sql, &[text(&ids)]).map(|_| changes(db));
+    let swept = |sql: &str| deleted(db, sql, &[text(&ids)]);
     swept(
         "INSERT INTO past_firings (fingerprint, starts_at, ends_at)
          SELECT fingerprint, starts_at, ends_at FROM alerts
@@ -144,7 +149,8 @@ fn sweep_alerts(db: &dyn Db, cutoff: Timestamp) -> Result<(i64, i64), StoreError
 /// newer swept span of its fingerprint (only the newest can be a "last time"), or older
 /// than [`LAST_SPAN_MS`].
 fn prune_spans(db: &dyn Db, now: Timestamp) -> Result<i64, StoreError> {
-    db.execute(
+    deleted(
+        db,
         "DELETE FROM past_firings WHERE (fingerprint, starts_at) IN (
            SELECT fingerprint, starts_at FROM past_firings AS p
            WHERE ends_at < ?1
@@ -157,8 +163,7 @@ fn prune_spans(db: &dyn Db, now: Timestamp) -> Result<i64, StoreError> {
             int(now - LAST_SPAN_MS),
             int(SPANS_PER_STEP),
         ],
-    )?;
-    Ok(changes(db))
+    )
 }
 
 /// Hand free pages back to the file system, keeping a few for the next writes. A no-op
@@ -179,11 +184,6 @@ fn give_back_pages(db: &dyn Db) -> Result<i64, StoreError> {
         let left = Row(&query_one(db, "PRAGMA freelist_count", &[])?).int(0)?;
         Ok(free - left)
     })
-}
-
-/// Rows the last statement changed, as the signed counts SQL works in.
-fn changes(db: &dyn Db) -> i64 {
-    i64::try_from(db.changes()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

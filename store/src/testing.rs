@@ -115,14 +115,6 @@ impl Db for NativeDb {
         }
         Ok(out)
     }
-
-    fn changes(&self) -> u64 {
-        self.conn.changes()
-    }
-
-    fn last_insert_rowid(&self) -> i64 {
-        self.conn.last_insert_rowid()
-    }
 }
 
 fn to_sql(v: &Value) -> SqlValue {
@@ -169,14 +161,6 @@ impl Db for RecordingDb {
         self.log.borrow_mut().push(sql.to_string());
         self.inner.execute(sql, params)
     }
-
-    fn changes(&self) -> u64 {
-        self.inner.changes()
-    }
-
-    fn last_insert_rowid(&self) -> i64 {
-        self.inner.last_insert_rowid()
-    }
 }
 
 /// Fails the `nth` (1-based) statement containing `pattern`, as a disk error would.
@@ -207,14 +191,6 @@ impl Db for FailingDb {
             }
         }
         self.inner.execute(sql, params)
-    }
-
-    fn changes(&self) -> u64 {
-        self.inner.changes()
-    }
-
-    fn last_insert_rowid(&self) -> i64 {
-        self.inner.last_insert_rowid()
     }
 }
 

@@ -2,7 +2,7 @@
 //! state change, all in one transaction; and counting rejected webhooks.
 
 use crate::api::{Alert, AlertStatus, JobKind, Recorded, StoreError, Timestamp, Webhook};
-use crate::db::{int, opt_int, query_opt, text, Db, Row, Value};
+use crate::db::{int, opt_int, query_one, query_opt, text, Db, Row, Value};
 use crate::metrics::{bump, observe_ns, WEBHOOKS_RECEIVED, WEBHOOK_DURATION};
 use crate::{labels, outbox, tx};
 use std::collections::hash_map::{Entry, HashMap};
@@ -189,13 +189,15 @@ fn swept_already(db: &dyn Db, alert: &Alert) -> Result<bool, StoreError> {
 fn insert(db: &dyn Db, alert: &Alert, now: Timestamp) -> Result<i64, StoreError> {
     let mut values = changing_columns(alert, now).to_vec();
     values.extend([text(&alert.fingerprint), int(alert.starts_at), int(now)]);
-    db.execute(
+    let row = query_one(
+        db,
         "INSERT INTO alerts (status, alertname, labels, annotations, ends_at, generator_url,
                              updated_at, fingerprint, starts_at, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         RETURNING id",
         &values,
     )?;
-    Ok(db.last_insert_rowid())
+    Row(&row).int(0)
 }
 
 /// Take the latest status, endsAt, labels, annotations and link of a known firing alert.

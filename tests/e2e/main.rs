@@ -9,6 +9,7 @@ mod fake_slack;
 mod faults;
 mod history;
 mod interactions;
+mod libsql;
 mod outbound;
 mod pauses;
 mod prometheus;

@@ -5,6 +5,7 @@
 
 use crate::charts::wait_uploaded_chart;
 use crate::fake_slack::FakeSlack;
+use crate::libsql::{sqld_binary, Sqld};
 use crate::prometheus::past_incident;
 use crate::prometheus::{Options, Prometheus};
 use crate::support::{free_port, request, wait_until, Response, TempDir};
@@ -161,17 +162,33 @@ fn spin_binary(test: &str) -> Option<PathBuf> {
     found
 }
 
-/// `spin up` of a manifest on 127.0.0.1, in its own directory (state, SQLite file under
-/// `data/` as the local runtime config says), until dropped.
-struct SpinUp {
+/// `spin up` of a manifest on 127.0.0.1, in its own directory (state, and the SQLite file
+/// under `data/` as the local runtime config says, or on a libSQL server), until dropped.
+struct SpinUp<'a> {
     child: Child,
     addr: SocketAddr,
     dir: PathBuf,
     log: Arc<Mutex<String>>,
+    sqld: Option<&'a Sqld>,
 }
 
-impl SpinUp {
-    fn start(spin: &Path, manifest: &Path, dir: &TempDir, variables: &[(&str, &str)]) -> SpinUp {
+impl<'a> SpinUp<'a> {
+    fn start(spin: &Path, manifest: &Path, dir: &TempDir, variables: &[(&str, &str)]) -> Self {
+        Self::start_on(spin, manifest, dir, variables, None)
+    }
+
+    /// With `sqld`, the `default` database is on that server (`type = "libsql"`).
+    fn start_on(
+        spin: &Path,
+        manifest: &Path,
+        dir: &TempDir,
+        variables: &[(&str, &str)],
+        sqld: Option<&'a Sqld>,
+    ) -> Self {
+        let runtime_config = match sqld {
+            Some(sqld) => sqld.runtime_config(dir),
+            None => repo().join("deploy/runtime-config/local.toml"),
+        };
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let mut cmd = Command::new(spin);
         cmd.current_dir(&dir.0)
@@ -183,7 +200,7 @@ impl SpinUp {
             .arg("--state-dir")
             .arg(dir.0.join("state"))
             .arg("--runtime-config-file")
-            .arg(repo().join("deploy/runtime-config/local.toml"))
+            .arg(runtime_config)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -219,6 +236,7 @@ impl SpinUp {
             addr,
             dir: dir.0.clone(),
             log,
+            sqld,
         };
         let started = wait_until(Duration::from_secs(120), || {
             if let Ok(Some(status)) = up.child.try_wait() {
@@ -253,6 +271,9 @@ impl SpinUp {
     }
 
     fn scalar(&self, sql: &str) -> i64 {
+        if let Some(sqld) = self.sqld {
+            return sqld.scalar(sql);
+        }
         rusqlite::Connection::open(self.dir.join("data/alertgraph.db"))
             .unwrap()
             .query_row(sql, [], |r| r.get(0))
@@ -260,7 +281,7 @@ impl SpinUp {
     }
 }
 
-impl Drop for SpinUp {
+impl Drop for SpinUp<'_> {
     fn drop(&mut self) {
         // `spin up` runs the app in a child (`spin trigger http`), which outlived a kill of
         // `spin up` alone: end the whole group.
@@ -351,6 +372,40 @@ fn spin_up_runs_the_handler_with_the_store_and_renderer_as_dependencies() {
     let vars = variables(&slack_origin, &prometheus_url, &sidecar.url);
     let up = SpinUp::start(&spin, &repo().join("spin.toml"), &dir, &vars);
     serves_a_webhook_end_to_end(&up, &slack, &webhook);
+}
+
+/// The same run with the database on a libSQL server, as a SpinKube cluster with replicas
+/// has it: Spin's libSQL connection answers 0 to `last_insert_rowid` and `changes`, which
+/// the store therefore never asks (it failed its first webhook on a foreign key before).
+#[test]
+fn spin_up_on_a_libsql_server_serves_a_webhook_end_to_end() {
+    let test = "spin_up_on_a_libsql_server_serves_a_webhook_end_to_end";
+    let (Some(spin), Some(sqld)) = (spin_binary(test), sqld_binary(test)) else {
+        return;
+    };
+    let (history, webhook) = past_incident();
+    let dir = TempDir::new("spin-up-libsql");
+    let sqld = Sqld::start(&sqld, &dir);
+    let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
+    let sidecar = Sidecar::start();
+    let slack = FakeSlack::start(TOKEN);
+    let (slack_origin, prometheus_url) = (format!("http://{}", slack.addr), prometheus.url());
+    let vars = variables(&slack_origin, &prometheus_url, &sidecar.url);
+    let up = SpinUp::start_on(&spin, &repo().join("spin.toml"), &dir, &vars, Some(&sqld));
+    serves_a_webhook_end_to_end(&up, &slack, &webhook);
+    // The rows are on the server, linked as on a file.
+    assert_eq!(
+        sqld.scalar(
+            "SELECT count(*) FROM outbox AS o JOIN alerts AS a ON a.id = o.alert_id
+             WHERE o.state = 'done'"
+        ),
+        sqld.scalar("SELECT count(*) FROM outbox WHERE state = 'done'")
+    );
+    assert!(
+        sqld.scalar("SELECT count(*) FROM messages") == 1,
+        "{}",
+        up.log()
+    );
 }
 
 #[test]
