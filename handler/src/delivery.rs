@@ -98,7 +98,7 @@ pub async fn drain(settings: &config::Slack) {
             settle_ended_silences(settings, deadline).await;
         }
         let now = crate::now_ms();
-        match store::end_drain(turn, now, &owner) {
+        match store::end_drain(turn, now) {
             Ok(Some(next)) => match wait_before_next(now, next, left(deadline)) {
                 Some(wait) => sleep(wait),
                 None => return,

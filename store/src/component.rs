@@ -78,12 +78,8 @@ impl Guest for Store {
         with_db(|db| drainers::begin(db, now, lease_ms, slots, &owner))
     }
 
-    fn end_drain(
-        turn: DrainTurn,
-        now: Timestamp,
-        owner: String,
-    ) -> Result<Option<Timestamp>, StoreError> {
-        with_db(|db| drainers::end(db, &turn, now, &owner))
+    fn end_drain(turn: DrainTurn, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+        with_db(|db| drainers::end(db, &turn, now))
     }
 
     fn enqueue_chart_redraw(

@@ -2,9 +2,9 @@
 //!
 //! Every webhook's instance offers to drain after answering. Without a cap, a burst keeps one
 //! instance (its memory and a database connection) alive per webhook, all contending for the
-//! same jobs. A turn is a slot row leased like a job: taken while free, expired or held by
-//! another owner (a crashed process), and given back with its ticket so a late finisher
-//! cannot free a slot someone else has taken since.
+//! same jobs. A turn is a slot row leased like a job: taken while free or once its lease has
+//! run out (its holder died), never from a live holder of another replica, and given back
+//! with its ticket so a late finisher cannot free a slot someone else has taken since.
 
 use crate::api::{DrainTurn, StoreError, Timestamp};
 use crate::db::{int, text, Db, Row};
@@ -27,7 +27,7 @@ pub fn begin(
         let taken = db.execute(
             "UPDATE drainers SET ticket = ticket + 1, lease_until = ?2, owner = ?4
              WHERE slot = (SELECT slot FROM drainers
-                           WHERE slot < ?3 AND (lease_until <= ?1 OR owner <> ?4)
+                           WHERE slot < ?3 AND lease_until <= ?1
                            ORDER BY slot LIMIT 1)
              RETURNING slot, ticket",
             &params,
@@ -58,18 +58,13 @@ pub fn begin(
 
 /// Give the turn back, and say when a job is next claimable (at most `now`: one came in
 /// while the turn was ending), so the caller can drain again instead of waiting for a tick.
-pub fn end(
-    db: &dyn Db,
-    turn: &DrainTurn,
-    now: Timestamp,
-    owner: &str,
-) -> Result<Option<Timestamp>, StoreError> {
+pub fn end(db: &dyn Db, turn: &DrainTurn, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
     tx::write(db, || {
         db.execute(
             "UPDATE drainers SET lease_until = 0 WHERE slot = ? AND ticket = ?",
             &[int(i64::from(turn.slot)), int(turn.ticket)],
         )?;
-        outbox::next_claimable(db, now, owner)
+        outbox::next_claimable(db, now)
     })
 }
 
@@ -101,32 +96,32 @@ mod tests {
     fn an_ended_turn_frees_its_slot_once() {
         let db = NativeDb::memory();
         let first = begin(&db, 1_000, LEASE, 1, "p").unwrap().unwrap();
-        assert_eq!(end(&db, &first, 2_000, "p").unwrap(), None);
+        assert_eq!(end(&db, &first, 2_000).unwrap(), None);
         let second = begin(&db, 2_000, LEASE, 1, "p").unwrap().unwrap();
         assert_eq!((second.slot, second.ticket), (0, first.ticket + 1));
         // The first turn ending again (a late duplicate) does not free the second's slot.
-        end(&db, &first, 3_000, "p").unwrap();
+        end(&db, &first, 3_000).unwrap();
         assert_eq!(begin(&db, 3_000, LEASE, 1, "p").unwrap(), None);
     }
 
     #[test]
-    fn a_turn_expires_after_its_lease_or_under_another_owner() {
+    fn a_turn_expires_after_its_lease_whoever_holds_it() {
         let db = NativeDb::memory();
         begin(&db, 1_000, LEASE, 1, "p").unwrap().unwrap();
+        // Another replica (or a restarted process) waits for the lease like anyone.
+        assert_eq!(begin(&db, 1_000 + 59_999, LEASE, 1, "q").unwrap(), None);
         assert_eq!(begin(&db, 1_000 + 59_999, LEASE, 1, "p").unwrap(), None);
         assert_eq!(
-            slot(begin(&db, 1_000 + 60_000, LEASE, 1, "p").unwrap()),
+            slot(begin(&db, 1_000 + 60_000, LEASE, 1, "q").unwrap()),
             Some(0)
         );
-        // A restarted process (a new owner) takes over at once.
-        assert_eq!(slot(begin(&db, 62_000, LEASE, 1, "q").unwrap()), Some(0));
     }
 
     #[test]
     fn ending_says_when_a_job_is_next_claimable() {
         let db = NativeDb::memory();
         let turn = begin(&db, 1_000, LEASE, 1, "p").unwrap().unwrap();
-        assert_eq!(end(&db, &turn, 1_000, "p").unwrap(), None, "no job");
+        assert_eq!(end(&db, &turn, 1_000).unwrap(), None, "no job");
         webhook::record(
             &db,
             &hook(vec![alert("a", AlertStatus::Firing, 100, &[])]),
@@ -136,26 +131,22 @@ mod tests {
         )
         .unwrap();
         let turn = begin(&db, 1_500, LEASE, 1, "p").unwrap().unwrap();
-        assert_eq!(
-            end(&db, &turn, 1_500, "p").unwrap(),
-            Some(1_000),
-            "due already"
-        );
+        assert_eq!(end(&db, &turn, 1_500).unwrap(), Some(1_000), "due already");
         // Leased by a live claim: nothing for this drainer until the lease ends.
         let turn = begin(&db, 1_500, LEASE, 1, "p").unwrap().unwrap();
         assert_eq!(outbox::claim(&db, 1_500, LEASE, 10, "p").unwrap().len(), 1);
-        assert_eq!(end(&db, &turn, 1_500, "p").unwrap(), None);
+        assert_eq!(end(&db, &turn, 1_500).unwrap(), None);
         // Deferred to its channel's next turn.
         let turn = begin(&db, 1_500, LEASE, 1, "p").unwrap().unwrap();
         db.exec("UPDATE outbox SET lease_until = NULL, due_at = 2500");
-        assert_eq!(end(&db, &turn, 1_500, "p").unwrap(), Some(2_500));
+        assert_eq!(end(&db, &turn, 1_500).unwrap(), Some(2_500));
         // A later job of the same alert waits for the first one, not for its own due time.
         db.exec(
             "INSERT INTO outbox (kind, alert_id, state, due_at, created_at, updated_at)
              VALUES ('alert-resolved', 1, 'pending', 1000, 1000, 1000)",
         );
         let turn = begin(&db, 1_500, LEASE, 1, "p").unwrap().unwrap();
-        assert_eq!(end(&db, &turn, 1_500, "p").unwrap(), Some(2_500));
+        assert_eq!(end(&db, &turn, 1_500).unwrap(), Some(2_500));
     }
 
     #[test]

@@ -71,25 +71,22 @@ pub fn cancel_chart_redraw(db: &dyn Db, alert_id: i64, now: Timestamp) -> Result
     Ok(())
 }
 
-/// The jobs `o` that a claim at `?1` under owner `?4` may take once they are due: pending,
-/// not leased by a live owner, and with no older pending job of the same alert.
+/// The jobs `o` that a claim at `?1` may take once they are due: pending, with no live
+/// lease (whoever holds it: replicas share the outbox), and no older pending job of the
+/// same alert.
 const WAITING: &str = "o.state = 'pending'
-    AND (o.lease_until IS NULL OR o.lease_until <= ?1 OR o.lease_owner <> ?4)
+    AND (o.lease_until IS NULL OR o.lease_until <= ?1)
     AND NOT EXISTS (SELECT 1 FROM outbox AS older
                     WHERE older.alert_id = o.alert_id AND older.state = 'pending'
                       AND older.id < o.id)";
 
-/// When a claim at `now` or later under `owner` would next take a job (at most `now` when
-/// one is due already); `None` when no job waits. Runs inside the caller's transaction.
-pub fn next_claimable(
-    db: &dyn Db,
-    now: Timestamp,
-    owner: &str,
-) -> Result<Option<Timestamp>, StoreError> {
+/// When a claim at `now` or later would next take a job (at most `now` when one is due
+/// already); `None` when no job waits. Runs inside the caller's transaction.
+pub fn next_claimable(db: &dyn Db, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
     let row = query_one(
         db,
         &format!("SELECT MIN(o.due_at) FROM outbox AS o WHERE {WAITING}"),
-        &[int(now), Value::Null, Value::Null, text(owner)],
+        &[int(now)],
     )?;
     Row(&row).opt_int(0)
 }
@@ -122,7 +119,8 @@ pub fn claim(
                  WHERE id IN ({due}) AND lease_until IS NOT NULL AND started = attempts
                    AND started > 0"
             ),
-            &params,
+            // Up to ?3: the owner is only written, by the claim below.
+            &params[..3],
         )?;
         if died > 0 {
             bump(db, LOST_ATTEMPTS, &[], died)?;
@@ -502,18 +500,33 @@ mod tests {
     }
 
     #[test]
-    fn a_lease_of_another_owner_is_taken_over_at_once() {
+    fn another_replicas_live_lease_is_never_taken_and_an_expired_one_is_fenced() {
         let db = with_alerts(&["a"], 1_000);
-        let first = claim(&db, 1_000, 60_000, 10, "boot-1").unwrap();
+        let first = claim(&db, 1_000, 60_000, 10, "replica-1").unwrap();
         assert_eq!(first.len(), 1);
-        assert!(claim(&db, 2_000, 60_000, 10, "boot-1").unwrap().is_empty());
-        let taken = claim(&db, 2_000, 60_000, 10, "boot-2").unwrap();
+        // A second replica sharing the database waits while the first one's lease lives...
+        assert!(claim(&db, 2_000, 60_000, 10, "replica-2")
+            .unwrap()
+            .is_empty());
+        assert!(claim(&db, 60_999, 60_000, 10, "replica-2")
+            .unwrap()
+            .is_empty());
+        // ...and takes the job over once it has run out, as the next attempt.
+        let taken = claim(&db, 61_000, 60_000, 10, "replica-2").unwrap();
         assert_eq!(
             taken.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(),
             [(first[0].id, 2)]
         );
-        assert!(complete(&db, first[0].id, first[0].attempt).is_err());
-        assert!(claim(&db, 3_000, 60_000, 10, "boot-2").unwrap().is_empty());
+        // The first holder, late, can neither post nor settle: its attempt is fenced off.
+        let (id, stale) = (first[0].id, first[0].attempt);
+        assert!(mark_posting(&db, id, stale, "#alerts", 61_500).is_err());
+        assert!(start(&db, id, stale).is_err());
+        assert!(complete(&db, id, stale).is_err());
+        assert!(reschedule(&db, id, stale, 70_000, "late", false).is_err());
+        complete(&db, id, taken[0].attempt).unwrap();
+        assert!(claim(&db, 200_000, 60_000, 10, "replica-1")
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

@@ -232,15 +232,20 @@ fn kill_9_right_after_the_answer_still_delivers_exactly_once() {
     // successor then finds the message by the channel id (see README, "Exactly once").
     let channel = slack.channel_id("#alerts");
     let dir = TempDir::new("slack-kill9");
-    let settings = [("SLACK_CHANNEL", channel.as_str())];
+    // A 5 s time limit: leases last 15 s.
+    let settings = [
+        ("SLACK_CHANNEL", channel.as_str()),
+        ("REQUEST_TIMEOUT_SECS", "5"),
+    ];
     let server = slack.alertgraph(&dir, TOKEN, &settings);
     let answer = server.post("/api/alerts", &[JSON], FIRING.as_bytes());
     assert_eq!(answer.status, 200);
     server.crash();
 
-    // The successor takes over whatever the dead process had leased, without waiting.
+    // The successor takes over whatever the dead process had leased once the lease has run
+    // out: it cannot tell a dead process from a live replica.
     let server = slack.alertgraph(&dir, TOKEN, &settings);
-    server.wait_outbox_settled(WAIT);
+    server.wait_outbox_settled(WAIT + Duration::from_secs(15));
     assert_eq!(
         slack.accepted("chat.postMessage").len(),
         1,

@@ -38,7 +38,7 @@ impl Limits {
             };
         };
         // A lease outlives the instance that holds it, so a live instance never loses one,
-        // yet a dead one's job is taken over soon after.
+        // yet a dead one's job is taken over 10 s after its time limit.
         let lease = limit.saturating_add(LEASE_MARGIN).as_millis();
         Limits {
             budget: BUDGET.min(limit / 2),
