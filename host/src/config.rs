@@ -463,10 +463,16 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
 /// plain file path.
 fn parse_connection_string(value: &str, synchronous: Synchronous) -> Result<Database, String> {
     let value = value.trim();
-    let rest = value
-        .strip_prefix("sqlite://")
-        .or_else(|| value.strip_prefix("sqlite:"))
-        .unwrap_or(value);
+    let rest = match value.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("sqlite") => rest,
+        Some((scheme, _)) => {
+            return Err(format!(
+                "{scheme}:// is not supported: give a file path or sqlite://PATH (a libSQL \
+                 server's URL is taken by Spin's libsql runtime config, not by this binary yet)"
+            ))
+        }
+        None => value.strip_prefix("sqlite:").unwrap_or(value),
+    };
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" {
         return Err(format!(
@@ -517,6 +523,15 @@ mod tests {
         assert!(!c.log_json);
         // An acknowledged webhook survives a power loss unless the user trades that away.
         assert_eq!(c.database.synchronous, Synchronous::Full);
+    }
+
+    #[test]
+    fn a_url_that_is_no_file_is_refused_naming_its_scheme() {
+        // It was once taken as a relative path and created `./http:/127.0.0.1:8080`.
+        let err = config(&[("DB_CONNECTION_STRING", "http://127.0.0.1:8080")]).unwrap_err();
+        assert!(err.reason.starts_with("http:// is not supported"), "{err}");
+        let c = config(&[("DB_CONNECTION_STRING", "SQLITE:///data/x.db")]).unwrap();
+        assert_eq!(c.database.path, PathBuf::from("/data/x.db"));
     }
 
     #[test]
@@ -605,6 +620,9 @@ mod tests {
             ("LOG_JSON", "maybe"),
             ("DB_CONNECTION_STRING", "sqlite::memory:"),
             ("DB_CONNECTION_STRING", "sqlite://x.db?cache=shared"),
+            ("DB_CONNECTION_STRING", "http://127.0.0.1:8080"),
+            ("DB_CONNECTION_STRING", "libsql://db.example"),
+            ("DB_CONNECTION_STRING", "postgres://db/x"),
             ("INSTANCE_MEMORY_MB", "1"),
             ("REQUEST_TIMEOUT_SECS", "0"),
             ("MAX_CONCURRENT_REQUESTS", "-3"),
