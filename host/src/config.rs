@@ -7,6 +7,42 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Where the store's SQL runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Storage {
+    /// A SQLite file of this process.
+    File(Database),
+    /// A libSQL server (sqld, Turso) that several replicas share.
+    Server(LibsqlServer),
+}
+
+/// The file's path or the server's URL, for log lines.
+impl fmt::Display for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Storage::File(database) => write!(f, "{}", database.path.display()),
+            Storage::Server(server) => f.write_str(&server.url),
+        }
+    }
+}
+
+/// `DB_CONNECTION_STRING=http://…`, `https://…` or `libsql://…` and `LIBSQL_AUTH_TOKEN`.
+#[derive(Clone, PartialEq)]
+pub struct LibsqlServer {
+    pub url: String,
+    pub auth_token: String,
+}
+
+/// Redacts the token: `Config` may end up in a log line.
+impl fmt::Debug for LibsqlServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LibsqlServer")
+            .field("url", &self.url)
+            .field("auth_token", &"<redacted>")
+            .finish()
+    }
+}
+
 /// Where the SQLite database lives and how it may be opened.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Database {
@@ -47,7 +83,7 @@ pub enum OpenMode {
 pub struct Config {
     pub listen_host: IpAddr,
     pub port: u16,
-    pub database: Database,
+    pub storage: Storage,
     pub log_json: bool,
     /// Spin variables (lower-case names) handed to the components.
     pub variables: BTreeMap<&'static str, String>,
@@ -85,7 +121,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen_host", &self.listen_host)
             .field("port", &self.port)
-            .field("database", &self.database)
+            .field("storage", &self.storage)
             .field("log_json", &self.log_json)
             .field("variables", &variables)
             .field("allowed_outbound", &self.allowed_outbound)
@@ -312,17 +348,29 @@ impl Config {
                 })
             }
         };
-        let database = match get("DB_CONNECTION_STRING") {
-            Some(v) => parse_connection_string(&v, synchronous).map_err(|reason| ConfigError {
-                variable: "DB_CONNECTION_STRING",
-                reason,
-            })?,
-            None => Database {
-                path: storage_dir.join("alertgraph.db"),
-                mode: OpenMode::ReadWriteCreate,
-                synchronous,
-            },
-        };
+        let auth_token = get("LIBSQL_AUTH_TOKEN");
+        let storage =
+            match get("DB_CONNECTION_STRING") {
+                Some(v) => parse_connection_string(&v, synchronous, auth_token.clone()).map_err(
+                    |reason| ConfigError {
+                        variable: "DB_CONNECTION_STRING",
+                        reason,
+                    },
+                )?,
+                None => Storage::File(Database {
+                    path: storage_dir.join("alertgraph.db"),
+                    mode: OpenMode::ReadWriteCreate,
+                    synchronous,
+                }),
+            };
+        if auth_token.is_some() && !matches!(storage, Storage::Server(_)) {
+            return Err(ConfigError {
+                variable: "LIBSQL_AUTH_TOKEN",
+                reason: "is set, but DB_CONNECTION_STRING names no libSQL server (http://, \
+                         https:// or libsql://)"
+                    .into(),
+            });
+        }
 
         let log_json = match get("LOG_JSON").as_deref().map(str::trim) {
             None => false,
@@ -369,7 +417,7 @@ impl Config {
         Ok(Config {
             listen_host,
             port,
-            database,
+            storage,
             log_json,
             variables,
             allowed_outbound,
@@ -461,14 +509,26 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
 
 /// Accepts the seed's `sqlite://PATH?mode=rwc` (three slashes for an absolute path) or a
 /// plain file path.
-fn parse_connection_string(value: &str, synchronous: Synchronous) -> Result<Database, String> {
+fn parse_connection_string(
+    value: &str,
+    synchronous: Synchronous,
+    auth_token: Option<String>,
+) -> Result<Storage, String> {
     let value = value.trim();
     let rest = match value.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("sqlite") => rest,
+        Some((scheme, rest)) if is_libsql_scheme(scheme) => {
+            // libsql:// is https:// to the client; the origin check wants http(s).
+            origin_of(&format!("https://{rest}"))?;
+            return Ok(Storage::Server(LibsqlServer {
+                url: value.to_string(),
+                auth_token: auth_token.unwrap_or_default(),
+            }));
+        }
         Some((scheme, _)) => {
             return Err(format!(
-                "{scheme}:// is not supported: give a file path or sqlite://PATH (a libSQL \
-                 server's URL is taken by Spin's libsql runtime config, not by this binary yet)"
+                "{scheme}:// is not supported: give a file path, sqlite://PATH, or a libSQL \
+                 server's http://, https:// or libsql:// URL"
             ))
         }
         None => value.strip_prefix("sqlite:").unwrap_or(value),
@@ -488,11 +548,17 @@ fn parse_connection_string(value: &str, synchronous: Synchronous) -> Result<Data
             _ => return Err(format!("unsupported option {pair:?} (only mode=ro|rw|rwc)")),
         }
     }
-    Ok(Database {
+    Ok(Storage::File(Database {
         path: PathBuf::from(path),
         mode,
         synchronous,
-    })
+    }))
+}
+
+fn is_libsql_scheme(scheme: &str) -> bool {
+    ["http", "https", "libsql"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s))
 }
 
 #[cfg(test)]
@@ -507,13 +573,20 @@ mod tests {
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
+    fn file(c: &Config) -> &Database {
+        match &c.storage {
+            Storage::File(database) => database,
+            Storage::Server(server) => panic!("a server, not a file: {server:?}"),
+        }
+    }
+
     #[test]
     fn defaults_need_nothing_set() {
         let c = config(&[]).unwrap();
         assert_eq!(c.listen_host.to_string(), "0.0.0.0");
         assert_eq!(c.port, 3031);
-        assert_eq!(c.database.path, PathBuf::from("./data/alertgraph.db"));
-        assert_eq!(c.database.mode, OpenMode::ReadWriteCreate);
+        assert_eq!(file(&c).path, PathBuf::from("./data/alertgraph.db"));
+        assert_eq!(file(&c).mode, OpenMode::ReadWriteCreate);
         assert_eq!(c.variables["slack_api_url"], "https://slack.com/api");
         // Slack's file uploads go to its files origin.
         assert_eq!(
@@ -522,16 +595,40 @@ mod tests {
         );
         assert!(!c.log_json);
         // An acknowledged webhook survives a power loss unless the user trades that away.
-        assert_eq!(c.database.synchronous, Synchronous::Full);
+        assert_eq!(file(&c).synchronous, Synchronous::Full);
     }
 
     #[test]
-    fn a_url_that_is_no_file_is_refused_naming_its_scheme() {
+    fn a_libsql_server_url_and_its_token() {
         // It was once taken as a relative path and created `./http:/127.0.0.1:8080`.
-        let err = config(&[("DB_CONNECTION_STRING", "http://127.0.0.1:8080")]).unwrap_err();
-        assert!(err.reason.starts_with("http:// is not supported"), "{err}");
+        for url in [
+            "http://127.0.0.1:8080",
+            "https://db.example",
+            "libsql://db.turso.io",
+        ] {
+            let c = config(&[
+                ("DB_CONNECTION_STRING", url),
+                ("LIBSQL_AUTH_TOKEN", "jwt-secret"),
+            ])
+            .unwrap();
+            let server = LibsqlServer {
+                url: url.into(),
+                auth_token: "jwt-secret".into(),
+            };
+            assert_eq!(c.storage, Storage::Server(server));
+            assert!(!format!("{c:?}").contains("jwt-secret"));
+        }
+        let c = config(&[("DB_CONNECTION_STRING", "http://127.0.0.1:8080")]).unwrap();
+        assert!(matches!(c.storage, Storage::Server(s) if s.auth_token.is_empty()));
+        let err = config(&[("DB_CONNECTION_STRING", "postgres://db/x")]).unwrap_err();
+        assert!(
+            err.reason.starts_with("postgres:// is not supported"),
+            "{err}"
+        );
+        let err = config(&[("LIBSQL_AUTH_TOKEN", "jwt-secret")]).unwrap_err();
+        assert_eq!(err.variable, "LIBSQL_AUTH_TOKEN");
         let c = config(&[("DB_CONNECTION_STRING", "SQLITE:///data/x.db")]).unwrap();
-        assert_eq!(c.database.path, PathBuf::from("/data/x.db"));
+        assert_eq!(file(&c).path, PathBuf::from("/data/x.db"));
     }
 
     #[test]
@@ -541,14 +638,14 @@ mod tests {
             (" FULL ", Synchronous::Full),
         ] {
             let c = config(&[("SQLITE_SYNCHRONOUS", value)]).unwrap();
-            assert_eq!(c.database.synchronous, want, "{value}");
+            assert_eq!(file(&c).synchronous, want, "{value}");
         }
         let c = config(&[
             ("SQLITE_SYNCHRONOUS", "normal"),
             ("DB_CONNECTION_STRING", "/x.db"),
         ])
         .unwrap();
-        assert_eq!(c.database.synchronous, Synchronous::Normal);
+        assert_eq!(file(&c).synchronous, Synchronous::Normal);
     }
 
     #[test]
@@ -569,10 +666,10 @@ mod tests {
             "sqlite:///data/slack-app.db?mode=rwc",
         )])
         .unwrap();
-        assert_eq!(c.database.path, PathBuf::from("/data/slack-app.db"));
+        assert_eq!(file(&c).path, PathBuf::from("/data/slack-app.db"));
         let c = config(&[("DB_CONNECTION_STRING", "sqlite://rel/x.db?mode=ro")]).unwrap();
         assert_eq!(
-            c.database,
+            *file(&c),
             Database {
                 path: "rel/x.db".into(),
                 mode: OpenMode::ReadOnly,
@@ -580,7 +677,7 @@ mod tests {
             }
         );
         let c = config(&[("STORAGE_DIR", "/var/lib/ag")]).unwrap();
-        assert_eq!(c.database.path, PathBuf::from("/var/lib/ag/alertgraph.db"));
+        assert_eq!(file(&c).path, PathBuf::from("/var/lib/ag/alertgraph.db"));
     }
 
     #[test]
@@ -620,8 +717,8 @@ mod tests {
             ("LOG_JSON", "maybe"),
             ("DB_CONNECTION_STRING", "sqlite::memory:"),
             ("DB_CONNECTION_STRING", "sqlite://x.db?cache=shared"),
-            ("DB_CONNECTION_STRING", "http://127.0.0.1:8080"),
-            ("DB_CONNECTION_STRING", "libsql://db.example"),
+            ("DB_CONNECTION_STRING", "http://"),
+            ("DB_CONNECTION_STRING", "libsql://db.example:port"),
             ("DB_CONNECTION_STRING", "postgres://db/x"),
             ("INSTANCE_MEMORY_MB", "1"),
             ("REQUEST_TIMEOUT_SECS", "0"),

@@ -9,7 +9,8 @@
 //!   a slot (503), and the slots kept for the webhook and the drain.
 //! - `sqlite`, `variables`, `render`, `outbound`: the host side of what the component
 //!   imports (Spin SQLite, Spin variables, our `renderer`, allow-listed outbound HTTP);
-//!   `database_file`: the SQLite file's size, free space, and its one-time `VACUUM`.
+//!   `database_file`: the SQLite file's size, free space, and its one-time `VACUUM`;
+//!   `libsql_server`: the same `spin:sqlite` on a libSQL server that replicas share.
 //! - `bindings`: wasmtime bindgen over the WIT in ../wit and host/wit; `guest_log`: the
 //!   components' stderr as log events.
 //!
@@ -21,6 +22,7 @@ pub mod config;
 pub mod database_file;
 pub mod drain;
 mod guest_log;
+mod libsql_server;
 pub mod logging;
 mod outbound;
 mod precompiled;

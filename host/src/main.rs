@@ -1,6 +1,6 @@
 //! The `alertgraph` binary: read the settings, start logging, serve until SIGTERM.
 
-use alertgraph::config::Config;
+use alertgraph::config::{Config, Storage};
 use alertgraph::runtime::App;
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -22,8 +22,8 @@ fn main() -> ExitCode {
     }
     // SQLite's temporary files (a VACUUM copies the whole database) go beside the database,
     // where the room is, not to a small /tmp. Set while this process has one thread.
-    if std::env::var_os("SQLITE_TMPDIR").is_none() {
-        let dir = alertgraph::database_file::directory(&config.database.path);
+    if let (None, Storage::File(database)) = (std::env::var_os("SQLITE_TMPDIR"), &config.storage) {
+        let dir = alertgraph::database_file::directory(&database.path);
         std::env::set_var("SQLITE_TMPDIR", dir);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -71,6 +71,7 @@ fn component_app(config: &Config, path: &Path) -> anyhow::Result<Arc<App>> {
 
 async fn run(config: Config, app: Arc<App>) -> anyhow::Result<()> {
     tracing::debug!(?config, "settings");
+    app.check_database().await?;
     if !config.variables.contains_key("slack_bot_token") {
         tracing::warn!("SLACK_BOT_TOKEN is not set: alerts are stored but not posted to Slack");
     }
@@ -91,7 +92,7 @@ async fn run(config: Config, app: Arc<App>) -> anyhow::Result<()> {
     let listener = alertgraph::server::bind(addr).await?;
     tracing::info!(
         addr = %listener.local_addr()?,
-        database = %config.database.path.display(),
+        database = %config.storage,
         "alertgraph listening"
     );
     alertgraph::server::serve(app, listener).await

@@ -6,7 +6,7 @@ use crate::bindings::Runtime;
 use crate::config::Config;
 use crate::outbound::OutboundPolicy;
 use crate::precompiled;
-use crate::sqlite::Pool;
+use crate::sqlite::Backend;
 use alertgraph_renderer::Renderer;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -39,7 +39,7 @@ const TABLES_PER_COMPONENT: u32 = 8;
 
 /// What every instance shares: built once at start-up.
 pub struct Shared {
-    pub db: Arc<Pool>,
+    pub db: Backend,
     pub variables: BTreeMap<&'static str, String>,
     pub renderer: Renderer,
     /// Caps concurrent rasterisations at the number of cores.
@@ -91,6 +91,11 @@ impl App {
         App::with_component(config, COMPONENT)
     }
 
+    /// Fails with a clear line when the database is a libSQL server that does not answer.
+    pub async fn check_database(&self) -> anyhow::Result<()> {
+        self.shared.db.check().await
+    }
+
     /// Like [`App::new`] with another `wasi:http` component (COMPONENT_PATH, or the tests'
     /// misbehaving ones).
     pub fn with_component(config: &Config, wasm: &[u8]) -> anyhow::Result<Arc<App>> {
@@ -104,7 +109,7 @@ impl App {
         let pre = ProxyPre::new(linker.instantiate_pre(&component)?)
             .context("the component does not export wasi:http/incoming-handler")?;
 
-        let db = Pool::open(&config.database)?;
+        let db = Backend::open(&config.storage)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let shared = Arc::new(Shared {
             db,

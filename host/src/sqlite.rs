@@ -1,5 +1,6 @@
 //! Spin's `spin:sqlite/sqlite@3.0.0` over rusqlite: one SQLite file in WAL mode, a pool of
-//! connections, and each guest `connection` holding one pooled connection exclusively.
+//! connections, and each guest `connection` holding one pooled connection exclusively; or,
+//! with a libSQL server's URL, over `libsql_server`.
 //!
 //! Writers queue on an async lock instead of SQLite's busy handler (which sleeps and polls),
 //! and WAL checkpoints run on a background thread, never inside a request's commit. With
@@ -7,8 +8,9 @@
 //! truncates the WAL once writes pause, so the file does not stay at its high-water mark.
 
 use crate::bindings::spin::sqlite::sqlite::{self as wit, Error, QueryResult, RowResult, Value};
-use crate::config::{Database, OpenMode};
+use crate::config::{Database, OpenMode, Storage};
 use crate::database_file;
+use crate::libsql_server::{self, Server};
 use crate::runtime::InstanceState;
 use rusqlite::{types::ValueRef, OpenFlags};
 use std::sync::{Arc, Mutex};
@@ -35,8 +37,38 @@ pub struct Pool {
     writer: Arc<tokio::sync::Mutex<()>>,
 }
 
+/// Where the components' SQL runs: this process's file, or a libSQL server replicas share.
+pub enum Backend {
+    File(Arc<Pool>),
+    Server(Arc<Server>),
+}
+
+impl Backend {
+    pub fn open(storage: &Storage) -> anyhow::Result<Backend> {
+        Ok(match storage {
+            Storage::File(database) => Backend::File(Pool::open(database)?),
+            Storage::Server(server) => Backend::Server(Server::new(server)),
+        })
+    }
+
+    /// Fails with a clear line when a libSQL server does not answer (a file was opened
+    /// already).
+    pub async fn check(&self) -> anyhow::Result<()> {
+        match self {
+            Backend::File(_) => Ok(()),
+            Backend::Server(server) => server.check().await,
+        }
+    }
+}
+
 /// A guest's open connection: exclusive until the guest drops it.
-pub struct Connection {
+pub enum Connection {
+    File(FileConnection),
+    Server(libsql_server::Connection),
+}
+
+/// A pooled connection to the file.
+pub struct FileConnection {
     inner: Option<rusqlite::Connection>,
     pool: Arc<Pool>,
     /// Held from the first write (or `BEGIN IMMEDIATE`) until the connection is back in
@@ -143,7 +175,7 @@ impl Pool {
     }
 }
 
-impl Drop for Connection {
+impl Drop for FileConnection {
     fn drop(&mut self) {
         if let Some(conn) = self.inner.take() {
             // Rolls back an unfinished transaction before `writing` releases the lock.
@@ -198,6 +230,29 @@ fn starts_write(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<bool
     Ok(!conn.prepare_cached(sql)?.readonly())
 }
 
+impl FileConnection {
+    async fn execute(
+        &mut self,
+        statement: &str,
+        parameters: &[Value],
+    ) -> Result<QueryResult, Error> {
+        let sqlite = self.inner.as_ref().ok_or(Error::InvalidConnection)?;
+        if self.writing.is_none() && starts_write(sqlite, statement).map_err(to_wit_error)? {
+            let lock = self.pool.writer.clone().lock_owned();
+            let guard = tokio::time::timeout(BUSY_TIMEOUT, lock)
+                .await
+                .map_err(|_| Error::Io("database is locked (no write turn within 5 s)".into()))?;
+            self.writing = Some(guard);
+        }
+        let sqlite = self.inner.as_ref().ok_or(Error::InvalidConnection)?;
+        let result = execute(sqlite, statement, parameters).map_err(to_wit_error);
+        if sqlite.is_autocommit() {
+            self.writing = None;
+        }
+        result
+    }
+}
+
 impl wit::Host for InstanceState {}
 
 impl wit::HostConnection for InstanceState {
@@ -205,11 +260,13 @@ impl wit::HostConnection for InstanceState {
         if database != "default" {
             return Err(Error::NoSuchDatabase);
         }
-        let pool = self.shared.db.clone();
-        let conn = Connection {
-            inner: Some(pool.take().map_err(to_wit_error)?),
-            pool,
-            writing: None,
+        let conn = match &self.shared.db {
+            Backend::File(pool) => Connection::File(FileConnection {
+                inner: Some(pool.take().map_err(to_wit_error)?),
+                pool: pool.clone(),
+                writing: None,
+            }),
+            Backend::Server(server) => Connection::Server(server.connect().await?),
         };
         self.table.push(conn).map_err(|e| Error::Io(e.to_string()))
     }
@@ -220,48 +277,35 @@ impl wit::HostConnection for InstanceState {
         statement: String,
         parameters: Vec<Value>,
     ) -> Result<QueryResult, Error> {
-        let entry = self
+        match self
             .table
             .get_mut(&conn)
-            .map_err(|_| Error::InvalidConnection)?;
-        let sqlite = entry.inner.as_ref().ok_or(Error::InvalidConnection)?;
-        if entry.writing.is_none() && starts_write(sqlite, &statement).map_err(to_wit_error)? {
-            let lock = entry.pool.writer.clone().lock_owned();
-            let guard = tokio::time::timeout(BUSY_TIMEOUT, lock)
-                .await
-                .map_err(|_| Error::Io("database is locked (no write turn within 5 s)".into()))?;
-            entry.writing = Some(guard);
+            .map_err(|_| Error::InvalidConnection)?
+        {
+            Connection::File(file) => file.execute(&statement, &parameters).await,
+            Connection::Server(server) => server.execute(&statement, &parameters).await,
         }
-        let sqlite = entry.inner.as_ref().ok_or(Error::InvalidConnection)?;
-        let result = execute(sqlite, &statement, &parameters).map_err(to_wit_error);
-        if sqlite.is_autocommit() {
-            entry.writing = None;
-        }
-        result
     }
 
     async fn last_insert_rowid(&mut self, conn: Resource<Connection>) -> i64 {
-        self.with_conn(&conn, |c| c.last_insert_rowid())
-            .unwrap_or(0)
+        match self.table.get(&conn) {
+            Ok(Connection::File(file)) => file.inner.as_ref().map_or(0, |c| c.last_insert_rowid()),
+            Ok(Connection::Server(server)) => server.last_insert_rowid(),
+            Err(_) => 0,
+        }
     }
 
     async fn changes(&mut self, conn: Resource<Connection>) -> u64 {
-        self.with_conn(&conn, |c| c.changes()).unwrap_or(0)
+        match self.table.get(&conn) {
+            Ok(Connection::File(file)) => file.inner.as_ref().map_or(0, |c| c.changes()),
+            Ok(Connection::Server(server)) => server.changes(),
+            Err(_) => 0,
+        }
     }
 
     async fn drop(&mut self, conn: Resource<Connection>) -> wasmtime::Result<()> {
         self.table.delete(conn)?;
         Ok(())
-    }
-}
-
-impl InstanceState {
-    fn with_conn<T>(
-        &mut self,
-        conn: &Resource<Connection>,
-        f: impl FnOnce(&rusqlite::Connection) -> T,
-    ) -> Option<T> {
-        self.table.get(conn).ok()?.inner.as_ref().map(f)
     }
 }
 

@@ -2,11 +2,26 @@
 
 use crate::api::StoreError;
 
-/// Classify a SQLite error message: busy/locked → retry later, full → out of space.
+/// What a libSQL server's client says when the server is away or dropped the stream: the
+/// request can be tried again (Alertmanager does, on a 503).
+const SERVER_AWAY: [&str; 6] = [
+    "error trying to connect",
+    "connection refused",
+    "connection reset",
+    "connection closed",
+    "stream expired",
+    "timed out",
+];
+
+/// Classify a SQLite error message: busy/locked, or a database server that is away → retry
+/// later; full → out of space.
 pub fn classify(message: &str) -> StoreError {
     let message = one_line(message);
     let lower = message.to_ascii_lowercase();
-    if lower.contains("locked") || lower.contains("busy") {
+    if lower.contains("locked")
+        || lower.contains("busy")
+        || SERVER_AWAY.iter().any(|s| lower.contains(s))
+    {
         StoreError::Busy(message)
     } else if lower.contains("disk is full") || lower.contains("database full") {
         StoreError::Full(message)
@@ -60,6 +75,14 @@ mod tests {
             classify("SQLITE_BUSY"),
             StoreError::Busy("SQLITE_BUSY".into())
         );
+        // sqld stopped, as Spin's and the host's libSQL client word it.
+        let away = "Hrana: `http error: `error trying to connect: tcp connect error: Connection \
+                    refused (os error 111)``";
+        assert!(matches!(classify(away), StoreError::Busy(_)));
+        assert!(matches!(
+            classify("Hrana: `stream expired`"),
+            StoreError::Busy(_)
+        ));
         assert_eq!(
             classify("database or disk is full"),
             StoreError::Full("database or disk is full".into())

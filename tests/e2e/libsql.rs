@@ -36,6 +36,11 @@ pub struct Sqld {
 impl Sqld {
     pub fn start(sqld: &Path, dir: &TempDir) -> Sqld {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        Sqld::start_at(sqld, dir, addr)
+    }
+
+    /// On `addr`, with the database `dir` holds (a restart keeps it).
+    pub fn start_at(sqld: &Path, dir: &TempDir, addr: SocketAddr) -> Sqld {
         let child = Command::new(sqld)
             .arg("--http-listen-addr")
             .arg(addr.to_string())

@@ -13,6 +13,7 @@ mod libsql;
 mod outbound;
 mod pauses;
 mod prometheus;
+mod replicas;
 mod retention;
 mod sandbox;
 mod secrets;

@@ -1,0 +1,254 @@
+//! More than one replica on a real libSQL server (sqld): the embedded binary with
+//! `DB_CONNECTION_STRING=http://…`, alone and as several replicas sharing the outbox, one of
+//! them killed mid-burst. Without sqld ($SQLD or ../shared/tools/sqld) they say so and pass.
+
+use crate::delivery::webhook_from;
+use crate::fake_slack::FakeSlack;
+use crate::libsql::{sqld_binary, Sqld};
+use crate::support::{wait_until, Server, TempDir, FIRING, RESOLVED};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+const TOKEN: &str = "xoxb-replicas-test";
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+fn replica(
+    slack: &FakeSlack,
+    dir: &TempDir,
+    name: &str,
+    sqld: &Sqld,
+    extra: &[(&str, &str)],
+) -> Server {
+    let storage = TempDir(dir.0.join(name));
+    std::fs::create_dir_all(&storage.0).unwrap();
+    let url = sqld.url();
+    let mut env = vec![
+        ("DB_CONNECTION_STRING", url.as_str()),
+        ("SLACK_CHANNEL", "#alerts"),
+    ];
+    env.extend_from_slice(extra);
+    let server = slack.alertgraph(&storage, TOKEN, &env);
+    // The directory is the caller's: do not let this handle remove it.
+    std::mem::forget(storage);
+    server
+}
+
+fn wait_settled(sqld: &Sqld, limit: Duration, log: impl Fn() -> String) {
+    let settled = wait_until(limit, || {
+        (sqld.scalar("SELECT count(*) FROM outbox WHERE state = 'pending'") == 0).then_some(())
+    });
+    assert!(settled.is_some(), "outbox still pending; log:\n{}", log());
+}
+
+#[test]
+fn the_embedded_host_on_a_libsql_server_fires_repeats_and_resolves_once() {
+    let test = "the_embedded_host_on_a_libsql_server_fires_repeats_and_resolves_once";
+    let Some(sqld) = sqld_binary(test) else {
+        return;
+    };
+    let dir = TempDir::new("libsql-host");
+    let sqld = Sqld::start(&sqld, &dir);
+    let slack = FakeSlack::start(TOKEN);
+    let server = replica(&slack, &dir, "a", &sqld, &[]);
+    for hook in [FIRING, FIRING, RESOLVED] {
+        let answer = server.post("/api/alerts", &[JSON], hook.as_bytes());
+        assert_eq!(answer.status, 200, "{}\n{}", answer.body, server.log());
+        wait_settled(&sqld, Duration::from_secs(30), || server.log());
+    }
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        2,
+        "the post and its resolved reply"
+    );
+    let updates = slack.accepted("chat.update");
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0]["attachments"][0]["color"], "#2EC95A");
+    assert_eq!(sqld.scalar("SELECT count(*) FROM alerts"), 1);
+    assert_eq!(sqld.scalar("SELECT count(*) FROM messages"), 1);
+    assert_eq!(
+        sqld.scalar("SELECT count(*) FROM outbox WHERE state = 'done'"),
+        2
+    );
+    // Everything went to the server: no SQLite file was made beside the binary.
+    assert!(!dir.0.join("a/alertgraph.db").exists());
+}
+
+#[test]
+fn webhooks_get_503_while_the_libsql_server_is_away_and_nothing_acknowledged_is_lost() {
+    let test = "webhooks_get_503_while_the_libsql_server_is_away_and_nothing_acknowledged_is_lost";
+    let Some(binary) = sqld_binary(test) else {
+        return;
+    };
+    let dir = TempDir::new("libsql-away");
+    let sqld = Sqld::start(&binary, &dir);
+    let slack = FakeSlack::start(TOKEN);
+    let server = replica(&slack, &dir, "a", &sqld, &[]);
+    let first = webhook_from(FIRING, &[("before", &[])]);
+    assert_eq!(server.post("/api/alerts", &[JSON], &first).status, 200);
+    let addr = sqld.addr;
+    drop(sqld);
+
+    let during = webhook_from(FIRING, &[("during", &[])]);
+    let refused = server.post("/api/alerts", &[JSON], &during);
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(refused.header("retry-after"), Some("1"));
+
+    // Back on the same address with the same files; Alertmanager's retry then lands.
+    let sqld = Sqld::start_at(&binary, &dir, addr);
+    let retried = server.post("/api/alerts", &[JSON], &during);
+    assert_eq!(retried.status, 200, "{}\n{}", retried.body, server.log());
+    wait_settled(&sqld, Duration::from_secs(60), || server.log());
+    let posted = slack.accepted("chat.postMessage").len();
+    assert_eq!(posted, 2, "both alerts, once each");
+    assert_eq!(sqld.scalar("SELECT count(*) FROM alerts"), 2);
+}
+
+#[test]
+fn a_database_url_that_does_not_answer_stops_start_up_naming_it() {
+    let dir = TempDir::new("libsql-down");
+    let port = crate::support::free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_alertgraph"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("LISTEN_HOST", "127.0.0.1")
+        .env("PORT", "0")
+        .env("STORAGE_DIR", &dir.0)
+        .env("DB_CONNECTION_STRING", &url)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot reach the libSQL server {url}")),
+        "{stderr}"
+    );
+}
+
+/// A post's alert, from the metadata every alert message carries (not its thread replies).
+fn alert_id(post: &Value) -> Option<i64> {
+    if post.get("thread_ts").is_some() {
+        return None;
+    }
+    post["metadata"]["event_payload"]["alert_id"].as_i64()
+}
+
+#[test]
+fn replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_burst() {
+    let test = "replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_burst";
+    let Some(sqld) = sqld_binary(test) else {
+        return;
+    };
+    let dir = TempDir::new("libsql-replicas");
+    let sqld = Sqld::start(&sqld, &dir);
+    let slack = FakeSlack::start(TOKEN);
+    // A 5 s time limit: a killed replica's leases run out 15 s later.
+    let settings = [
+        ("SLACK_CHANNEL_INTERVAL_MS", "400"),
+        ("REQUEST_TIMEOUT_SECS", "5"),
+    ];
+    let mut replicas = [
+        Some(replica(&slack, &dir, "a", &sqld, &settings)),
+        Some(replica(&slack, &dir, "b", &sqld, &settings)),
+        Some(replica(&slack, &dir, "c", &sqld, &settings)),
+    ];
+
+    // 500 alerts to 20 channels, ten to a webhook, spread over the replicas; the third is
+    // killed halfway.
+    let (alerts, channels) = (500, 20);
+    let names: Vec<(String, String)> = (0..alerts)
+        .map(|i| (format!("burst-{i}"), format!("#c{}", i % channels)))
+        .collect();
+    let hooks: Vec<(Vec<u8>, Vec<u8>)> = names
+        .chunks(10)
+        .map(|chunk| {
+            let alerts: Vec<(&str, Vec<(&str, &str)>)> = chunk
+                .iter()
+                .map(|(f, c)| (f.as_str(), vec![("slack_channel", c.as_str())]))
+                .collect();
+            let refs: Vec<(&str, &[(&str, &str)])> =
+                alerts.iter().map(|(f, l)| (*f, l.as_slice())).collect();
+            (webhook_from(FIRING, &refs), webhook_from(RESOLVED, &refs))
+        })
+        .collect();
+    for (n, (firing, _)) in hooks.iter().enumerate() {
+        if n == hooks.len() / 2 {
+            replicas[2].take().unwrap().crash();
+        }
+        let live: Vec<&Server> = replicas.iter().flatten().collect();
+        let server = live[n % live.len()];
+        let answer = server.post("/api/alerts", &[JSON], firing);
+        assert_eq!(answer.status, 200, "{}\n{}", answer.body, server.log());
+    }
+    let log = || {
+        replicas
+            .iter()
+            .flatten()
+            .map(Server::log)
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    };
+    wait_settled(&sqld, Duration::from_secs(180), log);
+    for (n, (_, resolved)) in hooks.iter().enumerate() {
+        let live: Vec<&Server> = replicas.iter().flatten().collect();
+        let answer = live[n % live.len()].post("/api/alerts", &[JSON], resolved);
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    wait_settled(&sqld, Duration::from_secs(180), log);
+
+    // Each alert posted once, and turned green once.
+    let calls = slack.calls();
+    let mut posts: BTreeMap<i64, usize> = BTreeMap::new();
+    for call in calls
+        .iter()
+        .filter(|c| c.ok && c.method == "chat.postMessage")
+    {
+        if let Some(id) = alert_id(&call.body) {
+            *posts.entry(id).or_default() += 1;
+        }
+    }
+    assert_eq!(posts.len(), alerts, "alerts posted");
+    let twice: Vec<_> = posts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "posted more than once: {twice:?}");
+    let updates: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c.ok && c.method == "chat.update")
+        .map(|c| &c.body)
+        .collect();
+    let mut greened: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for update in updates
+        .iter()
+        .filter(|u| u["attachments"][0]["color"] == "#2EC95A")
+    {
+        let key = (update["channel"].to_string(), update["ts"].to_string());
+        *greened.entry(key).or_default() += 1;
+    }
+    assert_eq!(greened.len(), alerts, "messages turned green");
+    assert!(
+        greened.values().all(|n| *n == 1),
+        "a message turned green twice"
+    );
+
+    // Each channel's pace held across the replicas: posts to one channel at least 400 ms
+    // apart where they were taken, less the send's jitter on arrival.
+    let mut last: BTreeMap<String, std::time::Instant> = BTreeMap::new();
+    let mut closest = Duration::MAX;
+    let top_level = |c: &&crate::fake_slack::Call| {
+        c.ok && c.method == "chat.postMessage" && alert_id(&c.body).is_some()
+    };
+    for call in calls.iter().filter(top_level) {
+        let channel = call.body["channel"].to_string();
+        if let Some(before) = last.insert(channel, call.at) {
+            closest = closest.min(call.at - before);
+        }
+    }
+    assert!(
+        closest >= Duration::from_millis(200),
+        "posts {closest:?} apart in one channel"
+    );
+    eprintln!(
+        "{alerts} alerts over {channels} channels on 3 replicas (one killed): posted once each, \
+         turned green once each; closest posts in one channel {closest:?}"
+    );
+}
