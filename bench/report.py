@@ -11,7 +11,13 @@ def main(path):
         print_webhook(webhook)
     durability = [r for r in rows if r["bench"] == "durability"]
     if durability:
-        print_durability(durability)
+        print_variant(durability, "Durability (SQLITE_SYNCHRONOUS: full, the default, vs normal; "
+                      "interleaved)", "alertgraph", "alertgraph-full", "normal", "full")
+    libsql = [r for r in rows if r["bench"] == "libsql"]
+    if libsql:
+        print_variant(libsql, "A libSQL server (sqld over Hrana, as replicas share it) vs the "
+                      "local file (synchronous=normal); interleaved", "alertgraph",
+                      "alertgraph-sqld", "file", "sqld")
     for r in rows:
         if r["bench"] == "startup":
             s = r["result"]
@@ -71,21 +77,22 @@ def print_webhook(rows):
               f"| {median([r['latency_ms']['p99'] for r in ours]):.2f} | {errors} | {memory} |")
 
 
-def print_durability(rows):
-    """SQLITE_SYNCHRONOUS=full against normal, each round back to back like the webhook table."""
-    print("\n## Durability (SQLITE_SYNCHRONOUS: full, the default, vs normal; interleaved)\n")
-    print("ratio = full / normal in the same round; median over the rounds, spread min–max.\n")
-    print("| load | rounds | normal ok/s | full ok/s | throughput ratio | normal p99 ms "
-          "| full p99 ms | p99 ratio | errors |")
+def print_variant(rows, title, a, b, a_name, b_name):
+    """alertgraph as `b` against alertgraph as `a`, each round back to back like the webhook
+    table: the ratio is b / a in the same round."""
+    print(f"\n## {title}\n")
+    print(f"ratio = {b_name} / {a_name} in the same round; median over the rounds, spread min–max.\n")
+    print(f"| load | rounds | {a_name} ok/s | {b_name} ok/s | throughput ratio | {a_name} p99 ms "
+          f"| {b_name} p99 ms | p99 ratio | errors |")
     print("|---|---:|---:|---:|---|---:|---:|---|---|")
-    for label, normal, full, _ in paired_rounds(rows, "alertgraph", "alertgraph-full"):
-        errors = error_count(normal + full)
-        print(f"| {label} | {len(normal)} | {median([r['throughput'] for r in normal]):,.0f} "
-              f"| {median([r['throughput'] for r in full]):,.0f} "
-              f"| {spread([f['throughput'] / n['throughput'] for f, n in zip(full, normal)])} "
-              f"| {median([r['latency_ms']['p99'] for r in normal]):.2f} "
-              f"| {median([r['latency_ms']['p99'] for r in full]):.2f} "
-              f"| {spread([f['latency_ms']['p99'] / n['latency_ms']['p99'] for f, n in zip(full, normal)])} "
+    for label, ours, theirs, _ in paired_rounds(rows, a, b):
+        errors = error_count(ours + theirs)
+        print(f"| {label} | {len(ours)} | {median([r['throughput'] for r in ours]):,.0f} "
+              f"| {median([r['throughput'] for r in theirs]):,.0f} "
+              f"| {spread([t['throughput'] / o['throughput'] for t, o in zip(theirs, ours)])} "
+              f"| {median([r['latency_ms']['p99'] for r in ours]):.2f} "
+              f"| {median([r['latency_ms']['p99'] for r in theirs]):.2f} "
+              f"| {spread([t['latency_ms']['p99'] / o['latency_ms']['p99'] for t, o in zip(theirs, ours)])} "
               f"| {errors} |")
 
 

@@ -4,7 +4,7 @@
 # the raw JSON lines beside it. 127.0.0.1 only; every process started here is stopped here.
 #
 # Usage: bench/run.sh            (env: DURATION=10 WARMUP=2 PORT=18090 ANCHORS=../shared/bench-anchors
-#                                 ONLY=<section> for one of webhook, durability, startup, instantiate,
+#                                 ONLY=<section> for one of webhook, durability, libsql, startup, instantiate,
 #                                 renderer_wasm, delivery, size, chart; CHART_ITERS=200 CHART_WARMUP=20
 #                                 ROUNDS=3: webhook loads run baseline, alertgraph, baseline, … this often)
 set -euo pipefail
@@ -19,6 +19,8 @@ CHART_ITERS="${CHART_ITERS:-200}"
 CHART_WARMUP="${CHART_WARMUP:-20}"
 ROUNDS="${ROUNDS:-3}"
 SLACK_PORT=$((PORT + 1))
+SQLD_PORT=$((PORT + 2))
+SQLD="${SQLD:-$ROOT/../shared/tools/sqld}"
 TOKEN="bench-token"
 BODY="$ROOT/tests/fixtures/alertmanager-0.25/firing.json"
 OUT="$ROOT/bench/results"
@@ -45,8 +47,9 @@ fi
 WORK=$(mktemp -d)
 SERVER_PID=""
 SLACK_PID=""
+SQLD_PID=""
 cleanup() {
-  for pid in $SERVER_PID $SLACK_PID; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  for pid in $SERVER_PID $SLACK_PID $SQLD_PID; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -65,7 +68,8 @@ start_server() { # name [keep|cold]: a fresh database (alertgraph's compiled cac
   # alertgraph-slack: alertgraph posting to bench/fake_slack.py, so each webhook's delivery runs
   # alertgraph: SQLITE_SYNCHRONOUS=normal, the baseline's durability; alertgraph-full: full.
   local name="${1%-slack}"
-  local db="$WORK/db-${name%-full}"
+  name="${name%-full}"
+  local db="$WORK/db-${name%-sqld}"
   case "${2:-}" in
     keep) ;;
     cold) rm -rf "$db" ;;
@@ -82,6 +86,17 @@ start_server() { # name [keep|cold]: a fresh database (alertgraph's compiled cac
       env -i PATH="$PATH" LISTEN_HOST=127.0.0.1 PORT="$PORT" STORAGE_DIR="$db" WEBHOOK_TOKEN="$TOKEN" \
         SQLITE_SYNCHRONOUS="$synchronous" RUST_LOG=warn "$ROOT/target/release/alertgraph" 2>"$WORK/server.log" &
       ;;
+    alertgraph-sqld)
+      # A fresh sqld database each time, like the file's.
+      rm -rf "$WORK/sqld"
+      "$SQLD" --http-listen-addr "127.0.0.1:$SQLD_PORT" --db-path "$WORK/sqld" --no-welcome \
+        >"$WORK/sqld.log" 2>&1 &
+      SQLD_PID=$!
+      for _ in $(seq 600); do curl -sf "http://127.0.0.1:$SQLD_PORT/health" >/dev/null && break; sleep 0.05; done
+      env -i PATH="$PATH" LISTEN_HOST=127.0.0.1 PORT="$PORT" STORAGE_DIR="$db" WEBHOOK_TOKEN="$TOKEN" \
+        DB_CONNECTION_STRING="http://127.0.0.1:$SQLD_PORT" RUST_LOG=warn \
+        "$ROOT/target/release/alertgraph" 2>"$WORK/server.log" &
+      ;;
     alertgraph-slack)
       env -i PATH="$PATH" LISTEN_HOST=127.0.0.1 PORT="$PORT" STORAGE_DIR="$db" WEBHOOK_TOKEN="$TOKEN" \
         SQLITE_SYNCHRONOUS=normal SLACK_BOT_TOKEN=xoxb-bench SLACK_API_URL="http://127.0.0.1:$SLACK_PORT/api" \
@@ -94,6 +109,7 @@ start_server() { # name [keep|cold]: a fresh database (alertgraph's compiled cac
 
 stop_server() {
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+  if [ -n "$SQLD_PID" ]; then kill "$SQLD_PID"; wait "$SQLD_PID" 2>/dev/null || true; SQLD_PID=""; fi
 }
 
 rss_kib() { awk '/^Rss:/{print $2}' "/proc/$SERVER_PID/smaps_rollup"; }
@@ -198,6 +214,23 @@ if want durability; then
       load durability alertgraph-full "$label" "$round" $args
     done
   done
+fi
+
+if want libsql; then
+  if [ -x "$SQLD" ]; then
+    echo "== libsql: alertgraph on a sqld server vs on its file, interleaved ($ROUNDS rounds)" >&2
+    for round in $(seq "$ROUNDS"); do
+      for spec in "closed-c1 --concurrency 1 --rate 0" "closed-c16 --concurrency 16 --rate 0"; do
+        read -r label args <<< "$spec"
+        # shellcheck disable=SC2086 # the loadgen arguments are words
+        load libsql alertgraph "$label" "$round" $args
+        # shellcheck disable=SC2086
+        load libsql alertgraph-sqld "$label" "$round" $args
+      done
+    done
+  else
+    echo "== libsql: SKIPPED, no sqld at $SQLD (set SQLD)" >&2
+  fi
 fi
 
 if want startup; then startup; fi
