@@ -3,17 +3,22 @@
 //! them killed mid-burst. Without sqld ($SQLD or ../shared/tools/sqld) they say so and pass.
 
 use crate::delivery::webhook_from;
-use crate::fake_slack::FakeSlack;
+use crate::fake_slack::{Call, FakeSlack};
 use crate::libsql::{sqld_binary, Sqld};
-use crate::support::{wait_until, Server, TempDir, FIRING, RESOLVED};
+use crate::support::{wait_until, Response, Server, TempDir, FIRING, RESOLVED};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-const TOKEN: &str = "xoxb-replicas-test";
+pub const TOKEN: &str = "xoxb-replicas-test";
 const JSON: (&str, &str) = ("Content-Type", "application/json");
+/// A paced channel, and a 15 s time limit: a killed replica's leases run out 25 s later.
+pub const SETTINGS: [(&str, &str); 2] = [
+    ("SLACK_CHANNEL_INTERVAL_MS", "400"),
+    ("REQUEST_TIMEOUT_SECS", "15"),
+];
 
-fn replica(
+pub fn replica(
     slack: &FakeSlack,
     dir: &TempDir,
     name: &str,
@@ -34,7 +39,7 @@ fn replica(
     server
 }
 
-fn wait_settled(sqld: &Sqld, limit: Duration, log: impl Fn() -> String) {
+pub fn wait_settled(sqld: &Sqld, limit: Duration, log: impl Fn() -> String) {
     let settled = wait_until(limit, || {
         (sqld.scalar("SELECT count(*) FROM outbox WHERE state = 'pending'") == 0).then_some(())
     });
@@ -134,28 +139,33 @@ fn alert_id(post: &Value) -> Option<i64> {
     post["metadata"]["event_payload"]["alert_id"].as_i64()
 }
 
-#[test]
-fn replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_burst() {
-    let test = "replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_burst";
-    let Some(sqld) = sqld_binary(test) else {
-        return;
-    };
-    let dir = TempDir::new("libsql-replicas");
-    let sqld = Sqld::start(&sqld, &dir);
-    let slack = FakeSlack::start(TOKEN);
-    // A 5 s time limit: a killed replica's leases run out 15 s later.
-    let settings = [
-        ("SLACK_CHANNEL_INTERVAL_MS", "400"),
-        ("REQUEST_TIMEOUT_SECS", "5"),
-    ];
-    let mut replicas = [
-        Some(replica(&slack, &dir, "a", &sqld, &settings)),
-        Some(replica(&slack, &dir, "b", &sqld, &settings)),
-        Some(replica(&slack, &dir, "c", &sqld, &settings)),
-    ];
+/// One process of a cluster the tests post webhooks to.
+pub trait Replica {
+    fn post_webhook(&self, body: &[u8]) -> Response;
+    fn log(&self) -> String;
+}
 
-    // 500 alerts to 20 channels, ten to a webhook, spread over the replicas; the third is
-    // killed halfway.
+impl Replica for Server {
+    fn post_webhook(&self, body: &[u8]) -> Response {
+        let bearer = format!("Bearer {}", crate::alertmanager::WEBHOOK_TOKEN);
+        self.post("/api/alerts", &[JSON, ("Authorization", &bearer)], body)
+    }
+
+    fn log(&self) -> String {
+        Server::log(self)
+    }
+}
+
+/// 500 alerts to 20 channels, ten to a webhook, spread over `replicas`, the one at `killed`
+/// killed (by `kill`) halfway; then their resolves. Each alert must be posted once and turned
+/// green once, and each channel's pace (400 ms) held.
+pub fn burst_is_posted_once(
+    slack: &FakeSlack,
+    sqld: &Sqld,
+    replicas: &[&dyn Replica],
+    killed: usize,
+    kill: &dyn Fn(),
+) {
     let (alerts, channels) = (500, 20);
     let names: Vec<(String, String)> = (0..alerts)
         .map(|i| (format!("burst-{i}"), format!("#c{}", i % channels)))
@@ -172,30 +182,41 @@ fn replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_bur
             (webhook_from(FIRING, &refs), webhook_from(RESOLVED, &refs))
         })
         .collect();
-    for (n, (firing, _)) in hooks.iter().enumerate() {
-        if n == hooks.len() / 2 {
-            replicas[2].take().unwrap().crash();
+    let mut live: Vec<&dyn Replica> = replicas.to_vec();
+    // As Alertmanager does: a 5xx (the shared database busy, a sandbox past its time limit)
+    // is sent again.
+    let retried = std::cell::Cell::new(0);
+    let send = |replica: &dyn Replica, body: &[u8]| {
+        for _ in 0..20 {
+            let answer = replica.post_webhook(body);
+            if answer.status < 500 {
+                return answer;
+            }
+            retried.set(retried.get() + 1);
+            std::thread::sleep(Duration::from_millis(250));
         }
-        let live: Vec<&Server> = replicas.iter().flatten().collect();
-        let server = live[n % live.len()];
-        let answer = server.post("/api/alerts", &[JSON], firing);
-        assert_eq!(answer.status, 200, "{}\n{}", answer.body, server.log());
-    }
-    let log = || {
-        replicas
-            .iter()
-            .flatten()
-            .map(Server::log)
+        replica.post_webhook(body)
+    };
+    let log = |live: &[&dyn Replica]| {
+        live.iter()
+            .map(|r| r.log())
             .collect::<Vec<_>>()
             .join("\n---\n")
     };
-    wait_settled(&sqld, Duration::from_secs(180), log);
+    for (n, (firing, _)) in hooks.iter().enumerate() {
+        if n == hooks.len() / 2 {
+            kill();
+            live.remove(killed);
+        }
+        let answer = send(live[n % live.len()], firing);
+        assert_eq!(answer.status, 200, "{}\n{}", answer.body, log(&live));
+    }
+    wait_settled(sqld, Duration::from_secs(180), || log(&live));
     for (n, (_, resolved)) in hooks.iter().enumerate() {
-        let live: Vec<&Server> = replicas.iter().flatten().collect();
-        let answer = live[n % live.len()].post("/api/alerts", &[JSON], resolved);
+        let answer = send(live[n % live.len()], resolved);
         assert_eq!(answer.status, 200, "{}", answer.body);
     }
-    wait_settled(&sqld, Duration::from_secs(180), log);
+    wait_settled(sqld, Duration::from_secs(180), || log(&live));
 
     // Each alert posted once, and turned green once.
     let calls = slack.calls();
@@ -208,23 +229,24 @@ fn replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_bur
             *posts.entry(id).or_default() += 1;
         }
     }
-    assert_eq!(posts.len(), alerts, "alerts posted");
     let twice: Vec<_> = posts.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "posted more than once: {twice:?}");
-    let updates: Vec<&Value> = calls
-        .iter()
-        .filter(|c| c.ok && c.method == "chat.update")
-        .map(|c| &c.body)
-        .collect();
+    assert!(posts.len() >= alerts, "{} alerts posted", posts.len());
     let mut greened: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for update in updates
-        .iter()
-        .filter(|u| u["attachments"][0]["color"] == "#2EC95A")
-    {
-        let key = (update["channel"].to_string(), update["ts"].to_string());
+    for call in calls.iter().filter(|c| {
+        c.ok && c.method == "chat.update" && c.body["attachments"][0]["color"] == "#2EC95A"
+    }) {
+        let key = (
+            call.body["channel"].to_string(),
+            call.body["ts"].to_string(),
+        );
         *greened.entry(key).or_default() += 1;
     }
-    assert_eq!(greened.len(), alerts, "messages turned green");
+    assert!(
+        greened.len() >= alerts,
+        "{} messages turned green",
+        greened.len()
+    );
     assert!(
         greened.values().all(|n| *n == 1),
         "a message turned green twice"
@@ -234,9 +256,8 @@ fn replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_bur
     // apart where they were taken, less the send's jitter on arrival.
     let mut last: BTreeMap<String, std::time::Instant> = BTreeMap::new();
     let mut closest = Duration::MAX;
-    let top_level = |c: &&crate::fake_slack::Call| {
-        c.ok && c.method == "chat.postMessage" && alert_id(&c.body).is_some()
-    };
+    let top_level =
+        |c: &&Call| c.ok && c.method == "chat.postMessage" && alert_id(&c.body).is_some();
     for call in calls.iter().filter(top_level) {
         let channel = call.body["channel"].to_string();
         if let Some(before) = last.insert(channel, call.at) {
@@ -248,7 +269,23 @@ fn replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_bur
         "posts {closest:?} apart in one channel"
     );
     eprintln!(
-        "{alerts} alerts over {channels} channels on 3 replicas (one killed): posted once each, \
-         turned green once each; closest posts in one channel {closest:?}"
+        "{alerts} alerts over {channels} channels on {} replicas (one killed): posted once each, \
+         turned green once each; closest posts in one channel {closest:?}; {} webhooks sent \
+         again after a 5xx",
+        replicas.len(),
+        retried.get()
     );
+}
+
+#[test]
+fn replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_burst() {
+    let test = "replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_burst";
+    let Some(sqld) = sqld_binary(test) else {
+        return;
+    };
+    let dir = TempDir::new("libsql-replicas");
+    let sqld = Sqld::start(&sqld, &dir);
+    let slack = FakeSlack::start(TOKEN);
+    let [a, b, c] = ["a", "b", "c"].map(|name| replica(&slack, &dir, name, &sqld, &SETTINGS));
+    burst_is_posted_once(&slack, &sqld, &[&a, &b, &c], 2, &|| c.kill_9());
 }

@@ -3,11 +3,13 @@
 //! embedded host, and `spin up` of both manifests. Without a `spin` binary ($SPIN, PATH, or
 //! ../shared/tools/spin beside the checkout) the `spin up` tests say so and pass.
 
+use crate::alertmanager::{rfc3339, Alertmanager};
 use crate::charts::wait_uploaded_chart;
 use crate::fake_slack::FakeSlack;
 use crate::libsql::{sqld_binary, Sqld};
 use crate::prometheus::past_incident;
 use crate::prometheus::{Options, Prometheus};
+use crate::replicas::{self, Replica};
 use crate::support::{free_port, request, wait_until, Response, TempDir};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
@@ -405,6 +407,95 @@ fn spin_up_on_a_libsql_server_serves_a_webhook_end_to_end() {
         sqld.scalar("SELECT count(*) FROM messages") == 1,
         "{}",
         up.log()
+    );
+}
+
+impl Replica for SpinUp<'_> {
+    fn post_webhook(&self, body: &[u8]) -> Response {
+        let bearer = format!("Bearer {}", crate::alertmanager::WEBHOOK_TOKEN);
+        self.post("/api/alerts", &[JSON, ("Authorization", &bearer)], body)
+    }
+
+    fn log(&self) -> String {
+        SpinUp::log(self)
+    }
+}
+
+/// A mixed cluster on one sqld: two embedded replicas and a `spin up`. An HA pair of real
+/// Alertmanagers, each sending to a different replica, gives one message and one green
+/// update; then a burst spread over all three, one embedded replica killed halfway, is
+/// posted once each with the channels' pace kept.
+#[test]
+fn embedded_and_spin_replicas_share_a_libsql_server() {
+    let test = "embedded_and_spin_replicas_share_a_libsql_server";
+    let (Some(spin), Some(sqld)) = (spin_binary(test), sqld_binary(test)) else {
+        return;
+    };
+    let dir = TempDir::new("mixed-replicas");
+    let sqld = Sqld::start(&sqld, &dir);
+    let slack = FakeSlack::start(replicas::TOKEN);
+    let token = crate::alertmanager::WEBHOOK_TOKEN;
+    let mut settings = replicas::SETTINGS.to_vec();
+    settings.push(("WEBHOOK_TOKEN", token));
+    let a = replicas::replica(&slack, &dir, "a", &sqld, &settings);
+    let b = replicas::replica(&slack, &dir, "b", &sqld, &settings);
+    let slack_origin = format!("http://{}", slack.addr);
+    let vars = [
+        ("slack_origin", slack_origin.as_str()),
+        ("slack_bot_token", replicas::TOKEN),
+        ("slack_channel", "#alerts"),
+        ("webhook_token", token),
+        ("slack_channel_interval_ms", "400"),
+        ("renderer_url", "http://127.0.0.1:9"),
+    ];
+    let spin_dir = TempDir::new("mixed-replicas-spin");
+    let up = SpinUp::start_on(
+        &spin,
+        &repo().join("spin.toml"),
+        &spin_dir,
+        &vars,
+        Some(&sqld),
+    );
+
+    let (first_dir, second_dir) = (TempDir::new("mixed-am-1"), TempDir::new("mixed-am-2"));
+    let pair = [
+        Alertmanager::start(&first_dir, a.addr),
+        Alertmanager::start(&second_dir, up.addr),
+    ];
+    let mut alert = serde_json::json!({
+        "labels": {"alertname": "InstanceDown", "instance": "db-1:9100"},
+        "startsAt": rfc3339(-30),
+    });
+    for am in &pair {
+        am.send(alert.clone());
+    }
+    let both = wait_until(Duration::from_secs(60), || {
+        (sqld.scalar("SELECT count(*) FROM outbox WHERE kind = 'alert-fired' AND state = 'done'")
+            == 1
+            && slack.accepted("chat.postMessage").len() == 1)
+            .then_some(())
+    });
+    assert!(both.is_some(), "{}\n{}", a.log(), up.log());
+    alert["endsAt"] = rfc3339(0).into();
+    for am in &pair {
+        am.send(alert.clone());
+    }
+    let green = wait_until(Duration::from_secs(60), || {
+        (slack.accepted("chat.update").len() == 1).then_some(())
+    });
+    assert!(green.is_some(), "{}\n{}", a.log(), up.log());
+    assert_eq!(sqld.scalar("SELECT count(*) FROM messages"), 1);
+
+    replicas::burst_is_posted_once(&slack, &sqld, &[&a, &up, &b], 2, &|| b.kill_9());
+    assert_eq!(
+        slack
+            .accepted("chat.postMessage")
+            .iter()
+            .filter(|p| p["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("[FIRING] InstanceDown")))
+            .count(),
+        1
     );
 }
 

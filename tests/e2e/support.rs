@@ -166,6 +166,13 @@ impl Server {
         self.wait(Duration::from_secs(30))
     }
 
+    /// SIGKILL while others still hold a reference; dropping it then reaps the process.
+    pub fn kill_9(&self) {
+        let pid = i32::try_from(self.child.id()).expect("a pid fits an i32");
+        // SAFETY: kill(2) on our own child's pid; no memory involved.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+
     /// SIGKILL: no chance to flush or clean up.
     pub fn crash(mut self) -> ExitStatus {
         self.child.kill().unwrap();
