@@ -3,7 +3,7 @@
 //! them killed mid-burst. Without sqld ($SQLD or ../shared/tools/sqld) they say so and pass.
 
 use crate::delivery::webhook_from;
-use crate::fake_slack::{Call, FakeSlack};
+use crate::fake_slack::{Call, FakeSlack, Scripted};
 use crate::libsql::{sqld_binary, Sqld};
 use crate::support::{wait_until, Response, Server, TempDir, FIRING, RESOLVED};
 use serde_json::Value;
@@ -107,6 +107,45 @@ fn webhooks_get_503_while_the_libsql_server_is_away_and_nothing_acknowledged_is_
     let posted = slack.accepted("chat.postMessage").len();
     assert_eq!(posted, 2, "both alerts, once each");
     assert_eq!(sqld.scalar("SELECT count(*) FROM alerts"), 2);
+}
+
+/// Slack's 429 and a replica killed right after its answer, on a shared server: the rate
+/// limit is waited out, the killed replica's job is taken over by another once its lease
+/// runs out, and each alert is posted once (the successor finds a post Slack took).
+#[test]
+fn a_429_and_a_replica_killed_after_its_answer_still_post_once() {
+    let test = "a_429_and_a_replica_killed_after_its_answer_still_post_once";
+    let Some(sqld) = sqld_binary(test) else {
+        return;
+    };
+    let dir = TempDir::new("libsql-429-kill");
+    let sqld = Sqld::start(&sqld, &dir);
+    let slack = FakeSlack::start(TOKEN);
+    slack.push(Scripted::RateLimited {
+        retry_after_secs: 1,
+    });
+    // Posts the successor may have to look for are found by the channel's id.
+    let channel = slack.channel_id("#alerts");
+    let settings = [("SLACK_CHANNEL", channel.as_str()), SETTINGS[1]];
+    let first = replica(&slack, &dir, "a", &sqld, &settings);
+    let limited = webhook_from(FIRING, &[("limited", &[])]);
+    assert_eq!(first.post_webhook(&limited).status, 200);
+    wait_settled(&sqld, Duration::from_secs(60), || first.log());
+    let calls = slack.calls();
+    assert_eq!(calls.len(), 2, "429, then delivered: {calls:#?}");
+
+    let killed = webhook_from(FIRING, &[("killed", &[])]);
+    assert_eq!(first.post_webhook(&killed).status, 200);
+    first.crash();
+    let second = replica(&slack, &dir, "b", &sqld, &settings);
+    wait_settled(&sqld, Duration::from_secs(90), || second.log());
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        2,
+        "{:#?}",
+        slack.calls()
+    );
+    assert_eq!(sqld.scalar("SELECT count(*) FROM messages"), 2);
 }
 
 #[test]
