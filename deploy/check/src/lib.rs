@@ -12,6 +12,9 @@
 //! - The two Spin manifests agree but for the composed component, give the component every
 //!   variable the code reads, and use only the host's settings (or documented Spin-only ones)
 //!   ([`spin`]).
+//! - The highly-available variants (`host-ha/`, `spinkube-ha/`, each applied with `sqld/`)
+//!   are checked as one set with the libSQL server, and stay the single-replica manifests but
+//!   for what makes them highly available ([`variants`]).
 //! - The Slack app manifest asks for every scope the code needs ([`slack`]), and
 //!   `deploy/alertmanager.yml` passes `amtool check-config` ([`alertmanager`]).
 
@@ -22,6 +25,7 @@ pub mod schema;
 pub mod slack;
 pub mod spin;
 pub mod spinapp;
+pub mod variants;
 
 use std::path::{Path, PathBuf};
 
