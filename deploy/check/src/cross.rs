@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::{
     ConfigMapKeySelector, Container, ContainerPort, EnvVarSource, PersistentVolumeClaim,
     PodTemplateSpec, Probe, SecretKeySelector, Volume, VolumeMount,
 };
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::project::Project;
@@ -39,10 +40,16 @@ pub struct Folder {
 struct Workload<'a> {
     item: &'a Item,
     template: &'a PodTemplateSpec,
-    /// `Some(n)` for a Deployment (1 when unset).
+    /// `Some(n)` for a Deployment or StatefulSet (1 when unset).
     replicas: Option<i32>,
-    /// A Deployment that replaces its pod only after stopping the old one.
+    /// Replaces a pod only after stopping the old one: a Deployment with strategy Recreate,
+    /// or a StatefulSet (it deletes a pod before making its successor).
     recreate: bool,
+    /// The selector of a Deployment or StatefulSet: long-running pods that Services and
+    /// PodDisruptionBudgets select.
+    selector: Option<&'a LabelSelector>,
+    /// A StatefulSet's volumeClaimTemplates: volumes its pods may mount, one claim per pod.
+    claim_templates: Vec<String>,
 }
 
 /// The program a container runs, told by its image's name (whatever the registry and tag).
@@ -50,6 +57,8 @@ struct Workload<'a> {
 pub enum Program {
     Host,
     Renderer,
+    /// sqld, the libSQL server (image `libsql-server`).
+    Sqld,
 }
 
 pub fn program(image: &str) -> Option<Program> {
@@ -58,6 +67,7 @@ pub fn program(image: &str) -> Option<Program> {
     match name {
         "alertgraph" => Some(Program::Host),
         "alertgraph-renderer" => Some(Program::Renderer),
+        "libsql-server" => Some(Program::Sqld),
         _ => None,
     }
 }
@@ -121,6 +131,19 @@ impl Folder {
                         template: &d.spec.template,
                         replicas: Some(d.spec.replicas.unwrap_or(1)),
                         recreate: strategy == Some("Recreate"),
+                        selector: Some(&d.spec.selector),
+                        claim_templates: Vec::new(),
+                    });
+                }
+                Object::StatefulSet(s) => {
+                    let claims = s.spec.volume_claim_templates.iter().flatten();
+                    found.push(Workload {
+                        item,
+                        template: &s.spec.template,
+                        replicas: Some(s.spec.replicas.unwrap_or(1)),
+                        recreate: true,
+                        selector: Some(&s.spec.selector),
+                        claim_templates: claims.filter_map(|c| c.metadata.name.clone()).collect(),
                     });
                 }
                 Object::CronJob(c) => {
@@ -130,6 +153,8 @@ impl Folder {
                             template: &job.template,
                             replicas: None,
                             recreate: false,
+                            selector: None,
+                            claim_templates: Vec::new(),
                         });
                     }
                 }
@@ -140,6 +165,8 @@ impl Folder {
                             template: &spec.template,
                             replicas: None,
                             recreate: false,
+                            selector: None,
+                            claim_templates: Vec::new(),
                         });
                     }
                 }
@@ -167,38 +194,110 @@ impl Folder {
         problems.extend(self.check_security());
         problems.extend(self.check_resources());
         problems.extend(self.check_images());
+        problems.extend(self.check_disruption_budgets());
+        problems.extend(self.check_host_database(project));
+        problems.extend(self.check_secret_settings(project));
+        problems.extend(self.check_secret_placeholders());
+        problems.extend(self.check_sqld());
         problems
     }
 
-    /// A Deployment's selector matches its own pods, and every Service's selector matches
-    /// the pods of a Deployment in the folder.
+    /// A Deployment's or StatefulSet's selector matches its own pods; every Service's selector
+    /// matches the pods of one of them in the folder; a StatefulSet's serviceName is a Service
+    /// of the folder that selects its pods; a podAntiAffinity term selects pods of the folder
+    /// (a misspelled label spreads nothing).
     pub fn check_selectors(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        for item in &self.items {
-            if let Object::Deployment(d) = &item.object {
-                let spec = &d.spec;
-                let selector = spec.selector.match_labels.clone().unwrap_or_default();
-                if selector.is_empty() || !subset(&selector, labels(&spec.template)) {
-                    problems.push(format!(
-                        "{}: spec.selector.matchLabels {selector:?} does not match the pod \
-                         template's labels {:?}",
-                        item.at(),
-                        labels(&spec.template)
-                    ));
-                }
+        let workloads = self.workloads();
+        for workload in &workloads {
+            let Some(selector) = workload.selector else {
+                continue;
+            };
+            let selector = selector.match_labels.clone().unwrap_or_default();
+            if selector.is_empty() || !subset(&selector, labels(workload.template)) {
+                problems.push(format!(
+                    "{}: spec.selector.matchLabels {selector:?} does not match the pod \
+                     template's labels {:?}",
+                    workload.item.at(),
+                    labels(workload.template)
+                ));
             }
         }
         for (item, selector) in self.service_selectors() {
-            let matched = self
-                .workloads()
-                .into_iter()
-                .filter(|w| matches!(w.item.object, Object::Deployment(_)))
+            let matched = workloads
+                .iter()
+                .filter(|w| w.selector.is_some())
                 .any(|w| subset(selector, labels(w.template)));
             if !matched {
                 problems.push(format!(
-                    "{}: selector {selector:?} matches the pod labels of no Deployment in this folder",
+                    "{}: selector {selector:?} matches the pod labels of no Deployment or \
+                     StatefulSet in this folder",
                     item.at()
                 ));
+            }
+        }
+        for workload in &workloads {
+            let Object::StatefulSet(set) = &workload.item.object else {
+                continue;
+            };
+            let Some(name) = &set.spec.service_name else {
+                continue;
+            };
+            let selector = self
+                .service_selectors()
+                .into_iter()
+                .find(|(item, _)| item.label == format!("Service {name}"));
+            match selector {
+                None => problems.push(format!(
+                    "{}: spec.serviceName {name} is not a Service of this folder",
+                    workload.item.at()
+                )),
+                Some((_, selector)) if !subset(selector, labels(workload.template)) => problems
+                    .push(format!(
+                        "{}: spec.serviceName {name}: that Service's selector {selector:?} does \
+                         not select this StatefulSet's pods",
+                        workload.item.at()
+                    )),
+                _ => {}
+            }
+        }
+        for workload in &workloads {
+            let anti = workload
+                .template
+                .spec
+                .as_ref()
+                .and_then(|s| s.affinity.as_ref())
+                .and_then(|a| a.pod_anti_affinity.as_ref());
+            let Some(anti) = anti else {
+                continue;
+            };
+            let preferred = anti
+                .preferred_during_scheduling_ignored_during_execution
+                .iter()
+                .flatten()
+                .map(|w| &w.pod_affinity_term);
+            let required = anti
+                .required_during_scheduling_ignored_during_execution
+                .iter()
+                .flatten();
+            for term in preferred.chain(required) {
+                let selector = term
+                    .label_selector
+                    .as_ref()
+                    .and_then(|s| s.match_labels.clone())
+                    .unwrap_or_default();
+                let matched = !selector.is_empty()
+                    && workloads
+                        .iter()
+                        .any(|w| subset(&selector, labels(w.template)));
+                if !matched {
+                    problems.push(format!(
+                        "{}: podAntiAffinity (topologyKey {}) selects {selector:?}, the labels \
+                         of no pods in this folder: it spreads nothing",
+                        workload.item.at(),
+                        term.topology_key
+                    ));
+                }
             }
         }
         problems
@@ -296,7 +395,8 @@ impl Folder {
                         .flatten()
                         .and_then(|p| p.parse::<i32>().ok()),
                     Some(Program::Renderer) => Some(project.renderer_default_port.into()),
-                    None => continue,
+                    // check_sqld: sqld is told its address by --http-listen-addr.
+                    Some(Program::Sqld) | None => continue,
                 };
                 let set = env_value(container, "PORT");
                 let port = match set {
@@ -354,7 +454,7 @@ impl Folder {
                     let known = match program {
                         Some(Program::Host) => project.host_settings.contains_key(&var.name),
                         Some(Program::Renderer) => project.renderer_settings.contains(&var.name),
-                        None => true,
+                        Some(Program::Sqld) | None => true,
                     };
                     if !known {
                         let whose = match program {
@@ -622,8 +722,9 @@ impl Folder {
         problems
     }
 
-    /// Every volumeMount names a volume of its pod, every PVC volume a PVC of this folder;
-    /// a ReadWriteOnce PVC serves one pod at a time: one replica, replaced with Recreate.
+    /// Every volumeMount names a volume of its pod (or a StatefulSet's claim template), every
+    /// PVC volume a PVC of this folder; a ReadWriteOnce PVC serves one pod at a time: one
+    /// replica, replaced with Recreate.
     pub fn check_volumes(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let mut check = |at: String,
@@ -675,7 +776,12 @@ impl Folder {
         };
         for workload in self.workloads() {
             let spec = workload.template.spec.as_ref();
-            let volumes = spec.and_then(|s| s.volumes.clone()).unwrap_or_default();
+            let mut volumes = spec.and_then(|s| s.volumes.clone()).unwrap_or_default();
+            // A claim template is a volume of each pod, with a claim of its own.
+            volumes.extend(workload.claim_templates.iter().map(|name| Volume {
+                name: name.clone(),
+                ..Volume::default()
+            }));
             let mounts: Vec<(String, &VolumeMount)> = containers(workload.template)
                 .flat_map(|c| {
                     c.volume_mounts
@@ -813,8 +919,9 @@ impl Folder {
             .collect()
     }
 
-    /// An `http://name[:port]` URL whose host has no dot is a Service of this namespace: it
-    /// must be one of this folder (or the one SpinKube makes for a SpinApp: same name,
+    /// An `http://name[:port]` URL whose host has no dot (in a container's command, args or
+    /// env, a SpinApp variable, or a SpinApp's runtime config) is a Service of this namespace:
+    /// it must be one of this folder (or the one SpinKube makes for a SpinApp: same name,
     /// port 80), on one of its ports.
     pub fn check_cluster_urls(&self) -> Vec<String> {
         let mut services: BTreeMap<String, Vec<i32>> = BTreeMap::new();
@@ -855,6 +962,17 @@ impl Folder {
                         format!("{}: variable {}", item.at(), var.name),
                         value.clone(),
                     ));
+                }
+            }
+            // The runtime config's libSQL servers: its URL strings (comments left out).
+            let secret = app.spec.runtime_config.as_ref();
+            let secret = secret.and_then(|r| r.load_from_secret.as_ref());
+            let config = secret.and_then(|name| self.secret_text(name, "runtime-config.toml"));
+            let config = config.and_then(|text| toml::from_str::<toml::Table>(&text).ok());
+            if let (Some(name), Some(config)) = (secret, config) {
+                let at = format!("{}: Secret {name} runtime-config.toml", item.at());
+                for url in toml_strings(&toml::Value::Table(config), "url") {
+                    texts.push((at.clone(), url));
                 }
             }
         }
@@ -995,6 +1113,296 @@ impl Folder {
                 image_problem(&image).map(|why| format!("{at}: image {image:?}: {why}"))
             })
             .collect()
+    }
+
+    /// Every PodDisruptionBudget selects the pods of a Deployment, StatefulSet or SpinApp of
+    /// the folder (a SpinApp's pods carry its podLabels and the operator's labels), and lets
+    /// at least one of them go: a budget that allows no eviction makes every node drain hang.
+    pub fn check_disruption_budgets(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for item in &self.items {
+            let Object::PodDisruptionBudget(budget) = &item.object else {
+                continue;
+            };
+            let spec = budget.spec.clone().unwrap_or_default();
+            let selector = spec.selector.as_ref().and_then(|s| s.match_labels.clone());
+            let selector = selector.unwrap_or_default();
+            if selector.is_empty() {
+                problems.push(format!(
+                    "{}: no selector.matchLabels: it would cover every pod of the namespace",
+                    item.at()
+                ));
+                continue;
+            }
+            let mut pods: Vec<(String, i32)> = Vec::new();
+            for workload in self.workloads() {
+                if workload.selector.is_some() && subset(&selector, labels(workload.template)) {
+                    let replicas = workload.replicas.unwrap_or(1);
+                    pods.push((workload.item.label.clone(), replicas));
+                }
+            }
+            for (app_item, app) in self.spin_apps() {
+                if subset(&selector, &spinapp::pod_labels(app)) {
+                    let replicas = app.spec.replicas.unwrap_or(1);
+                    pods.push((app_item.label.clone(), replicas));
+                }
+            }
+            if pods.is_empty() {
+                problems.push(format!(
+                    "{}: selector {selector:?} matches the pods of no Deployment, StatefulSet \
+                     or SpinApp in this folder (a SpinApp's pods carry its podLabels and {})",
+                    item.at(),
+                    spinapp::APP_NAME_LABEL
+                ));
+                continue;
+            }
+            let total: i32 = pods.iter().map(|(_, n)| n).sum();
+            let owners: Vec<&str> = pods.iter().map(|(label, _)| label.as_str()).collect();
+            let blocks = match (&spec.min_available, &spec.max_unavailable) {
+                (Some(_), Some(_)) => {
+                    problems.push(format!(
+                        "{}: sets both minAvailable and maxUnavailable (the API refuses it)",
+                        item.at()
+                    ));
+                    continue;
+                }
+                (None, None) => {
+                    problems.push(format!(
+                        "{}: sets neither minAvailable nor maxUnavailable",
+                        item.at()
+                    ));
+                    continue;
+                }
+                (Some(IntOrString::Int(n)), None) => *n >= total,
+                (Some(IntOrString::String(p)), None) => p == "100%",
+                (None, Some(IntOrString::Int(n))) => *n < 1,
+                (None, Some(IntOrString::String(p))) => p.trim_end_matches('%') == "0",
+            };
+            if blocks {
+                problems.push(format!(
+                    "{}: lets none of the {total} pods of {} be evicted: a node drain would \
+                     wait for ever; keep minAvailable below the replicas",
+                    item.at(),
+                    owners.join(", ")
+                ));
+            }
+        }
+        problems
+    }
+
+    /// The host's database outlives its pod: on a libSQL server (`DB_CONNECTION_STRING`
+    /// `http://`, `https://` or `libsql://`), or a SQLite file (`STORAGE_DIR/alertgraph.db`,
+    /// or the file `DB_CONNECTION_STRING` names) on a PersistentVolumeClaim, which serves one
+    /// replica. `LIBSQL_AUTH_TOKEN` without a server stops the host's start-up.
+    pub fn check_host_database(&self, project: &Project) -> Vec<String> {
+        let mut problems = Vec::new();
+        for workload in self.workloads() {
+            let Some(spec) = workload.template.spec.as_ref() else {
+                continue;
+            };
+            for container in containers(workload.template) {
+                if container.image.as_deref().and_then(program) != Some(Program::Host) {
+                    continue;
+                }
+                let at = format!("{}: container {}", workload.item.at(), container.name);
+                let set = |name: &str| container.env.iter().flatten().find(|v| v.name == name);
+                let connection = set("DB_CONNECTION_STRING");
+                if connection.is_some_and(|v| v.value.is_none()) {
+                    continue; // from a Secret or ConfigMap: not known here
+                }
+                let connection = connection.and_then(|v| v.value.as_deref());
+                if connection.is_some_and(is_server_url) {
+                    continue;
+                }
+                if set("LIBSQL_AUTH_TOKEN").is_some() {
+                    problems.push(format!(
+                        "{at}: LIBSQL_AUTH_TOKEN is set, but DB_CONNECTION_STRING names no \
+                         libSQL server (http://, https:// or libsql://): the host refuses to start"
+                    ));
+                }
+                let path = match connection {
+                    Some(value) => file_path(value),
+                    None => {
+                        let default = project.host_settings.get("STORAGE_DIR").cloned().flatten();
+                        let dir = env_value(container, "STORAGE_DIR")
+                            .map(str::to_owned)
+                            .or(default)
+                            .unwrap_or_default();
+                        format!("{}/alertgraph.db", dir.trim_end_matches('/'))
+                    }
+                };
+                let volumes = spec.volumes.as_deref().unwrap_or_default();
+                let mount = mount_of(&path, container, volumes, &workload.claim_templates);
+                if !matches!(mount, Some(VolumeKind::Claim)) {
+                    problems.push(format!(
+                        "{at}: the SQLite file {path} is not on a PersistentVolumeClaim: the \
+                         database would vanish with the pod (or set DB_CONNECTION_STRING to a \
+                         libSQL server)"
+                    ));
+                }
+                if let Some(n) = workload.replicas.filter(|n| *n > 1) {
+                    problems.push(format!(
+                        "{at}: {n} replicas on the SQLite file {path}: a file serves one \
+                         replica; for more, DB_CONNECTION_STRING names a libSQL server they share"
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
+    /// A host setting the README's Configuration table calls secret comes from a Secret
+    /// (`valueFrom.secretKeyRef`), never a plain value in the manifest.
+    pub fn check_secret_settings(&self, project: &Project) -> Vec<String> {
+        let mut problems = Vec::new();
+        for workload in self.workloads() {
+            for container in containers(workload.template) {
+                if container.image.as_deref().and_then(program) != Some(Program::Host) {
+                    continue;
+                }
+                for var in container.env.iter().flatten() {
+                    let from_secret = var
+                        .value_from
+                        .as_ref()
+                        .is_some_and(|s| s.secret_key_ref.is_some());
+                    if project.host_secrets.contains(&var.name) && !from_secret {
+                        problems.push(format!(
+                            "{}: container {}: env {} is secret (README's Configuration table): \
+                             take it from a Secret (valueFrom.secretKeyRef), not a plain value",
+                            workload.item.at(),
+                            container.name,
+                            var.name
+                        ));
+                    }
+                }
+            }
+        }
+        problems
+    }
+
+    /// Secrets hold placeholders, never secrets: every `stringData` value is `change-me`
+    /// (the README says to replace each), a runtime config's `token`s too, and nothing is in
+    /// `data` (base64 hides what it holds).
+    pub fn check_secret_placeholders(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for item in &self.items {
+            let Object::Secret(secret) = &item.object else {
+                continue;
+            };
+            let data = key_names(&secret.data);
+            if !data.is_empty() {
+                problems.push(format!(
+                    "{}: data {data:?}: put placeholders in stringData (change-me), not data",
+                    item.at()
+                ));
+            }
+            for (key, value) in secret.string_data.iter().flatten() {
+                let config = key
+                    .ends_with(".toml")
+                    .then(|| toml::from_str::<toml::Table>(value).ok())
+                    .flatten();
+                match config {
+                    Some(config) => {
+                        let tokens = toml_strings(&toml::Value::Table(config), "token");
+                        if tokens.iter().any(|t| t != PLACEHOLDER) {
+                            problems.push(format!(
+                                "{}: stringData {key}: a token is not the placeholder \
+                                 {PLACEHOLDER}: a real token in a manifest leaks",
+                                item.at()
+                            ));
+                        }
+                    }
+                    // A .toml key that does not parse is check_runtime_config's to report.
+                    None if key.ends_with(".toml") => {}
+                    None if value != PLACEHOLDER => problems.push(format!(
+                        "{}: stringData {key} is not the placeholder {PLACEHOLDER}: a real \
+                         secret in a manifest leaks",
+                        item.at()
+                    )),
+                    None => {}
+                }
+            }
+        }
+        problems
+    }
+
+    /// sqld (image `libsql-server`) is one writer with its database on a
+    /// PersistentVolumeClaim: one replica, `--db-path` on the claim, `--http-listen-addr` not
+    /// loopback and on a containerPort, and `--auth-jwt-key-file` in a mounted Secret (without
+    /// it, whoever reaches the Service reads and writes every alert).
+    pub fn check_sqld(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for workload in self.workloads() {
+            let Some(spec) = workload.template.spec.as_ref() else {
+                continue;
+            };
+            let volumes = spec.volumes.as_deref().unwrap_or_default();
+            for container in containers(workload.template) {
+                if container.image.as_deref().and_then(program) != Some(Program::Sqld) {
+                    continue;
+                }
+                let at = format!("{}: container {}", workload.item.at(), container.name);
+                let words: Vec<&str> = container
+                    .command
+                    .iter()
+                    .chain(&container.args)
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                let flag = |name: &str| flag_value(&words, name);
+                if let Some(n) = workload.replicas.filter(|n| *n != 1) {
+                    problems.push(format!(
+                        "{at}: {n} replicas: sqld is a single writer, and each replica would be \
+                         a database of its own; one replica"
+                    ));
+                }
+                let listen = flag("--http-listen-addr").unwrap_or(SQLD_DEFAULT_LISTEN);
+                let (host, port) = listen.rsplit_once(':').unwrap_or((listen, ""));
+                if host.starts_with("127.") || host == "[::1]" || host == "localhost" {
+                    problems.push(format!(
+                        "{at}: --http-listen-addr {listen}{} is loopback: nothing outside the pod \
+                         (probes, the Service) reaches it; use 0.0.0.0:PORT",
+                        if flag("--http-listen-addr").is_none() {
+                            " (sqld's default)"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+                let exposed = container.ports.clone().unwrap_or_default();
+                let port = port.parse::<i32>().ok();
+                if !port.is_some_and(|n| exposed.iter().any(|p| p.container_port == n)) {
+                    problems.push(format!(
+                        "{at}: sqld listens on {listen}, whose port is not a containerPort (it \
+                         has {})",
+                        show_ports(&exposed)
+                    ));
+                }
+                let db_path = flag("--db-path").unwrap_or(SQLD_DEFAULT_DB_PATH);
+                let mount = mount_of(db_path, container, volumes, &workload.claim_templates);
+                if !matches!(mount, Some(VolumeKind::Claim)) {
+                    problems.push(format!(
+                        "{at}: --db-path {db_path} is not on a PersistentVolumeClaim (or claim \
+                         template): the database would vanish with the pod"
+                    ));
+                }
+                match flag("--auth-jwt-key-file") {
+                    None => problems.push(format!(
+                        "{at}: no --auth-jwt-key-file: sqld would let whoever reaches it read \
+                         and write every alert; give it a public key from a Secret"
+                    )),
+                    Some(file) => {
+                        let mount = mount_of(file, container, volumes, &workload.claim_templates);
+                        if !matches!(mount, Some(VolumeKind::Secret)) {
+                            problems.push(format!(
+                                "{at}: --auth-jwt-key-file {file} is not in a mounted Secret"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        problems
     }
 }
 
@@ -1296,4 +1704,106 @@ impl KeySource for RuntimeConfigVarSource {
     fn map_key(&self) -> Option<&ConfigMapKeySelector> {
         self.config_map_key_ref.as_ref()
     }
+}
+
+/// The placeholder every Secret value of a manifest carries.
+pub const PLACEHOLDER: &str = "change-me";
+
+/// sqld's defaults for the flags [`Folder::check_sqld`] reads.
+const SQLD_DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+const SQLD_DEFAULT_DB_PATH: &str = "data.sqld";
+
+/// `DB_CONNECTION_STRING` naming a libSQL server rather than a file.
+pub fn is_server_url(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    ["http://", "https://", "libsql://"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
+}
+
+/// The file a non-server `DB_CONNECTION_STRING` names: `sqlite://PATH?…` or a plain path.
+fn file_path(value: &str) -> String {
+    let value = value.trim();
+    let path = match value.get(..9) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("sqlite://") => &value[9..],
+        _ => value,
+    };
+    path.split('?').next().unwrap_or(path).to_owned()
+}
+
+/// What backs a mounted path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VolumeKind {
+    /// A PersistentVolumeClaim, or a StatefulSet's claim template.
+    Claim,
+    Secret,
+    Other,
+}
+
+/// What backs `path` in `container`: the volume of the deepest mount that holds it; None
+/// when no mount does (the root filesystem), or for a relative path.
+fn mount_of(
+    path: &str,
+    container: &Container,
+    volumes: &[Volume],
+    claim_templates: &[String],
+) -> Option<VolumeKind> {
+    if !path.starts_with('/') {
+        return None;
+    }
+    let mount = container
+        .volume_mounts
+        .iter()
+        .flatten()
+        .filter(|m| {
+            let dir = m.mount_path.trim_end_matches('/');
+            path.strip_prefix(dir)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+        .max_by_key(|m| m.mount_path.trim_end_matches('/').len())?;
+    if claim_templates.contains(&mount.name) {
+        return Some(VolumeKind::Claim);
+    }
+    let volume = volumes.iter().find(|v| v.name == mount.name)?;
+    Some(if volume.persistent_volume_claim.is_some() {
+        VolumeKind::Claim
+    } else if volume.secret.is_some() {
+        VolumeKind::Secret
+    } else {
+        VolumeKind::Other
+    })
+}
+
+/// The value of `--flag value` or `--flag=value` among a command's words.
+fn flag_value<'a>(words: &[&'a str], flag: &str) -> Option<&'a str> {
+    words.iter().enumerate().find_map(|(i, word)| {
+        if *word == flag {
+            words.get(i + 1).copied()
+        } else {
+            word.strip_prefix(flag)
+                .and_then(|rest| rest.strip_prefix('='))
+        }
+    })
+}
+
+/// Every string value under a key called `key`, at any depth of a TOML value.
+fn toml_strings(value: &toml::Value, key: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    match value {
+        toml::Value::Table(table) => {
+            for (k, v) in table {
+                match v {
+                    toml::Value::String(s) if k == key => found.push(s.clone()),
+                    _ => found.extend(toml_strings(v, key)),
+                }
+            }
+        }
+        toml::Value::Array(items) => {
+            for v in items {
+                found.extend(toml_strings(v, key));
+            }
+        }
+        _ => {}
+    }
+    found
 }

@@ -10,6 +10,8 @@ use std::path::Path;
 pub struct Project {
     /// The embedded host's environment variables, with their default where the README gives one.
     pub host_settings: BTreeMap<String, Option<String>>,
+    /// The host's settings the README calls secret (a clause `secret` in the row's meaning).
+    pub host_secrets: BTreeSet<String>,
     /// The renderer sidecar's environment variables.
     pub renderer_settings: BTreeSet<String>,
     /// The port the sidecar listens on by default.
@@ -34,13 +36,16 @@ impl Project {
         let read = |path: &str| {
             std::fs::read_to_string(root.join(path)).map_err(|e| format!("reading {path}: {e}"))
         };
-        let host_settings = readme_settings(&read("README.md")?)?;
+        let readme = read("README.md")?;
+        let host_settings = readme_settings(&readme)?;
+        let host_secrets = readme_secret_settings(&readme);
         let sidecar =
             read("renderer/sidecar/src/settings.rs")? + &read("renderer/sidecar/src/main.rs")?;
         let (renderer_settings, renderer_default_port) = sidecar_settings(&sidecar)?;
         let spin = spin_manifest(&read("spin.toml")?)?;
         Ok(Project {
             host_settings,
+            host_secrets,
             renderer_settings,
             renderer_default_port,
             spin,
@@ -79,6 +84,30 @@ pub fn readme_settings(readme: &str) -> Result<BTreeMap<String, Option<String>>,
         ));
     }
     Ok(settings)
+}
+
+/// The Configuration table's settings whose meaning (the last column) has a clause that is
+/// just `secret` (`…; secret`, `secret, never logged`).
+pub fn readme_secret_settings(readme: &str) -> BTreeSet<String> {
+    let mut secrets = BTreeSet::new();
+    for line in readme.lines() {
+        let Some(rest) = line.strip_prefix("| `") else {
+            continue;
+        };
+        let Some((name, _)) = rest.split_once('`') else {
+            continue;
+        };
+        // The meaning is the last cell; an escaped `\|` inside it is no separator.
+        let cells = line.trim_end().trim_end_matches('|').replace("\\|", "/");
+        let meaning = cells.rsplit('|').next().unwrap_or("");
+        if meaning
+            .split([';', ','])
+            .any(|clause| clause.trim() == "secret")
+        {
+            secrets.insert(name.to_owned());
+        }
+    }
+    secrets
 }
 
 /// The names the sidecar reads (`get("NAME")`, `env::var("NAME")`) and its `DEFAULT_PORT`.

@@ -5,9 +5,10 @@
 
 use std::path::Path;
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -81,24 +82,28 @@ pub fn yaml_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
 #[derive(Debug, Clone)]
 pub enum Object {
     Deployment(Box<Deployment>),
+    StatefulSet(Box<StatefulSet>),
     Service(Box<Service>),
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
     Secret(Box<Secret>),
     ConfigMap(Box<ConfigMap>),
     CronJob(Box<CronJob>),
     Job(Box<Job>),
+    PodDisruptionBudget(Box<PodDisruptionBudget>),
     SpinApp(Box<SpinApp>),
 }
 
 /// The kinds this checker knows, by `apiVersion` and `kind`.
-pub const KNOWN_KINDS: [(&str, &str); 8] = [
+pub const KNOWN_KINDS: [(&str, &str); 10] = [
     ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
     ("v1", "Service"),
     ("v1", "PersistentVolumeClaim"),
     ("v1", "Secret"),
     ("v1", "ConfigMap"),
     ("batch/v1", "CronJob"),
     ("batch/v1", "Job"),
+    ("policy/v1", "PodDisruptionBudget"),
     ("core.spinkube.dev/v1alpha1", "SpinApp"),
 ];
 
@@ -124,12 +129,14 @@ fn read_object(value: &Value) -> Result<Object, String> {
     let kind = value["kind"].as_str().unwrap_or("");
     match (api_version, kind) {
         ("apps/v1", "Deployment") => round_trip(value).map(Object::Deployment),
+        ("apps/v1", "StatefulSet") => round_trip(value).map(Object::StatefulSet),
         ("v1", "Service") => round_trip(value).map(Object::Service),
         ("v1", "PersistentVolumeClaim") => round_trip(value).map(Object::PersistentVolumeClaim),
         ("v1", "Secret") => round_trip(value).map(Object::Secret),
         ("v1", "ConfigMap") => round_trip(value).map(Object::ConfigMap),
         ("batch/v1", "CronJob") => round_trip(value).map(Object::CronJob),
         ("batch/v1", "Job") => round_trip(value).map(Object::Job),
+        ("policy/v1", "PodDisruptionBudget") => round_trip(value).map(Object::PodDisruptionBudget),
         ("core.spinkube.dev/v1alpha1", "SpinApp") => {
             let app = round_trip::<SpinApp>(value)?;
             match spinapp::rules(&app).into_iter().next() {

@@ -211,6 +211,23 @@ pub struct Resources {
 pub const HTTP_PORT: i32 = 80;
 /// The name of that port.
 pub const HTTP_PORT_NAME: &str = "http-app";
+/// The label the operator puts on the app's pods, with the app's name as its value
+/// (spin-operator's `NameLabelKey`); besides it, a pod carries
+/// `core.spinkube.dev/app.<name>.status: ready` and the SpinApp's `podLabels`.
+pub const APP_NAME_LABEL: &str = "core.spinkube.dev/app-name";
+
+/// The labels of the pods the operator makes for `app`: its `podLabels`, then the operator's
+/// own (which win on a clash, as in the operator's `maps.Copy`).
+pub fn pod_labels(app: &SpinApp) -> BTreeMap<String, String> {
+    let name = app.metadata.name.clone().unwrap_or_default();
+    let mut labels = app.spec.pod_labels.clone().unwrap_or_default();
+    labels.insert(APP_NAME_LABEL.to_owned(), name.clone());
+    labels.insert(
+        format!("core.spinkube.dev/app.{name}.status"),
+        "ready".to_owned(),
+    );
+    labels
+}
 
 /// What the operator refuses although the CRD allows it: replicas with autoscaling (or
 /// below 1 without), a probe without `httpGet`, an empty `components`, and variable names

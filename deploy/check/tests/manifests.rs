@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use alertgraph_deploy_check::cross::{image_problem, Folder};
 use alertgraph_deploy_check::project::{self, Project};
 use alertgraph_deploy_check::schema::{self, check_document, read_documents, yaml_files, Doc};
-use alertgraph_deploy_check::{alertmanager, repo_root, slack, spin};
+use alertgraph_deploy_check::{alertmanager, repo_root, slack, spin, variants};
 
 fn deploy() -> PathBuf {
     repo_root().join("deploy")
@@ -36,13 +36,22 @@ fn kubernetes_documents() -> Vec<(PathBuf, Vec<Doc>)> {
 }
 
 fn folder(name: &str) -> Folder {
-    let dir = deploy().join("kubernetes").join(name);
-    let docs: Vec<Doc> = kubernetes_documents()
-        .into_iter()
-        .filter(|(path, _)| path.parent() == Some(dir.as_path()))
-        .flat_map(|(_, docs)| docs)
-        .collect();
-    assert!(!docs.is_empty(), "no manifests in {}", dir.display());
+    folders(&[name])
+}
+
+/// The folders applied together (`kubectl apply -f a/ -f b/`), as one set.
+fn folders(names: &[&str]) -> Folder {
+    let mut docs: Vec<Doc> = Vec::new();
+    for name in names {
+        let dir = deploy().join("kubernetes").join(name);
+        let found: Vec<Doc> = kubernetes_documents()
+            .into_iter()
+            .filter(|(path, _)| path.parent() == Some(dir.as_path()))
+            .flat_map(|(_, docs)| docs)
+            .collect();
+        assert!(!found.is_empty(), "no manifests in {}", dir.display());
+        docs.extend(found);
+    }
     Folder::from_documents(&docs).unwrap_or_else(|problems| panic!("{}", problems.join("\n")))
 }
 
@@ -68,7 +77,7 @@ fn every_kubernetes_document_matches_its_schema() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(
-        count >= 11,
+        count >= 25,
         "only {count} documents under deploy/kubernetes"
     );
 }
@@ -102,6 +111,75 @@ fn host_folder_is_consistent() {
     assert_eq!(kinds(&folder), expected.map(String::from).into());
     let problems = folder.check(&project());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn sqld_folder_is_consistent() {
+    let folder = folder("sqld");
+    let expected = [
+        "Secret alertgraph-db-auth",
+        "Service alertgraph-db",
+        "StatefulSet alertgraph-db",
+    ];
+    assert_eq!(kinds(&folder), expected.map(String::from).into());
+    let problems = folder.check(&project());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn host_ha_folders_are_consistent_and_the_host_but_replicated() {
+    let set = folders(&["sqld", "host-ha"]);
+    let expected = [
+        "Deployment alertgraph",
+        "PodDisruptionBudget alertgraph",
+        "Secret alertgraph",
+        "Secret alertgraph-db-auth",
+        "Service alertgraph",
+        "Service alertgraph-db",
+        "StatefulSet alertgraph-db",
+    ];
+    assert_eq!(kinds(&set), expected.map(String::from).into());
+    let problems = set.check(&project());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    variants::host_ha_matches(&folder("host"), &folder("host-ha"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = deploy().join("kubernetes");
+    variants::copies(&dir, "host", "host-ha", &["service.yaml"]).unwrap_or_else(|e| panic!("{e}"));
+    // The host's Secret, plus the server's token.
+    let (single, ha) = (
+        read("deploy/kubernetes/host/secret.yaml"),
+        read("deploy/kubernetes/host-ha/secret.yaml"),
+    );
+    assert!(
+        ha.starts_with(single.as_str()),
+        "host-ha/secret.yaml must be host/secret.yaml + libsql-auth-token"
+    );
+    assert!(ha.ends_with("  libsql-auth-token: change-me\n"));
+}
+
+#[test]
+fn spinkube_ha_folders_are_consistent_and_the_spin_app_but_replicated() {
+    let set = folders(&["sqld", "spinkube-ha"]);
+    let expected = [
+        "CronJob alertgraph-drain",
+        "Deployment alertgraph-renderer",
+        "PodDisruptionBudget alertgraph",
+        "Secret alertgraph",
+        "Secret alertgraph-db-auth",
+        "Secret alertgraph-runtime-config",
+        "Service alertgraph-db",
+        "Service alertgraph-renderer",
+        "SpinApp alertgraph",
+        "StatefulSet alertgraph-db",
+    ];
+    assert_eq!(kinds(&set), expected.map(String::from).into());
+    let problems = set.check(&project());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    variants::spinkube_ha_matches(&folder("spinkube"), &folder("spinkube-ha"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = deploy().join("kubernetes");
+    let copied = ["secret.yaml", "drain-cronjob.yaml", "renderer.yaml"];
+    variants::copies(&dir, "spinkube", "spinkube-ha", &copied).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]
@@ -284,6 +362,16 @@ fn project_facts_are_read() {
     assert_eq!(project.spin.variables.get("slack_channel"), Some(&false));
     assert!(project.spin.outbound_variables.contains("renderer_url"));
     assert!(project.spin.sqlite_databases.contains("default"));
+    let secrets: BTreeSet<&str> = project.host_secrets.iter().map(String::as_str).collect();
+    let expected = [
+        "HISTORY_TOKEN",
+        "LIBSQL_AUTH_TOKEN",
+        "PROMETHEUS_BASIC_AUTH",
+        "PROMETHEUS_TOKEN",
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+    ];
+    assert_eq!(secrets, expected.into());
 }
 
 // ---- every check fails on a broken copy ----
@@ -298,23 +386,42 @@ fn host_with(file: &str, edit: impl Fn(&str) -> String) -> Result<Folder, String
 }
 
 fn edited_folder(name: &str, file: &str, edit: impl Fn(&str) -> String) -> Result<Folder, String> {
-    let dir = deploy().join("kubernetes").join(name);
+    edited_set(&[name], &format!("{name}/{file}"), edit)
+}
+
+/// sqld/ with host-ha/, `file` (`folder/name.yaml`) edited.
+fn host_ha_with(file: &str, edit: impl Fn(&str) -> String) -> Result<Folder, String> {
+    edited_set(&["sqld", "host-ha"], file, edit)
+}
+
+/// sqld/ with spinkube-ha/, `file` (`folder/name.yaml`) edited.
+fn spinkube_ha_with(file: &str, edit: impl Fn(&str) -> String) -> Result<Folder, String> {
+    edited_set(&["sqld", "spinkube-ha"], file, edit)
+}
+
+/// The files of `names` (folders under deploy/kubernetes) with `file` (`folder/name.yaml`)
+/// edited; one folder's files are named by their base name, a set's by `folder/name.yaml`.
+fn edited_set(names: &[&str], file: &str, edit: impl Fn(&str) -> String) -> Result<Folder, String> {
     let mut files = Vec::new();
     let mut edited = false;
-    for path in yaml_files(&dir).unwrap() {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let base = path.file_name().unwrap().to_string_lossy().into_owned();
-        let text = if base == file {
-            let new = edit(&text);
-            assert_ne!(new, text, "the edit of {file} changed nothing");
-            edited = true;
-            new
-        } else {
-            text
-        };
-        files.push((base, text));
+    for name in names {
+        let dir = deploy().join("kubernetes").join(name);
+        for path in yaml_files(&dir).unwrap() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let base = path.file_name().unwrap().to_string_lossy().into_owned();
+            let relative = format!("{name}/{base}");
+            let text = if relative == file {
+                let new = edit(&text);
+                assert_ne!(new, text, "the edit of {file} changed nothing");
+                edited = true;
+                new
+            } else {
+                text
+            };
+            files.push((if names.len() == 1 { base } else { relative }, text));
+        }
     }
-    assert!(edited, "no file {file} in {name}");
+    assert!(edited, "no file {file} in {names:?}");
     let pairs: Vec<(&str, &str)> = files
         .iter()
         .map(|(f, t)| (f.as_str(), t.as_str()))
@@ -853,4 +960,298 @@ fn cross_check_catches_a_database_without_a_home() {
         &problems,
         &["SpinApp alertgraph: no runtimeConfig.loadFromSecret: the SQLite databases"],
     );
+}
+
+// ---- the highly-available variants: every new check fails on a broken copy ----
+
+#[test]
+fn cross_check_catches_statefulset_and_anti_affinity_selectors() {
+    let problems = cross_problems(host_ha_with("sqld/statefulset.yaml", |t| {
+        t.replace("  serviceName: alertgraph-db", "  serviceName: sqld")
+    }));
+    assert_has(
+        &problems,
+        &["StatefulSet alertgraph-db: spec.serviceName sqld is not a Service of this folder"],
+    );
+    let problems = cross_problems(host_ha_with("sqld/service.yaml", |t| {
+        t.replace(
+            "  selector:\n    app.kubernetes.io/name: alertgraph-db",
+            "  selector:\n    app.kubernetes.io/name: alertgraph-sqld",
+        )
+    }));
+    assert_has(
+        &problems,
+        &[
+            "Service alertgraph-db: selector",
+            "matches the pod labels of no Deployment or StatefulSet",
+            "spec.serviceName alertgraph-db: that Service's selector",
+        ],
+    );
+    let problems = cross_problems(host_ha_with("host-ha/deployment.yaml", |t| {
+        t.replace(
+            "                    app.kubernetes.io/name: alertgraph\n",
+            "                    app.kubernetes.io/name: alertgrahp\n",
+        )
+    }));
+    assert_has(&problems, &["host-ha/deployment.yaml: Deployment alertgraph: podAntiAffinity (topologyKey kubernetes.io/hostname) selects {\"app.kubernetes.io/name\": \"alertgrahp\"}, the labels of no pods in this folder"]);
+}
+
+#[test]
+fn cross_check_catches_disruption_budget_mistakes() {
+    let problems = cross_problems(host_ha_with("host-ha/pdb.yaml", |t| {
+        t.replace("minAvailable: 1", "minAvailable: 2")
+    }));
+    assert_has(&problems, &["host-ha/pdb.yaml: PodDisruptionBudget alertgraph: lets none of the 2 pods of Deployment alertgraph be evicted"]);
+    let problems = cross_problems(host_ha_with("host-ha/pdb.yaml", |t| {
+        t.replace(
+            "  minAvailable: 1\n",
+            "  minAvailable: 1\n  maxUnavailable: 1\n",
+        )
+    }));
+    assert_has(&problems, &["sets both minAvailable and maxUnavailable"]);
+    let problems = cross_problems(host_ha_with("host-ha/pdb.yaml", |t| {
+        t.replace(
+            "      app.kubernetes.io/name: alertgraph\n",
+            "      app: alertgraph\n",
+        )
+    }));
+    assert_has(&problems, &["PodDisruptionBudget alertgraph: selector {\"app\": \"alertgraph\"} matches the pods of no Deployment, StatefulSet or SpinApp"]);
+    // The SpinApp's pods carry its podLabels: without them the budget covers nothing.
+    let problems = cross_problems(spinkube_ha_with("spinkube-ha/spinapp.yaml", |t| {
+        t.replace("  podLabels:\n    app.kubernetes.io/name: alertgraph\n", "")
+    }));
+    assert_has(
+        &problems,
+        &[
+            "spinkube-ha/pdb.yaml: PodDisruptionBudget alertgraph: selector",
+            "core.spinkube.dev/app-name",
+        ],
+    );
+    // ... or the operator's own label.
+    let problems = cross_problems(spinkube_ha_with("spinkube-ha/pdb.yaml", |t| {
+        t.replace(
+            "      app.kubernetes.io/name: alertgraph\n",
+            "      core.spinkube.dev/app-name: alertgraph\n",
+        )
+    }));
+    assert_eq!(problems, "");
+    let problems = cross_problems(spinkube_ha_with("spinkube-ha/spinapp.yaml", |t| {
+        t.replace("  replicas: 2", "  replicas: 1")
+    }));
+    assert_has(
+        &problems,
+        &["lets none of the 1 pods of SpinApp alertgraph be evicted"],
+    );
+}
+
+#[test]
+fn cross_check_catches_a_host_database_that_does_not_last_or_is_not_shared() {
+    let without_server = |t: &str| {
+        t.replace(
+            "            - name: DB_CONNECTION_STRING\n              value: \"http://alertgraph-db:8080\"\n",
+            "",
+        )
+    };
+    let problems = cross_problems(host_ha_with("host-ha/deployment.yaml", without_server));
+    assert_has(
+        &problems,
+        &[
+            "container alertgraph: LIBSQL_AUTH_TOKEN is set, but DB_CONNECTION_STRING names no libSQL server",
+            "container alertgraph: the SQLite file /data/alertgraph.db is not on a PersistentVolumeClaim",
+            "container alertgraph: 2 replicas on the SQLite file /data/alertgraph.db: a file serves one replica",
+        ],
+    );
+    // A file named by DB_CONNECTION_STRING, in the seed's syntax, off the claim.
+    let problems = cross_problems(host_with("deployment.yaml", |t| {
+        t.replace(
+            "            - name: STORAGE_DIR\n              value: /data\n",
+            "            - name: STORAGE_DIR\n              value: /data\n            - name: DB_CONNECTION_STRING\n              value: \"sqlite:///tmp/slack-app.db?mode=rwc\"\n",
+        )
+    }));
+    assert_has(
+        &problems,
+        &["the SQLite file /tmp/slack-app.db is not on a PersistentVolumeClaim"],
+    );
+    let problems = cross_problems(host_with("deployment.yaml", |t| {
+        t.replace(
+            "              value: /data\n",
+            "              value: ./data\n",
+        )
+    }));
+    assert_has(
+        &problems,
+        &["the SQLite file ./data/alertgraph.db is not on a PersistentVolumeClaim"],
+    );
+    // The server's URL names a Service of the set, on its port.
+    let problems = cross_problems(host_ha_with("host-ha/deployment.yaml", |t| {
+        t.replace("http://alertgraph-db:8080", "http://sqld:8080")
+    }));
+    assert_has(&problems, &["env DB_CONNECTION_STRING: http://sqld:8080 names Service sqld, which this folder does not define"]);
+}
+
+#[test]
+fn cross_check_catches_a_secret_setting_in_plain_text() {
+    let problems = cross_problems(host_ha_with("host-ha/deployment.yaml", |t| {
+        t.replace(
+            "            - name: LIBSQL_AUTH_TOKEN\n              valueFrom:\n                secretKeyRef:\n                  name: alertgraph\n                  key: libsql-auth-token\n",
+            "            - name: LIBSQL_AUTH_TOKEN\n              value: eyJhbGciOiJFZERTQSJ9.e30.c2ln\n",
+        )
+    }));
+    assert_has(&problems, &["container alertgraph: env LIBSQL_AUTH_TOKEN is secret (README's Configuration table): take it from a Secret"]);
+}
+
+#[test]
+fn cross_check_catches_secrets_that_are_not_placeholders() {
+    let problems = cross_problems(host_ha_with("host-ha/secret.yaml", |t| {
+        t.replace("slack-bot-token: change-me", "slack-bot-token: xoxb-1234")
+    }));
+    assert_has(&problems, &["host-ha/secret.yaml: Secret alertgraph: stringData slack-bot-token is not the placeholder change-me"]);
+    assert!(
+        !problems.contains("xoxb-1234"),
+        "the message repeats the secret: {problems}"
+    );
+    let problems = cross_problems(spinkube_ha_with("spinkube-ha/runtime-config.yaml", |t| {
+        t.replace(
+            "token = \"change-me\"",
+            "token = \"eyJhbGciOiJFZERTQSJ9.e30.c2ln\"",
+        )
+    }));
+    assert_has(&problems, &["Secret alertgraph-runtime-config: stringData runtime-config.toml: a token is not the placeholder change-me"]);
+    let problems = cross_problems(host_ha_with("sqld/secret.yaml", |t| {
+        t.replace(
+            "stringData:\n  jwt-public-key.pem: change-me\n",
+            "data:\n  jwt-public-key.pem: Y2hhbmdlLW1l\n",
+        )
+    }));
+    assert_has(&problems, &["Secret alertgraph-db-auth: data [\"jwt-public-key.pem\"]: put placeholders in stringData"]);
+}
+
+#[test]
+fn cross_check_catches_sqld_mistakes() {
+    let sqld_with =
+        |edit: &dyn Fn(&str) -> String| cross_problems(host_ha_with("sqld/statefulset.yaml", edit));
+    let at = "sqld/statefulset.yaml: StatefulSet alertgraph-db: container sqld: ";
+    let problems = sqld_with(&|t| t.replace("  replicas: 1", "  replicas: 2"));
+    assert_has(
+        &problems,
+        &[&format!("{at}2 replicas: sqld is a single writer")],
+    );
+    let problems = sqld_with(&|t| t.replace("\"0.0.0.0:8080\"", "\"127.0.0.1:8080\""));
+    assert_has(
+        &problems,
+        &[&format!(
+            "{at}--http-listen-addr 127.0.0.1:8080 is loopback"
+        )],
+    );
+    let problems = sqld_with(&|t| {
+        t.replace(
+            "            - \"--http-listen-addr\"\n            - \"0.0.0.0:8080\"\n",
+            "",
+        )
+    });
+    assert_has(
+        &problems,
+        &["--http-listen-addr 127.0.0.1:8080 (sqld's default) is loopback"],
+    );
+    let problems = sqld_with(&|t| t.replace("\"0.0.0.0:8080\"", "\"0.0.0.0:8081\""));
+    assert_has(&problems, &[&format!("{at}sqld listens on 0.0.0.0:8081, whose port is not a containerPort (it has 8080 (http))")]);
+    let problems = sqld_with(&|t| t.replace("\"/var/lib/sqld\"", "\"/tmp/sqld\""));
+    assert_has(
+        &problems,
+        &[&format!(
+            "{at}--db-path /tmp/sqld is not on a PersistentVolumeClaim"
+        )],
+    );
+    let problems = sqld_with(&|t| {
+        t.replace("            - \"--auth-jwt-key-file\"\n            - \"/etc/sqld/jwt-public-key.pem\"\n", "")
+    });
+    assert_has(&problems, &[&format!("{at}no --auth-jwt-key-file: sqld would let whoever reaches it read and write every alert")]);
+    let problems = sqld_with(&|t| {
+        t.replace(
+            "\"/etc/sqld/jwt-public-key.pem\"",
+            "\"/tmp/jwt-public-key.pem\"",
+        )
+    });
+    assert_has(
+        &problems,
+        &[&format!(
+            "{at}--auth-jwt-key-file /tmp/jwt-public-key.pem is not in a mounted Secret"
+        )],
+    );
+    // A mount of the claim template under another name.
+    let problems = sqld_with(&|t| {
+        t.replace(
+            "            - name: data\n              mountPath: /var/lib/sqld",
+            "            - name: state\n              mountPath: /var/lib/sqld",
+        )
+    });
+    assert_has(&problems, &["container sqld mounts volume \"state\" at /var/lib/sqld, which the pod does not define"]);
+}
+
+#[test]
+fn cross_check_catches_a_runtime_config_url_to_a_missing_port() {
+    let problems = cross_problems(spinkube_ha_with("spinkube-ha/runtime-config.yaml", |t| {
+        t.replace(
+            "url = \"http://alertgraph-db:8080\"",
+            "url = \"http://alertgraph-db:8081\"",
+        )
+    }));
+    assert_has(&problems, &["SpinApp alertgraph: Secret alertgraph-runtime-config runtime-config.toml: http://alertgraph-db:8081 uses port 8081 of Service alertgraph-db, which has [8080]"]);
+    // Without sqld/ the server is not there at all.
+    let alone = edited_set(&["spinkube-ha"], "spinkube-ha/pdb.yaml", |t| {
+        t.replace("minAvailable: 1", "maxUnavailable: 1")
+    });
+    assert_has(
+        &cross_problems(alone),
+        &["names Service alertgraph-db, which this folder does not define"],
+    );
+}
+
+#[test]
+fn variants_catch_drift_from_the_single_replica_manifests() {
+    let ha = edited_folder("host-ha", "deployment.yaml", |t| {
+        t.replace(
+            "              value: \"90d\"",
+            "              value: \"30d\"",
+        )
+    })
+    .unwrap();
+    let err = variants::host_ha_matches(&folder("host"), &ha).unwrap_err();
+    assert_eq!(err, "Deployment alertgraph: host-ha/ differs from host/ at spec.template.spec.containers[name=alertgraph].env[name=HISTORY_RETENTION].value: \"90d\" in the base, \"30d\" in the variant");
+    let ha = edited_folder("host-ha", "deployment.yaml", |t| {
+        t.replace(
+            "            - name: tmp\n              mountPath: /tmp\n",
+            "",
+        )
+    })
+    .unwrap();
+    let err = variants::host_ha_matches(&folder("host"), &ha).unwrap_err();
+    assert_has(
+        &err,
+        &["containers[name=alertgraph].volumeMounts: 2 items in the base, 1 in the variant"],
+    );
+    let ha = edited_folder("spinkube-ha", "spinapp.yaml", |t| {
+        t.replace("    - name: explorer_url\n      value: \"\"\n", "")
+    })
+    .unwrap();
+    let err = variants::spinkube_ha_matches(&folder("spinkube"), &ha).unwrap_err();
+    assert_eq!(err, "SpinApp alertgraph: spinkube-ha/ differs from spinkube/ at spec.variables[name=explorer_url]: in the base, not in the variant");
+    let dir = std::env::temp_dir().join(format!("alertgraph-variants-{}", std::process::id()));
+    for (folder, text) in [("a", "x: 1\n"), ("b", "x: 2\n")] {
+        std::fs::create_dir_all(dir.join(folder)).unwrap();
+        std::fs::write(dir.join(folder).join("f.yaml"), text).unwrap();
+    }
+    let err = variants::copies(&dir, "a", "b", &["f.yaml"]).unwrap_err();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(
+        err,
+        "b/f.yaml is no longer a copy of a/f.yaml: make the same edit to both"
+    );
+}
+
+#[test]
+fn readme_secret_settings_are_the_rows_that_say_secret() {
+    let table = "| `A_TOKEN` | — | a token; secret, never logged |\n| `B` | — | b; secret |\n| `C` | — | the secret of c \\| d |\n| `D` | — | not a secret |\n";
+    let secrets = project::readme_secret_settings(table);
+    assert_eq!(secrets, ["A_TOKEN", "B"].map(String::from).into());
 }
