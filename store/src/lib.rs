@@ -36,6 +36,8 @@ pub mod tx;
 pub mod webhook;
 
 #[cfg(test)]
+mod on_libsql;
+#[cfg(test)]
 mod testing;
 
 #[allow(missing_docs, clippy::all)]
