@@ -203,31 +203,29 @@ if want webhook; then
   kill "$SLACK_PID"; wait "$SLACK_PID" 2>/dev/null || true; SLACK_PID=""
 fi
 
-if want durability; then
-  echo "== durability: alertgraph with SQLITE_SYNCHRONOUS=normal vs full, interleaved ($ROUNDS rounds)" >&2
+# Two alertgraph variants under the same closed loads, round after round: section a b.
+variant_rounds() {
+  local section="$1" a="$2" b="$3" round spec label args
   for round in $(seq "$ROUNDS"); do
     for spec in "closed-c1 --concurrency 1 --rate 0" "closed-c16 --concurrency 16 --rate 0"; do
       read -r label args <<< "$spec"
       # shellcheck disable=SC2086 # the loadgen arguments are words
-      load durability alertgraph "$label" "$round" $args
+      load "$section" "$a" "$label" "$round" $args
       # shellcheck disable=SC2086
-      load durability alertgraph-full "$label" "$round" $args
+      load "$section" "$b" "$label" "$round" $args
     done
   done
+}
+
+if want durability; then
+  echo "== durability: alertgraph with SQLITE_SYNCHRONOUS=normal vs full, interleaved ($ROUNDS rounds)" >&2
+  variant_rounds durability alertgraph alertgraph-full
 fi
 
 if want libsql; then
   if [ -x "$SQLD" ]; then
     echo "== libsql: alertgraph on a sqld server vs on its file, interleaved ($ROUNDS rounds)" >&2
-    for round in $(seq "$ROUNDS"); do
-      for spec in "closed-c1 --concurrency 1 --rate 0" "closed-c16 --concurrency 16 --rate 0"; do
-        read -r label args <<< "$spec"
-        # shellcheck disable=SC2086 # the loadgen arguments are words
-        load libsql alertgraph "$label" "$round" $args
-        # shellcheck disable=SC2086
-        load libsql alertgraph-sqld "$label" "$round" $args
-      done
-    done
+    variant_rounds libsql alertgraph alertgraph-sqld
   else
     echo "== libsql: SKIPPED, no sqld at $SQLD (set SQLD)" >&2
   fi
