@@ -12,7 +12,7 @@ use crate::{
     retention, schema, webhook,
 };
 use spin_sdk::sqlite3::Connection;
-use std::cell::OnceCell;
+use std::cell::RefCell;
 
 impl Db for Connection {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
@@ -23,19 +23,24 @@ impl Db for Connection {
 
 thread_local! {
     // An instance serves one request: open and migrate once, on the first call.
-    static CONNECTION: OnceCell<Connection> = const { OnceCell::new() };
+    static CONNECTION: RefCell<Option<Connection>> = const { RefCell::new(None) };
 }
 
 /// Run `op` on the instance's migrated connection; a failed open or migration is retried
-/// by the next call.
+/// by the next call. So is the connection after a busy failure: a libSQL server that
+/// restarted has forgotten its stream, and only a new connection gets a new one.
 fn with_db<T>(op: impl FnOnce(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
     CONNECTION.with(|cell| {
-        if cell.get().is_none() {
+        if cell.borrow().is_none() {
             let connection = Connection::open("default").map_err(from_spin)?;
             schema::migrate(&connection)?;
-            let _ = cell.set(connection);
+            *cell.borrow_mut() = Some(connection);
         }
-        op(cell.get().expect("set above"))
+        let result = op(cell.borrow().as_ref().expect("set above"));
+        if matches!(result, Err(StoreError::Busy(_))) {
+            *cell.borrow_mut() = None;
+        }
+        result
     })
 }
 
@@ -114,6 +119,10 @@ impl Guest for Store {
 
     fn start_job(id: i64, attempt: u32) -> Result<(), StoreError> {
         with_db(|db| outbox::start(db, id, attempt))
+    }
+
+    fn record_job_step(id: i64, attempt: u32, step: u32) -> Result<(), StoreError> {
+        with_db(|db| outbox::record_step(db, id, attempt, step))
     }
 
     fn retry_dead_jobs(id: Option<i64>, now: Timestamp) -> Result<Vec<i64>, StoreError> {

@@ -4,12 +4,14 @@ use crate::api::StoreError;
 
 /// What a libSQL server's client says when the server is away or dropped the stream: the
 /// request can be tried again (Alertmanager does, on a 503).
-const SERVER_AWAY: [&str; 6] = [
+const SERVER_AWAY: [&str; 8] = [
     "error trying to connect",
     "connection refused",
     "connection reset",
     "connection closed",
+    "error reading a body",
     "stream expired",
+    "invalid baton",
     "timed out",
 ];
 
@@ -83,6 +85,12 @@ mod tests {
             classify("Hrana: `stream expired`"),
             StoreError::Busy(_)
         ));
+        // sqld restarted: the connection's stream is unknown to it, or was cut mid-answer.
+        let restarted =
+            "Hrana: `api error: `status=400 Bad Request, body=Received an invalid baton``";
+        assert!(matches!(classify(restarted), StoreError::Busy(_)));
+        let cut = "Hrana: `cursor error: `error reading a body from connection: unexpected EOF``";
+        assert!(matches!(classify(cut), StoreError::Busy(_)));
         assert_eq!(
             classify("database or disk is full"),
             StoreError::Full("database or disk is full".into())

@@ -132,7 +132,7 @@ pub fn claim(
                  WHERE id IN ({due})
                  RETURNING id, kind, alert_id, attempts, due_at, lease_until, last_error,
                            attempts - 1 - deferrals, posting_channel, posting_since, payload,
-                           deaths"
+                           deaths, steps"
             ),
             &params,
         )
@@ -198,6 +198,19 @@ pub fn mark_posting(
         "UPDATE outbox SET posting_channel = ?, posting_since = coalesce(posting_since, ?)
          WHERE id = ? AND state = 'pending' AND attempts = ?",
         &[text(channel), int(now), int(id), int(i64::from(attempt))],
+    )?;
+    if leased == 0 {
+        return Err(invalid(format!("job {id} attempt {attempt} is not leased")));
+    }
+    Ok(())
+}
+
+/// Step `step` of the claimed job reached Slack; steps only ever advance.
+pub fn record_step(db: &dyn Db, id: i64, attempt: u32, step: u32) -> Result<(), StoreError> {
+    let leased = changed(
+        db,
+        "UPDATE outbox SET steps = max(steps, ?) WHERE id = ? AND state = 'pending' AND attempts = ?",
+        &[int(i64::from(step)), int(id), int(i64::from(attempt))],
     )?;
     if leased == 0 {
         return Err(invalid(format!("job {id} attempt {attempt} is not leased")));
@@ -319,6 +332,7 @@ fn job(row: Row<'_>) -> Result<Job, StoreError> {
         },
         payload: row.opt_text(10)?,
         deaths: u32::try_from(row.int(11)?).map_err(|_| corrupt("deaths out of range"))?,
+        steps_done: u32::try_from(row.int(12)?).map_err(|_| corrupt("steps out of range"))?,
     })
 }
 
@@ -392,6 +406,25 @@ mod tests {
             .into_iter()
             .find(|c| c.name == LOST_ATTEMPTS)
             .map_or(0, |c| c.value)
+    }
+
+    #[test]
+    fn steps_that_reached_slack_outlive_a_lost_settle_and_only_the_lease_holder_records_them() {
+        let db = with_alerts(&["a"], 1_000);
+        let first = claim(&db, 1_000, 10_000, 10, "").unwrap().remove(0);
+        assert_eq!(first.steps_done, 0);
+        start(&db, first.id, first.attempt).unwrap();
+        record_step(&db, first.id, first.attempt, 1).unwrap();
+        record_step(&db, first.id, first.attempt, 2).unwrap();
+        // A repeated or late step never moves it back.
+        record_step(&db, first.id, first.attempt, 1).unwrap();
+        // The settle is lost: the next claim, after the lease, sees both steps done.
+        let second = claim(&db, 11_000, 10_000, 10, "").unwrap().remove(0);
+        assert_eq!((second.attempt, second.steps_done), (2, 2));
+        let stale = record_step(&db, first.id, first.attempt, 3).unwrap_err();
+        assert!(matches!(stale, StoreError::Invalid(_)), "{stale:?}");
+        complete(&db, second.id, second.attempt).unwrap();
+        assert!(record_step(&db, second.id, second.attempt, 3).is_err());
     }
 
     #[test]
@@ -472,7 +505,8 @@ mod tests {
                     failures: 0,
                     posting: None,
                     payload: None,
-                    deaths: 0
+                    deaths: 0,
+                    steps_done: 0
                 },
                 Job {
                     id: 1,
@@ -485,7 +519,8 @@ mod tests {
                     failures: 0,
                     posting: None,
                     payload: None,
-                    deaths: 0
+                    deaths: 0,
+                    steps_done: 0
                 },
             ]
         );

@@ -9,7 +9,7 @@ use crate::db::{query_one, Db, Row};
 use crate::tx;
 
 /// Migration `i` moves the schema from version `i` to `i + 1`; append, never edit.
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// The schema version this build writes and reads.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -237,6 +237,12 @@ const V7: &[&str] = &[
         PRIMARY KEY (fingerprint, starts_at)
     ) WITHOUT ROWID",
     "CREATE INDEX past_firings_by_end ON past_firings (ends_at)",
+];
+
+const V8: &[&str] = &[
+    // Steps of a job that reached Slack (the resolve's edit, its reply), kept across attempts
+    // so a job whose settle was lost is not repeated.
+    "ALTER TABLE outbox ADD COLUMN steps INTEGER NOT NULL DEFAULT 0",
 ];
 
 /// The database's schema version.
