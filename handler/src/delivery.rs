@@ -33,6 +33,11 @@ const MAX_IDLE: Duration = Duration::from_secs(2);
 const MAX_BACKOFF_MS: u64 = 60_000;
 /// A chart that failed for a passing cause is tried again this long after the post.
 const REDRAW_AFTER_MS: i64 = 10_000;
+/// The steps of an `alert-resolved` job, as `record-job-step` counts them.
+const RESOLVE_EDITED: u32 = 1;
+const RESOLVE_REPLIED: u32 = 2;
+/// Between tries of a write the database refused as busy.
+const BUSY_RETRY: Duration = Duration::from_millis(250);
 
 mod earlier;
 mod limits;
@@ -72,7 +77,9 @@ pub async fn drain(settings: &config::Slack) {
         }
     };
     let limits = Limits::for_time_limit(config::instance_time_limit());
-    let deadline = Instant::now() + limits.budget;
+    let started = Instant::now();
+    let deadline = started + limits.budget;
+    let settle_by = started + limits.settle_within;
     while Instant::now() < deadline {
         let turn = match store::begin_drain(crate::now_ms(), limits.lease_ms, DRAINERS, &owner) {
             Ok(Some(turn)) => turn,
@@ -89,7 +96,7 @@ pub async fn drain(settings: &config::Slack) {
             &client,
             &owner,
             limits.lease_ms,
-            deadline,
+            (deadline, settle_by),
         )
         .await;
         // After the deliveries, in what is left of the budget; one drainer at a time looks, so
@@ -131,14 +138,15 @@ fn sleep(wait: Duration) {
     }
 }
 
-/// Claims and delivers due jobs until none is left or the budget is spent.
+/// Claims and delivers due jobs until none is left or the budget (`deadline`) is spent;
+/// a busy database may hold up a settle until `settle_by`.
 async fn deliver_due(
     settings: &config::Slack,
     charts: &config::Charts,
     client: &Client,
     owner: &str,
     lease_ms: u32,
-    deadline: Instant,
+    (deadline, settle_by): (Instant, Instant),
 ) {
     while Instant::now() < deadline {
         let jobs = match store::claim_jobs(crate::now_ms(), lease_ms, BATCH, owner) {
@@ -156,7 +164,7 @@ async fn deliver_due(
                 return;
             }
             if let Some(reason) = given_up(job) {
-                settle(job, Err(Failure::Permanent(reason).into()));
+                settle(job, Err(Failure::Permanent(reason).into()), settle_by);
                 continue;
             }
             // From here on, should this instance die, the job's next claim counts a death.
@@ -187,7 +195,7 @@ async fn deliver_due(
                 );
             }
             let result = deliver(settings, charts, client, job).await;
-            settle(job, result);
+            settle(job, result, settle_by);
             if alone {
                 break;
             }
@@ -304,18 +312,25 @@ async fn deliver(
             }
             Ok(())
         }
+        // An attempt after a lost settle or a failed reply skips the steps Slack already has.
+        (JobKind::AlertResolved, Some(_)) if job.steps_done >= RESOLVE_REPLIED => Ok(()),
         (JobKind::AlertResolved, Some(original)) => {
             wait_for_turn(&original.channel)?;
             let charted = chart(charts, job, &alert).await;
-            let mut updated = alert_body(settings, &stored, &charted.options(settings), &channel);
-            updated.channel = original.channel.clone();
             // One turn covers the edit and its reply, so a busy channel defers both before
             // either is sent rather than repeating the edit.
             take_turn(settings, &original.channel, None)?;
-            client.update_message(&updated, &original.ts).await?;
-            charted.reached_slack();
+            if job.steps_done < RESOLVE_EDITED {
+                let mut updated =
+                    alert_body(settings, &stored, &charted.options(settings), &channel);
+                updated.channel = original.channel.clone();
+                client.update_message(&updated, &original.ts).await?;
+                charted.reached_slack();
+                step_done(job, RESOLVE_EDITED);
+            }
             let reply = message::resolved_reply(&alert, &original.channel, &original.ts);
             send(client, &reply).await?;
+            step_done(job, RESOLVE_REPLIED);
             charted
                 .upload(client, &original.channel, &original.ts)
                 .await;
@@ -827,50 +842,110 @@ fn record(
 }
 
 /// Writes the job's fate; a lost lease means another instance owns it now.
-fn settle(job: &Job, result: Result<(), Hold>) {
-    let tries = job.failures + 1;
-    let written = match result {
-        Ok(()) => store::complete_job(job.id, job.attempt),
-        Err(Hold::Deferred(until)) => store::defer_job(job.id, job.attempt, until),
-        Err(Hold::Failed(Failure::Retry {
-            after_ms,
-            reason,
-            maybe_posted,
-        })) if tries < MAX_ATTEMPTS => {
-            let wait = after_ms.unwrap_or_else(|| backoff_ms(tries, crate::now_ms()));
-            let due = crate::now_ms().saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
-            // An earlier unanswered post stays in doubt until a lookup settles it.
-            let uncertain = maybe_posted || job.posting.is_some();
-            store::reschedule_job(job.id, job.attempt, due, &reason, uncertain)
-        }
-        Err(Hold::Failed(Failure::Retry { reason, .. })) => {
-            let reason = format!("gave up after {tries} attempts: {reason}");
-            eprintln!("alertgraph: dead-lettered outbox job {}: {reason}", job.id);
-            store::dead_letter_job(job.id, job.attempt, &reason)
-        }
-        Err(Hold::Failed(Failure::Permanent(reason))) => {
-            eprintln!("alertgraph: dead-lettered outbox job {}: {reason}", job.id);
-            store::dead_letter_job(job.id, job.attempt, &reason)
-        }
-        // Never dead-lettered: the job waits out the pause until someone fixes the fault.
-        Err(Hold::Failed(Failure::Misconfigured {
-            channel,
-            code,
-            reason,
-        })) => {
-            let due = pause_delivery(channel, code, &reason).unwrap_or_else(|| {
-                let wait = backoff_ms(tries, crate::now_ms());
-                crate::now_ms().saturating_add(i64::try_from(wait).unwrap_or(i64::MAX))
-            });
-            store::reschedule_job(job.id, job.attempt, due, &reason, job.posting.is_some())
-        }
-    };
-    if let Err(e) = written {
+fn settle(job: &Job, result: Result<(), Hold>, settle_by: Instant) {
+    let outcome = Outcome::of(job, result);
+    if let Err(e) = while_busy(settle_by, || outcome.write(job)) {
         eprintln!(
             "alertgraph: cannot settle outbox job {}: {}",
             job.id,
             describe(&e)
         );
+    }
+}
+
+/// Runs `write` again while the database is busy, until `until`: a settle or a step that is
+/// lost makes another replica repeat what already reached Slack once the lease runs out.
+fn while_busy(
+    until: Instant,
+    write: impl Fn() -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    loop {
+        match write() {
+            Err(StoreError::Busy(_)) if Instant::now() + BUSY_RETRY < until => sleep(BUSY_RETRY),
+            written => return written,
+        }
+    }
+}
+
+/// Step `step` of the job reached Slack: recorded so that an attempt after a lost settle
+/// skips it. Should the record fail too, the step may be repeated: a lesser harm than a stop.
+fn step_done(job: &Job, step: u32) {
+    let until = Instant::now() + BUSY_RETRY * 8;
+    if let Err(e) = while_busy(until, || store::record_job_step(job.id, job.attempt, step)) {
+        eprintln!(
+            "alertgraph: outbox job {}: cannot record step {step}: {}",
+            job.id,
+            describe(&e)
+        );
+    }
+}
+
+/// What an attempt leaves in the outbox.
+enum Outcome {
+    Complete,
+    Defer(Timestamp),
+    Reschedule {
+        due: Timestamp,
+        reason: String,
+        uncertain: bool,
+    },
+    DeadLetter(String),
+}
+
+impl Outcome {
+    /// Decided once per attempt: a dead letter is logged and a pause taken here, not again
+    /// on each busy retry of the write.
+    fn of(job: &Job, result: Result<(), Hold>) -> Outcome {
+        let tries = job.failures + 1;
+        let later =
+            |wait: u64| crate::now_ms().saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
+        let outcome = match result {
+            Ok(()) => Outcome::Complete,
+            Err(Hold::Deferred(until)) => Outcome::Defer(until),
+            Err(Hold::Failed(Failure::Retry {
+                after_ms,
+                reason,
+                maybe_posted,
+            })) if tries < MAX_ATTEMPTS => Outcome::Reschedule {
+                due: later(after_ms.unwrap_or_else(|| backoff_ms(tries, crate::now_ms()))),
+                reason,
+                // An earlier unanswered post stays in doubt until a lookup settles it.
+                uncertain: maybe_posted || job.posting.is_some(),
+            },
+            Err(Hold::Failed(Failure::Retry { reason, .. })) => {
+                Outcome::DeadLetter(format!("gave up after {tries} attempts: {reason}"))
+            }
+            Err(Hold::Failed(Failure::Permanent(reason))) => Outcome::DeadLetter(reason),
+            // Never dead-lettered: the job waits out the pause until someone fixes the fault.
+            Err(Hold::Failed(Failure::Misconfigured {
+                channel,
+                code,
+                reason,
+            })) => Outcome::Reschedule {
+                due: pause_delivery(channel, code, &reason)
+                    .unwrap_or_else(|| later(backoff_ms(tries, crate::now_ms()))),
+                reason,
+                uncertain: job.posting.is_some(),
+            },
+        };
+        if let Outcome::DeadLetter(reason) = &outcome {
+            eprintln!("alertgraph: dead-lettered outbox job {}: {reason}", job.id);
+        }
+        outcome
+    }
+
+    /// Records it, if this attempt still holds the job's lease.
+    fn write(&self, job: &Job) -> Result<(), StoreError> {
+        match self {
+            Outcome::Complete => store::complete_job(job.id, job.attempt),
+            Outcome::Defer(until) => store::defer_job(job.id, job.attempt, *until),
+            Outcome::Reschedule {
+                due,
+                reason,
+                uncertain,
+            } => store::reschedule_job(job.id, job.attempt, *due, reason, *uncertain),
+            Outcome::DeadLetter(reason) => store::dead_letter_job(job.id, job.attempt, reason),
+        }
     }
 }
 

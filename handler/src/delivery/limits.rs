@@ -12,6 +12,9 @@ const LEASE_MS: u32 = 60_000;
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// Stop claiming after this long, well inside the host's per-request time limit.
 const BUDGET: Duration = Duration::from_secs(15);
+/// A settle the database keeps refusing is retried up to this long before the time limit
+/// (or, where none is said, this long after the budget), so the instance ends first.
+const SETTLE_MARGIN: Duration = Duration::from_secs(2);
 /// After this many failed attempts a job is dead-lettered whatever the cause: about a day of
 /// tries at the capped backoff, so a long Slack outage loses nothing.
 pub const MAX_ATTEMPTS: u32 = 1_440;
@@ -26,6 +29,9 @@ pub const MAX_DEATHS: u32 = 3;
 pub struct Limits {
     pub budget: Duration,
     pub lease_ms: u32,
+    /// From the drain's start, how long a busy database may hold up a settle: the write
+    /// that keeps what reached Slack from being sent again.
+    pub settle_within: Duration,
 }
 
 impl Limits {
@@ -35,14 +41,17 @@ impl Limits {
             return Limits {
                 budget: BUDGET,
                 lease_ms: LEASE_MS,
+                settle_within: BUDGET + BUDGET,
             };
         };
         // A lease outlives the instance that holds it, so a live instance never loses one,
         // yet a dead one's job is taken over 10 s after its time limit.
         let lease = limit.saturating_add(LEASE_MARGIN).as_millis();
+        let budget = BUDGET.min(limit / 2);
         Limits {
-            budget: BUDGET.min(limit / 2),
+            budget,
             lease_ms: u32::try_from(lease).unwrap_or(u32::MAX),
+            settle_within: limit.saturating_sub(SETTLE_MARGIN).max(budget),
         }
     }
 }
@@ -78,7 +87,8 @@ mod tests {
             Limits::for_time_limit(None),
             Limits {
                 budget: s(15),
-                lease_ms: 60_000
+                lease_ms: 60_000,
+                settle_within: s(30)
             },
             "Spin does not say its limit"
         );
@@ -86,14 +96,16 @@ mod tests {
             Limits::for_time_limit(Some(s(30))),
             Limits {
                 budget: s(15),
-                lease_ms: 40_000
+                lease_ms: 40_000,
+                settle_within: s(28)
             }
         );
         assert_eq!(
             Limits::for_time_limit(Some(s(6))),
             Limits {
                 budget: s(3),
-                lease_ms: 16_000
+                lease_ms: 16_000,
+                settle_within: s(4)
             }
         );
     }
