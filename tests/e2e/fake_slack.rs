@@ -212,6 +212,11 @@ impl FakeSlack {
     }
 
     /// The most calls that were ever being answered at the same time.
+    /// Calls received and not yet answered.
+    pub fn in_flight(&self) -> usize {
+        self.state.lock().unwrap().in_flight
+    }
+
     pub fn max_in_flight(&self) -> usize {
         self.state.lock().unwrap().max_in_flight
     }

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// The sqld to test with, or None (and a plain note on stderr) when there is none.
@@ -29,7 +30,9 @@ pub fn sqld_binary(test: &str) -> Option<PathBuf> {
 
 /// sqld serving one database under `dir/sqld`, until dropped.
 pub struct Sqld {
-    child: Child,
+    child: Mutex<Child>,
+    binary: PathBuf,
+    db_path: PathBuf,
     pub addr: SocketAddr,
 }
 
@@ -41,25 +44,22 @@ impl Sqld {
 
     /// On `addr`, with the database `dir` holds (a restart keeps it).
     pub fn start_at(sqld: &Path, dir: &TempDir, addr: SocketAddr) -> Sqld {
-        let child = Command::new(sqld)
-            .arg("--http-listen-addr")
-            .arg(addr.to_string())
-            .arg("--db-path")
-            .arg(dir.0.join("sqld"))
-            .arg("--no-welcome")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting sqld");
-        let sqld = Sqld { child, addr };
-        let up = wait_until(Duration::from_secs(30), || {
-            (std::net::TcpStream::connect(addr).is_ok()
-                && request(addr, "GET", "/health", &[], b"").status == 200)
-                .then_some(())
-        });
-        assert!(up.is_some(), "sqld did not answer /health on {addr}");
-        sqld
+        let db_path = dir.0.join("sqld");
+        Sqld {
+            child: Mutex::new(spawn(sqld, &db_path, addr)),
+            binary: sqld.to_path_buf(),
+            db_path,
+            addr,
+        }
+    }
+
+    /// Stopped (killed) for `away`, then started again on the same address and files.
+    pub fn stop_for(&self, away: Duration) {
+        let mut child = self.child.lock().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        std::thread::sleep(away);
+        *child = spawn(&self.binary, &self.db_path, self.addr);
     }
 
     pub fn url(&self) -> String {
@@ -123,9 +123,32 @@ fn cell(value: &Value) -> Value {
     }
 }
 
+/// A sqld process on `addr`, once it answers.
+fn spawn(sqld: &Path, db_path: &Path, addr: SocketAddr) -> Child {
+    let child = Command::new(sqld)
+        .arg("--http-listen-addr")
+        .arg(addr.to_string())
+        .arg("--db-path")
+        .arg(db_path)
+        .arg("--no-welcome")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting sqld");
+    let up = wait_until(Duration::from_secs(30), || {
+        (std::net::TcpStream::connect(addr).is_ok()
+            && request(addr, "GET", "/health", &[], b"").status == 200)
+            .then_some(())
+    });
+    assert!(up.is_some(), "sqld did not answer /health on {addr}");
+    child
+}
+
 impl Drop for Sqld {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let child = self.child.get_mut().unwrap_or_else(|e| e.into_inner());
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }

@@ -486,7 +486,10 @@ fn embedded_and_spin_replicas_share_a_libsql_server() {
     assert!(green.is_some(), "{}\n{}", a.log(), up.log());
     assert_eq!(sqld.scalar("SELECT count(*) FROM messages"), 1);
 
-    replicas::burst_is_posted_once(&slack, &sqld, &[&a, &up, &b], 2, &|| b.kill_9());
+    replicas::burst_is_posted_once(&slack, &sqld, &[&a, &up, &b], &|| {
+        b.kill_9();
+        Some(2)
+    });
     assert_eq!(
         slack
             .accepted("chat.postMessage")
