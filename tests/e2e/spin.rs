@@ -5,7 +5,7 @@
 
 use crate::alertmanager::{rfc3339, Alertmanager};
 use crate::charts::wait_uploaded_chart;
-use crate::fake_slack::FakeSlack;
+use crate::fake_slack::{FakeSlack, Scripted};
 use crate::libsql::{sqld_binary, Sqld};
 use crate::prometheus::past_incident;
 use crate::prometheus::{Options, Prometheus};
@@ -419,6 +419,88 @@ impl Replica for SpinUp<'_> {
     fn log(&self) -> String {
         SpinUp::log(self)
     }
+}
+
+/// `spin up` on sqld: Slack's 429 is waited out, and a `spin up` killed with -9 after its
+/// answer, while its post is on the way, leaves its job to the next one once the lease (60 s
+/// under Spin) runs out; each alert is posted once (the successor finds the post Slack took).
+#[test]
+fn spin_up_on_sqld_waits_out_a_429_and_its_kill_after_the_answer_still_posts_once() {
+    let test = "spin_up_on_sqld_waits_out_a_429_and_its_kill_after_the_answer_still_posts_once";
+    let (Some(spin), Some(sqld)) = (spin_binary(test), sqld_binary(test)) else {
+        return;
+    };
+    let dir = TempDir::new("spin-429-kill");
+    let sqld = Sqld::start(&sqld, &dir);
+    let slack = FakeSlack::start(replicas::TOKEN);
+    slack.push(Scripted::RateLimited {
+        retry_after_secs: 1,
+    });
+    let slack_origin = format!("http://{}", slack.addr);
+    // Posts the successor may have to look for are found by the channel's id.
+    let channel = slack.channel_id("#alerts");
+    let vars = [
+        ("slack_origin", slack_origin.as_str()),
+        ("slack_bot_token", replicas::TOKEN),
+        ("slack_channel", channel.as_str()),
+        ("webhook_token", crate::alertmanager::WEBHOOK_TOKEN),
+        ("renderer_url", "http://127.0.0.1:9"),
+        ("drain_token", DRAIN_TOKEN),
+    ];
+    let manifest = repo().join("spin.toml");
+    let (first_dir, second_dir) = (TempDir::new("spin-429-a"), TempDir::new("spin-429-b"));
+    let first = SpinUp::start_on(&spin, &manifest, &first_dir, &vars, Some(&sqld));
+    let limited = crate::delivery::webhook_from(crate::support::FIRING, &[("limited", &[])]);
+    assert_eq!(first.post_webhook(&limited).status, 200);
+    drained_until_settled(&first, &sqld, Duration::from_secs(60));
+    let calls = slack.calls();
+    assert_eq!(calls.len(), 2, "429, then delivered: {calls:#?}");
+
+    // Killed while Slack takes its post (answered 3 s after it arrives, to nobody).
+    slack.push(Scripted::Slow(Duration::from_secs(3)));
+    let killed = crate::delivery::webhook_from(crate::support::FIRING, &[("killed", &[])]);
+    assert_eq!(first.post_webhook(&killed).status, 200);
+    let posting = wait_until(Duration::from_secs(30), || {
+        (slack.in_flight() == 1).then_some(())
+    });
+    assert!(posting.is_some(), "the post never came: {}", first.log());
+    drop(first);
+    let second = SpinUp::start_on(&spin, &manifest, &second_dir, &vars, Some(&sqld));
+    drained_until_settled(&second, &sqld, Duration::from_secs(120));
+    assert_eq!(
+        slack.accepted("chat.postMessage").len(),
+        2,
+        "{:#?}",
+        slack.calls()
+    );
+    assert_eq!(sqld.scalar("SELECT count(*) FROM messages"), 2);
+}
+
+/// Drains `up` every 2 s, as the shipped CronJob does every minute, until no post or resolve
+/// is pending (with no Prometheus here, a chart is retried for as long as its alert fires).
+fn drained_until_settled(up: &SpinUp, sqld: &Sqld, limit: Duration) {
+    let drain = format!("Bearer {DRAIN_TOKEN}");
+    let settled = wait_until(limit, || {
+        let pending = sqld.scalar(
+            "SELECT count(*) FROM outbox WHERE state = 'pending' AND kind != 'chart-redraw'",
+        );
+        if pending > 0 {
+            up.post(
+                "/api/outbox/drain",
+                &[("Authorization", drain.as_str())],
+                b"",
+            );
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        (pending == 0).then_some(())
+    });
+    let outbox = "SELECT id, kind, state, attempts, due_at, lease_until, last_error FROM outbox";
+    assert!(
+        settled.is_some(),
+        "outbox still pending: {:?}; log:\n{}",
+        sqld.query(outbox),
+        up.log()
+    );
 }
 
 /// A mixed cluster on one sqld: two embedded replicas and a `spin up`. An HA pair of real
