@@ -36,6 +36,8 @@ const REDRAW_AFTER_MS: i64 = 10_000;
 /// The steps of an `alert-resolved` job, as `record-job-step` counts them.
 const RESOLVE_EDITED: u32 = 1;
 const RESOLVE_REPLIED: u32 = 2;
+/// How long a post's record waits for a busy or away database.
+const RECORD_PATIENCE: Duration = Duration::from_secs(5);
 /// Between tries of a write the database refused as busy.
 const BUSY_RETRY: Duration = Duration::from_millis(250);
 
@@ -809,36 +811,31 @@ async fn send(client: &Client, message: &message::Message) -> Result<Posted, Hol
     Ok(result?)
 }
 
-/// Records the message Slack took for the alert. A post cannot be taken back, so a busy
-/// database (another process holding it) is waited out a few more times; if it stays busy,
-/// the attempt counts as maybe posted, so the next one looks for the message before posting.
+/// Records the message Slack took for the alert. A post cannot be taken back, so a busy or
+/// away database is waited out for a while; if it stays so, the attempt counts as maybe
+/// posted, so the next one looks for the message before posting.
 fn record(
     alert_id: i64,
     posted: Posted,
     requested_channel: &str,
     unverified: bool,
 ) -> Result<(), Failure> {
-    /// Each try already waits the host's busy timeout (5 s).
-    const TRIES: u32 = 3;
     let message = SlackMessage {
         channel: posted.channel,
         ts: posted.ts,
     };
-    let mut tries = 1;
-    loop {
+    // Slack has the message: a record lost to a short outage would make the next attempt
+    // look for it, or post it again where the channel's id is not known yet.
+    let until = Instant::now() + RECORD_PATIENCE;
+    let saved = while_busy(until, || {
         let now = crate::now_ms();
-        match store::save_message(alert_id, &message, requested_channel, now, unverified) {
-            Ok(()) => return Ok(()),
-            Err(StoreError::Busy(_)) if tries < TRIES => tries += 1,
-            Err(e) => {
-                return Err(Failure::Retry {
-                    after_ms: None,
-                    reason: format!("store, after posting: {}", describe(&e)),
-                    maybe_posted: true,
-                })
-            }
-        }
-    }
+        store::save_message(alert_id, &message, requested_channel, now, unverified)
+    });
+    saved.map_err(|e| Failure::Retry {
+        after_ms: None,
+        reason: format!("store, after posting: {}", describe(&e)),
+        maybe_posted: true,
+    })
 }
 
 /// Writes the job's fate; a lost lease means another instance owns it now.
