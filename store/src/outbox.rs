@@ -193,41 +193,48 @@ pub fn mark_posting(
     channel: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let leased = changed(
+    leased_update(
         db,
-        "UPDATE outbox SET posting_channel = ?, posting_since = coalesce(posting_since, ?)
-         WHERE id = ? AND state = 'pending' AND attempts = ?",
-        &[text(channel), int(now), int(id), int(i64::from(attempt))],
-    )?;
-    if leased == 0 {
-        return Err(invalid(format!("job {id} attempt {attempt} is not leased")));
-    }
-    Ok(())
+        id,
+        attempt,
+        "UPDATE outbox SET posting_channel = ?, posting_since = coalesce(posting_since, ?)",
+        &[text(channel), int(now)],
+    )
 }
 
 /// Step `step` of the claimed job reached Slack; steps only ever advance.
 pub fn record_step(db: &dyn Db, id: i64, attempt: u32, step: u32) -> Result<(), StoreError> {
-    let leased = changed(
+    leased_update(
         db,
-        "UPDATE outbox SET steps = max(steps, ?) WHERE id = ? AND state = 'pending' AND attempts = ?",
-        &[int(i64::from(step)), int(id), int(i64::from(attempt))],
-    )?;
-    if leased == 0 {
-        return Err(invalid(format!("job {id} attempt {attempt} is not leased")));
-    }
-    Ok(())
+        id,
+        attempt,
+        "UPDATE outbox SET steps = max(steps, ?)",
+        &[int(i64::from(step))],
+    )
 }
 
 /// Work on the claimed job begins: should its instance die before settling, the next claim
 /// counts a death.
 pub fn start(db: &dyn Db, id: i64, attempt: u32) -> Result<(), StoreError> {
-    let leased = changed(
-        db,
-        "UPDATE outbox SET started = attempts WHERE id = ? AND state = 'pending' AND attempts = ?",
-        &[int(id), int(i64::from(attempt))],
-    )?;
-    if leased == 0 {
-        return Err(invalid(format!("job {id} attempt {attempt} is not leased")));
+    leased_update(db, id, attempt, "UPDATE outbox SET started = attempts", &[])
+}
+
+/// Apply `update` (its `SET` params in `params`) to the job if `attempt` still holds its
+/// lease; `invalid` otherwise.
+fn leased_update(
+    db: &dyn Db,
+    id: i64,
+    attempt: u32,
+    update: &str,
+    params: &[Value],
+) -> Result<(), StoreError> {
+    let sql = format!("{update} WHERE id = ? AND state = 'pending' AND attempts = ?");
+    let mut params = params.to_vec();
+    params.extend([int(id), int(i64::from(attempt))]);
+    if changed(db, &sql, &params)? == 0 {
+        return Err(invalid(format!(
+            "job {id} attempt {attempt} is not leased: unknown, finished or claimed again"
+        )));
     }
     Ok(())
 }
@@ -303,15 +310,8 @@ fn settle(
     update: &str,
     params: &[Value],
 ) -> Result<(), StoreError> {
-    let sql = format!("{update} WHERE id = ? AND state = 'pending' AND attempts = ?");
-    let mut params = params.to_vec();
-    params.extend([int(id), int(i64::from(attempt))]);
     tx::write(db, || {
-        if changed(db, &sql, &params)? == 0 {
-            return Err(invalid(format!(
-                "job {id} attempt {attempt} is not leased: unknown, finished or claimed again"
-            )));
-        }
+        leased_update(db, id, attempt, update, params)?;
         bump(db, DELIVERIES, &[("outcome", outcome)], 1)
     })
 }
