@@ -5,7 +5,8 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::slack::api::Failure;
+use crate::delivery::seams::Silences;
+use crate::delivery::Failure;
 use crate::text::one_line;
 
 /// Where Alertmanager's API is: `ALERTMANAGER_URL` without a trailing slash.
@@ -153,9 +154,9 @@ pub fn holds_firing(
 /// A 404 where the API must answer: the URL is not Alertmanager's.
 const NOT_FOUND: &str = "Alertmanager: HTTP 404 (is ALERTMANAGER_URL its base URL?)";
 
-impl Alertmanager {
+impl Silences for Alertmanager {
     /// Whether Alertmanager still holds the alert firing.
-    pub async fn is_firing(
+    async fn is_firing(
         &self,
         alertname: &str,
         fingerprint: &str,
@@ -172,7 +173,7 @@ impl Alertmanager {
     }
 
     /// Creates the silence (or replaces `spec.replaces`) and returns its id.
-    pub async fn create_silence(&self, spec: &SilenceSpec<'_>) -> Result<String, Failure> {
+    async fn create_silence(&self, spec: &SilenceSpec<'_>) -> Result<String, Failure> {
         let (status, body) = self
             .send(spin_sdk::http::Method::Post, "silences", silence_body(spec))
             .await?;
@@ -198,7 +199,7 @@ impl Alertmanager {
     }
 
     /// A live silence an earlier attempt made, found by the marker its comment ends with.
-    pub async fn find_silence(&self, marker: &str) -> Result<Option<String>, Failure> {
+    async fn find_silence(&self, marker: &str) -> Result<Option<String>, Failure> {
         let (status, body) = self
             .send(spin_sdk::http::Method::Get, "silences", Vec::new())
             .await?;
@@ -206,7 +207,7 @@ impl Alertmanager {
     }
 
     /// Expires the silence; one already gone counts as expired.
-    pub async fn expire_silence(&self, id: &str) -> Result<(), Failure> {
+    async fn expire_silence(&self, id: &str) -> Result<(), Failure> {
         let path = format!("silence/{}", crate::percent::encode(id));
         let (status, body) = self
             .send(spin_sdk::http::Method::Delete, &path, Vec::new())
@@ -218,7 +219,9 @@ impl Alertmanager {
         }
         classify("expire", status, body).map(drop)
     }
+}
 
+impl Alertmanager {
     /// One API request: status and body; no answer at all is worth a retry.
     async fn send(
         &self,

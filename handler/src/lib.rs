@@ -5,7 +5,8 @@
 //! and the alert history (`/api/history`, `/history`).
 //!
 //! Layout: `http` is the I/O edge for requests (Spin entry point, body stream, store calls,
-//! sending), `delivery` for the outbox (lease jobs, call Slack or Alertmanager, settle),
+//! sending), `delivery` for the outbox (the drain loop, one file per job family, and its seams:
+//! the store, the chat service, Alertmanager and the chart drawer as traits, faked in its tests),
 //! `retention` for the sweep that keeps the database's size level (run from the drain),
 //! `slack::api` for the Slack Web API, `alertmanager` for its silences and alerts, `chart` for
 //! the charts (its `prometheus` and `draw` do I/O, the rest is pure); `config` reads Spin

@@ -3,10 +3,11 @@
 //! marked transient when drawing again later can help.
 
 use super::model::Ms;
-use super::plot::{self, Alerting};
+use super::plot::{self, PlottedAlert};
 use super::prometheus::{Prometheus, QueryFailure, MAX_SERIES};
 use super::{query, svg};
 use crate::bindings::alertgraph::renderer::renderer::{self, RenderError, RenderOptions};
+use crate::delivery::seams::Drawer;
 
 /// The chart's size in pixels (the SVG is drawn at this size).
 pub const WIDTH: u32 = 1180;
@@ -76,42 +77,44 @@ impl From<RenderError> for DrawFailure {
     }
 }
 
-/// Draws the chart of `alert` (its `generator_url` or Sloth labels say what to plot).
-pub async fn draw(
-    prometheus: &Prometheus,
-    alert: Alerting<'_>,
-    generator_url: &str,
-    window: Window,
-    now: Ms,
-) -> Result<Drawing, DrawFailure> {
-    let query = query::for_alert(alert.labels, generator_url)
-        .map_err(|e| DrawFailure::lasting(e.to_string()))?;
-    let span = query::window(
-        alert.starts_at,
-        alert.ends_at,
-        now,
-        window.before_ms,
-        window.after_ms,
-    );
-    let step = query::step_seconds(span.0, span.1);
-    let answer = prometheus
-        .query_range(&query.bounded(MAX_SERIES), span.0, span.1, step)
-        .await?;
-    let series = answer.len();
-    let plot = plot::plot(alert, &query, span, answer);
-    let alt = format!("{} chart of {}", plot.title, query.promql);
-    let options = RenderOptions {
-        width: WIDTH,
-        height: HEIGHT,
-        background: Some("#ffffff".into()),
-    };
-    let png = renderer::render(&svg::chart_svg(&plot), &options)?;
-    Ok(Drawing {
-        png,
-        alt,
-        promql: query.promql,
-        series,
-    })
+impl Drawer for Prometheus {
+    /// Draws the chart of `alert` (its `generator_url` or Sloth labels say what to plot).
+    async fn draw(
+        &self,
+        alert: PlottedAlert<'_>,
+        generator_url: &str,
+        window: Window,
+        now: Ms,
+    ) -> Result<Drawing, DrawFailure> {
+        let query = query::for_alert(alert.labels, generator_url)
+            .map_err(|e| DrawFailure::lasting(e.to_string()))?;
+        let span = query::window(
+            alert.starts_at,
+            alert.ends_at,
+            now,
+            window.before_ms,
+            window.after_ms,
+        );
+        let step = query::step_seconds(span.0, span.1);
+        let answer = self
+            .query_range(&query.bounded(MAX_SERIES), span.0, span.1, step)
+            .await?;
+        let series = answer.len();
+        let plot = plot::plot(alert, &query, span, answer);
+        let alt = format!("{} chart of {}", plot.title, query.promql);
+        let options = RenderOptions {
+            width: WIDTH,
+            height: HEIGHT,
+            background: Some("#ffffff".into()),
+        };
+        let png = renderer::render(&svg::chart_svg(&plot), &options)?;
+        Ok(Drawing {
+            png,
+            alt,
+            promql: query.promql,
+            series,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use super::query::{self, Query};
 
 /// What the chart needs to know about the alert itself.
 #[derive(Debug, Clone, Copy)]
-pub struct Alerting<'a> {
+pub struct PlottedAlert<'a> {
     pub alertname: &'a str,
     pub labels: &'a [(String, String)],
     pub starts_at: Ms,
@@ -19,7 +19,12 @@ pub struct Alerting<'a> {
 const WHERE_LABELS: [&str; 5] = ["service", "job", "namespace", "instance", "pod"];
 
 /// Builds the plot of `answer`, the range query `query` over `window`.
-pub fn plot(alert: Alerting, query: &Query, window: (Ms, Ms), answer: Vec<RangeSeries>) -> Plot {
+pub fn plot(
+    alert: PlottedAlert,
+    query: &Query,
+    window: (Ms, Ms),
+    answer: Vec<RangeSeries>,
+) -> Plot {
     let mut answer = answer;
     if answer.len() > MAX_SERIES {
         // The legend shows the top series by peak anyway: keep those.
@@ -60,7 +65,7 @@ pub fn plot(alert: Alerting, query: &Query, window: (Ms, Ms), answer: Vec<RangeS
 }
 
 /// The alert's name and where it fires, e.g. "HighErrorRate · service=checkout".
-fn title(alert: Alerting) -> String {
+fn title(alert: PlottedAlert) -> String {
     let place = WHERE_LABELS.iter().find_map(|name| {
         alert
             .labels
@@ -124,7 +129,7 @@ mod tests {
     #[test]
     fn the_alerts_own_series_is_highlighted_with_threshold_and_span() {
         let alert_labels = labels(&[("alertname", "HighErrorRate"), ("service", "checkout")]);
-        let alert = Alerting {
+        let alert = PlottedAlert {
             alertname: "HighErrorRate",
             labels: &alert_labels,
             starts_at: 120_000,
@@ -156,7 +161,7 @@ mod tests {
     #[test]
     fn no_series_is_explained_and_many_are_cut_to_the_highest() {
         let none = Vec::new();
-        let alert = Alerting {
+        let alert = PlottedAlert {
             alertname: "",
             labels: &none,
             starts_at: 0,

@@ -1,9 +1,10 @@
 //! Before posting again after a lost answer: was the alert's message posted after all?
 
-use crate::slack::api::{Client, Failure, Posted};
-use crate::store::{self, PostingIntent};
-
-use super::retry;
+use super::failure::{retry, Failure};
+use super::seams::{Chat, Edges, Store};
+use super::Courier;
+use crate::slack::api::Posted;
+use crate::store::PostingIntent;
 
 /// What became of an earlier attempt that posted without hearing back.
 pub enum Earlier {
@@ -19,40 +20,42 @@ pub enum Earlier {
 /// channel's history. When it cannot look for good (no channel id yet, a missing scope, the
 /// bot not in the channel), it says so and the alert is posted again: a possible duplicate is
 /// better than an alert Slack may never have shown.
-pub async fn earlier_post(
-    client: &Client,
-    intent: &PostingIntent,
-    alert_id: i64,
-) -> Result<Earlier, Failure> {
-    let channel_id = if looks_like_channel_id(&intent.channel) {
-        Some(intent.channel.clone())
-    } else {
-        store::channel_id(&intent.channel).map_err(retry)?
-    };
-    let Some(channel_id) = channel_id else {
-        eprintln!(
+impl<E: Edges> Courier<'_, E> {
+    pub(super) async fn earlier_post(
+        &self,
+        intent: &PostingIntent,
+        alert_id: i64,
+    ) -> Result<Earlier, Failure> {
+        let channel_id = if looks_like_channel_id(&intent.channel) {
+            Some(intent.channel.clone())
+        } else {
+            self.store.channel_id(&intent.channel).map_err(retry)?
+        };
+        let Some(channel_id) = channel_id else {
+            eprintln!(
             "alertgraph: alert {alert_id} may already be posted in {}, whose channel id is not \
              known yet: posting again (set SLACK_CHANNEL to the channel id to avoid this)",
             intent.channel
         );
-        return Ok(Earlier::Unknown);
-    };
-    // Slack's clock and ours may differ a little: look a minute further back.
-    let oldest = intent.since.saturating_sub(60_000);
-    match client.find_posted(&channel_id, oldest, alert_id).await {
-        Ok(Some(found)) => Ok(Earlier::Posted(found)),
-        Ok(None) => Ok(Earlier::None),
-        // A scope only the lookup needs (`groups:history` for a private channel) must not
-        // hold the alert back; a fault the post shares will pause it there.
-        Err(Failure::Permanent(reason) | Failure::Misconfigured { reason, .. }) => {
-            eprintln!(
-                "alertgraph: alert {alert_id} may already be posted in {}, but looking for it \
+            return Ok(Earlier::Unknown);
+        };
+        // Slack's clock and ours may differ a little: look a minute further back.
+        let oldest = intent.since.saturating_sub(60_000);
+        match self.chat.find_posted(&channel_id, oldest, alert_id).await {
+            Ok(Some(found)) => Ok(Earlier::Posted(found)),
+            Ok(None) => Ok(Earlier::None),
+            // A scope only the lookup needs (`groups:history` for a private channel) must not
+            // hold the alert back; a fault the post shares will pause it there.
+            Err(Failure::Permanent(reason) | Failure::Misconfigured { reason, .. }) => {
+                eprintln!(
+                    "alertgraph: alert {alert_id} may already be posted in {}, but looking for it \
                  failed ({reason}): posting again rather than risk losing it",
-                intent.channel
-            );
-            Ok(Earlier::Unknown)
+                    intent.channel
+                );
+                Ok(Earlier::Unknown)
+            }
+            Err(passing) => Err(passing),
         }
-        Err(passing) => Err(passing),
     }
 }
 

@@ -1,13 +1,18 @@
 //! Configuration faults pause delivery (to every channel, or to one) instead of dropping
 //! jobs; the first message that gets through lifts the pause. Both are logged once.
 
-use crate::store::{self, DeliveryPause, Timestamp};
-
-use super::describe;
+use super::failure::describe;
+use super::seams::Store;
+use crate::store::{DeliveryPause, Timestamp};
 
 /// Pauses delivery for a configuration fault, logging it once per pause; the time the pause
 /// ends, or `None` when the store could not record it.
-pub fn pause_delivery(channel: Option<String>, code: String, reason: &str) -> Option<Timestamp> {
+pub fn pause_delivery(
+    store: &impl Store,
+    channel: Option<String>,
+    code: String,
+    reason: &str,
+) -> Option<Timestamp> {
     let (scope, fix) = match &channel {
         None => (
             "to every channel".to_owned(),
@@ -22,7 +27,7 @@ pub fn pause_delivery(channel: Option<String>, code: String, reason: &str) -> Op
         channel,
         reason: code,
     };
-    match store::pause_delivery(&pause, crate::now_ms()) {
+    match store.pause_delivery(&pause, crate::now_ms()) {
         Ok(paused) => {
             if paused.new {
                 eprintln!(
@@ -43,8 +48,8 @@ pub fn pause_delivery(channel: Option<String>, code: String, reason: &str) -> Op
 }
 
 /// A message reached `channel`: a pause of it, or of every channel, is over.
-pub fn resume_delivery(channel: &str) {
-    match store::resume_delivery(channel) {
+pub fn resume_delivery(store: &impl Store, channel: &str) {
+    match store.resume_delivery(channel) {
         Ok(lifted) => {
             for pause in lifted {
                 let scope = pause.channel.as_deref().unwrap_or("every channel");

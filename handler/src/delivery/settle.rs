@@ -2,7 +2,15 @@
 //! outbox, each retried while the database is busy or away, since losing one after Slack took
 //! the message would make another replica send it again.
 
-use super::*;
+use std::time::{Duration, Instant};
+
+use super::failure::{describe, Failure, Hold};
+use super::limits::MAX_ATTEMPTS;
+use super::pauses::pause_delivery;
+use super::seams::Store;
+use super::sleep;
+use crate::slack::api::Posted;
+use crate::store::{Job, SlackMessage, StoreError, Timestamp};
 
 /// The longest wait between two tries: once Slack is back, a backlog goes out within a minute.
 const MAX_BACKOFF_MS: u64 = 60_000;
@@ -15,6 +23,7 @@ const BUSY_RETRY: Duration = Duration::from_millis(250);
 /// away database is waited out for a while; if it stays so, the attempt counts as maybe
 /// posted, so the next one looks for the message before posting.
 pub(super) fn record(
+    store: &impl Store,
     alert_id: i64,
     posted: Posted,
     requested_channel: &str,
@@ -29,7 +38,7 @@ pub(super) fn record(
     let until = Instant::now() + RECORD_PATIENCE;
     let saved = while_busy(until, || {
         let now = crate::now_ms();
-        store::save_message(alert_id, &message, requested_channel, now, unverified)
+        store.save_message(alert_id, &message, requested_channel, now, unverified)
     });
     saved.map_err(|e| Failure::Retry {
         after_ms: None,
@@ -39,9 +48,9 @@ pub(super) fn record(
 }
 
 /// Writes the job's fate; a lost lease means another instance owns it now.
-pub(super) fn settle(job: &Job, result: Result<(), Hold>, settle_by: Instant) {
-    let outcome = Outcome::of(job, result);
-    if let Err(e) = while_busy(settle_by, || outcome.write(job)) {
+pub(super) fn settle(store: &impl Store, job: &Job, result: Result<(), Hold>, settle_by: Instant) {
+    let outcome = Outcome::of(store, job, result);
+    if let Err(e) = while_busy(settle_by, || outcome.write(store, job)) {
         eprintln!(
             "alertgraph: cannot settle outbox job {}: {}",
             job.id,
@@ -66,9 +75,9 @@ fn while_busy(
 
 /// Step `step` of the job reached Slack: recorded so that an attempt after a lost settle
 /// skips it. Should the record fail too, the step may be repeated: a lesser harm than a stop.
-pub(super) fn step_done(job: &Job, step: u32) {
+pub(super) fn step_done(store: &impl Store, job: &Job, step: u32) {
     let until = Instant::now() + BUSY_RETRY * 8;
-    if let Err(e) = while_busy(until, || store::record_job_step(job.id, job.attempt, step)) {
+    if let Err(e) = while_busy(until, || store.record_job_step(job.id, job.attempt, step)) {
         eprintln!(
             "alertgraph: outbox job {}: cannot record step {step}: {}",
             job.id,
@@ -92,7 +101,7 @@ enum Outcome {
 impl Outcome {
     /// Decided once per attempt: a dead letter is logged and a pause taken here, not again
     /// on each busy retry of the write.
-    fn of(job: &Job, result: Result<(), Hold>) -> Outcome {
+    fn of(store: &impl Store, job: &Job, result: Result<(), Hold>) -> Outcome {
         let tries = job.failures + 1;
         let later =
             |wait: u64| crate::now_ms().saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
@@ -119,7 +128,7 @@ impl Outcome {
                 code,
                 reason,
             })) => Outcome::Reschedule {
-                due: pause_delivery(channel, code, &reason)
+                due: pause_delivery(store, channel, code, &reason)
                     .unwrap_or_else(|| later(backoff_ms(tries, crate::now_ms()))),
                 reason,
                 uncertain: job.posting.is_some(),
@@ -132,16 +141,16 @@ impl Outcome {
     }
 
     /// Records it, if this attempt still holds the job's lease.
-    fn write(&self, job: &Job) -> Result<(), StoreError> {
+    fn write(&self, store: &impl Store, job: &Job) -> Result<(), StoreError> {
         match self {
-            Outcome::Complete => store::complete_job(job.id, job.attempt),
-            Outcome::Defer(until) => store::defer_job(job.id, job.attempt, *until),
+            Outcome::Complete => store.complete_job(job.id, job.attempt),
+            Outcome::Defer(until) => store.defer_job(job.id, job.attempt, *until),
             Outcome::Reschedule {
                 due,
                 reason,
                 uncertain,
-            } => store::reschedule_job(job.id, job.attempt, *due, reason, *uncertain),
-            Outcome::DeadLetter(reason) => store::dead_letter_job(job.id, job.attempt, reason),
+            } => store.reschedule_job(job.id, job.attempt, *due, reason, *uncertain),
+            Outcome::DeadLetter(reason) => store.dead_letter_job(job.id, job.attempt, reason),
         }
     }
 }

@@ -6,6 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::message::{Message, ALERT_EVENT};
+use crate::delivery::seams::Chat;
+use crate::delivery::Failure;
 use crate::text::one_line;
 
 /// Where and as whom to call Slack.
@@ -20,30 +22,6 @@ pub struct Client {
 pub struct Posted {
     pub channel: String,
     pub ts: String,
-}
-
-/// Why a call failed, classified the way the outbox needs it.
-#[derive(Debug, PartialEq)]
-pub enum Failure {
-    /// Worth another try: rate limits, Slack's own failures, the network.
-    Retry {
-        /// Slack's `Retry-After`, when it gave one.
-        after_ms: Option<u64>,
-        reason: String,
-        /// No clear answer came (network, 5xx): Slack may have taken the message.
-        maybe_posted: bool,
-    },
-    /// Trying again cannot help this message (refused content, a malformed answer).
-    Permanent(String),
-    /// Only a person can fix this (a revoked token, a bot removed from its channel): delivery
-    /// pauses, to every channel or to `channel`, and nothing is dropped meanwhile.
-    Misconfigured {
-        /// The channel called about; `None`: the token, so every channel.
-        channel: Option<String>,
-        /// Slack's error code (or `http_401` …), the pause's reason in `/metrics`.
-        code: String,
-        reason: String,
-    },
 }
 
 /// Errors that stop every call with this token until someone fixes it.
@@ -107,15 +85,15 @@ const DEFAULT_RETRY_AFTER_MS: u64 = 30_000;
 /// park a channel for a day.
 const MAX_RETRY_AFTER_MS: u64 = 5 * 60_000;
 
-impl Client {
-    pub async fn post_message(&self, message: &Message) -> Result<Posted, Failure> {
+impl Chat for Client {
+    async fn post_message(&self, message: &Message) -> Result<Posted, Failure> {
         self.call("chat.postMessage", body_of(message, None))
             .await
             .map_err(|f| f.in_channel(&message.channel))
     }
 
     /// Replaces the message `ts` in `message.channel` with `message`.
-    pub async fn update_message(&self, message: &Message, ts: &str) -> Result<Posted, Failure> {
+    async fn update_message(&self, message: &Message, ts: &str) -> Result<Posted, Failure> {
         self.call("chat.update", body_of(message, Some(ts)))
             .await
             .map_err(|f| f.in_channel(&message.channel))
@@ -123,7 +101,7 @@ impl Client {
 
     /// The alert's message among those posted to `channel_id` since `oldest_ms`, found by
     /// its metadata (`conversations.history`; needs the `channels:history` scope).
-    pub async fn find_posted(
+    async fn find_posted(
         &self,
         channel_id: &str,
         oldest_ms: i64,
@@ -152,17 +130,10 @@ impl Client {
         }))
     }
 
-    async fn call(&self, method: &str, body: Vec<u8>) -> Result<Posted, Failure> {
-        let (status, retry_after, body) = self
-            .send(spin_sdk::http::Method::Post, method, JSON, body)
-            .await?;
-        classify(method, status, retry_after.as_deref(), &body)
-    }
-
     /// Uploads a PNG into a thread with Slack's external upload flow
     /// (`files.getUploadURLExternal`, the upload, `files.completeUploadExternal`; needs the
     /// `files:write` scope).
-    pub async fn upload_png(&self, upload: &Upload<'_>) -> Result<(), Failure> {
+    async fn upload_png(&self, upload: &Upload<'_>) -> Result<(), Failure> {
         let method = "files.getUploadURLExternal";
         let ask = form(&[
             ("filename", upload.filename),
@@ -205,6 +176,15 @@ impl Client {
             .send(spin_sdk::http::Method::Post, method, FORM, complete)
             .await?;
         classify_value(method, status, retry_after.as_deref(), &body).map(drop)
+    }
+}
+
+impl Client {
+    async fn call(&self, method: &str, body: Vec<u8>) -> Result<Posted, Failure> {
+        let (status, retry_after, body) = self
+            .send(spin_sdk::http::Method::Post, method, JSON, body)
+            .await?;
+        classify(method, status, retry_after.as_deref(), &body)
     }
 
     /// One Web API request: status, `Retry-After`, body; a transport error is a retry.
