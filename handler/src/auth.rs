@@ -7,49 +7,51 @@ use subtle::ConstantTimeEq;
 
 /// Why a request was refused; shown to the caller, never containing what it sent.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Denied {
+pub enum BadCredentials {
     Missing,
     UnknownScheme,
     MalformedBasic,
     WrongToken,
 }
 
-impl fmt::Display for Denied {
+impl fmt::Display for BadCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Denied::Missing => "missing Authorization header (expected Bearer or Basic)",
-            Denied::UnknownScheme => "unsupported Authorization scheme (expected Bearer or Basic)",
-            Denied::MalformedBasic => "malformed Basic credentials",
-            Denied::WrongToken => "wrong token",
+            BadCredentials::Missing => "missing Authorization header (expected Bearer or Basic)",
+            BadCredentials::UnknownScheme => {
+                "unsupported Authorization scheme (expected Bearer or Basic)"
+            }
+            BadCredentials::MalformedBasic => "malformed Basic credentials",
+            BadCredentials::WrongToken => "wrong token",
         })
     }
 }
 
 /// Checks the `Authorization` header against the configured token; no token means open.
-pub fn check(token: Option<&str>, authorization: Option<&[u8]>) -> Result<(), Denied> {
+pub fn check(token: Option<&str>, authorization: Option<&[u8]>) -> Result<(), BadCredentials> {
     let Some(token) = token else {
         return Ok(());
     };
-    let header = authorization.ok_or(Denied::Missing)?;
-    let (scheme, credentials) = split_scheme(header).ok_or(Denied::UnknownScheme)?;
+    let header = authorization.ok_or(BadCredentials::Missing)?;
+    let (scheme, credentials) = split_scheme(header).ok_or(BadCredentials::UnknownScheme)?;
     let presented = if scheme.eq_ignore_ascii_case(b"bearer") {
         credentials.to_vec()
     } else if scheme.eq_ignore_ascii_case(b"basic") {
-        let decoded = base64_decode(credentials).ok_or(Denied::MalformedBasic)?;
+        let decoded = base64_decode(credentials).ok_or(BadCredentials::MalformedBasic)?;
         // Any user name: the password is the token.
         let colon = decoded
             .iter()
             .position(|&c| c == b':')
-            .ok_or(Denied::MalformedBasic)?;
+            .ok_or(BadCredentials::MalformedBasic)?;
         decoded[colon + 1..].to_vec()
     } else {
-        return Err(Denied::UnknownScheme);
+        return Err(BadCredentials::UnknownScheme);
     };
     // Constant time in the contents; only the length can leak, which is no secret worth keeping.
     if bool::from(presented.ct_eq(token.as_bytes())) {
         Ok(())
     } else {
-        Err(Denied::WrongToken)
+        Err(BadCredentials::WrongToken)
     }
 }
 
@@ -96,7 +98,7 @@ fn sextet(c: u8) -> Option<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::{base64_decode, check, Denied};
+    use super::{base64_decode, check, BadCredentials};
 
     const TOKEN: Option<&str> = Some("s3cret");
 
@@ -112,25 +114,37 @@ mod tests {
         assert_eq!(check(TOKEN, Some(b"bearer  s3cret ")), Ok(()));
         assert_eq!(
             check(TOKEN, Some(b"Bearer s3cret2")),
-            Err(Denied::WrongToken)
+            Err(BadCredentials::WrongToken)
         );
-        assert_eq!(check(TOKEN, Some(b"Bearer s3cre")), Err(Denied::WrongToken));
+        assert_eq!(
+            check(TOKEN, Some(b"Bearer s3cre")),
+            Err(BadCredentials::WrongToken)
+        );
         assert_eq!(
             check(TOKEN, Some(b"Bearer S3CRET")),
-            Err(Denied::WrongToken)
+            Err(BadCredentials::WrongToken)
         );
-        assert_eq!(check(TOKEN, Some(b"Bearer ")), Err(Denied::WrongToken));
-        assert_eq!(check(TOKEN, Some(b"Bearer")), Err(Denied::UnknownScheme));
-        assert_eq!(check(TOKEN, Some(b"s3cret")), Err(Denied::UnknownScheme));
+        assert_eq!(
+            check(TOKEN, Some(b"Bearer ")),
+            Err(BadCredentials::WrongToken)
+        );
+        assert_eq!(
+            check(TOKEN, Some(b"Bearer")),
+            Err(BadCredentials::UnknownScheme)
+        );
+        assert_eq!(
+            check(TOKEN, Some(b"s3cret")),
+            Err(BadCredentials::UnknownScheme)
+        );
         assert_eq!(
             check(TOKEN, Some(b"Token s3cret")),
-            Err(Denied::UnknownScheme)
+            Err(BadCredentials::UnknownScheme)
         );
     }
 
     #[test]
     fn missing_header() {
-        assert_eq!(check(TOKEN, None), Err(Denied::Missing));
+        assert_eq!(check(TOKEN, None), Err(BadCredentials::Missing));
     }
 
     #[test]
@@ -143,12 +157,12 @@ mod tests {
         assert_eq!(check(TOKEN, Some(b"basic OnMzY3JldA==")), Ok(()));
         assert_eq!(
             check(TOKEN, Some(b"Basic dTpzM2NyZXQ6eA==")),
-            Err(Denied::WrongToken)
+            Err(BadCredentials::WrongToken)
         );
         // base64("alertmanager:wrong")
         assert_eq!(
             check(TOKEN, Some(b"Basic YWxlcnRtYW5hZ2VyOndyb25n")),
-            Err(Denied::WrongToken)
+            Err(BadCredentials::WrongToken)
         );
     }
 
@@ -163,7 +177,7 @@ mod tests {
         ] {
             assert_eq!(
                 check(TOKEN, Some(header)),
-                Err(Denied::MalformedBasic),
+                Err(BadCredentials::MalformedBasic),
                 "{}",
                 String::from_utf8_lossy(header)
             );

@@ -28,23 +28,23 @@ const INDEX: &str = concat!(
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let started = Instant::now();
-    let (reply, then) = answer(req, started).await;
+    let (reply, after) = answer(req, started).await;
     let accepted = reply.status < 300;
     send(out, reply).await;
     // The client has its answer: now the work that must not delay it.
-    if accepted && then == Then::Drain {
+    if accepted && after == AfterReply::Drain {
         drain().await;
     }
 }
 
 /// What the instance does after answering.
 #[derive(PartialEq)]
-enum Then {
+enum AfterReply {
     Nothing,
     Drain,
 }
 
-async fn answer(req: IncomingRequest, started: Instant) -> (Reply, Then) {
+async fn answer(req: IncomingRequest, started: Instant) -> (Reply, AfterReply) {
     let method = req.method().to_string();
     let target = req.path_with_query();
     let path = routes::path_of(target.as_deref());
@@ -53,8 +53,8 @@ async fn answer(req: IncomingRequest, started: Instant) -> (Reply, Then) {
         // Liveness only: no store call, so a stuck database does not get the instance killed.
         Resolved::Found(Route::Healthz) => Reply::text(200, "ok"),
         Resolved::Found(Route::Metrics) => metrics(),
-        Resolved::Found(Route::Alerts) => return (alerts(req, started).await, Then::Drain),
-        Resolved::Found(Route::Drain) => return (drain_request(&req), Then::Drain),
+        Resolved::Found(Route::Alerts) => return (alerts(req, started).await, AfterReply::Drain),
+        Resolved::Found(Route::Drain) => return (drain_request(&req), AfterReply::Drain),
         Resolved::Found(Route::OutboxRetry) => return retry_request(&req, target.as_deref()),
         Resolved::Found(Route::Interactions) => return interactions(req).await,
         Resolved::Found(Route::HistoryApi) => history(&req, target.as_deref(), false),
@@ -75,7 +75,7 @@ async fn answer(req: IncomingRequest, started: Instant) -> (Reply, Then) {
         Resolved::WrongMethod { allow, .. } => reply::wrong_method(&method, path, allow),
         Resolved::NotFound => Reply::text(404, &format!("not found: {path}")),
     };
-    (reply, Then::Nothing)
+    (reply, AfterReply::Nothing)
 }
 
 /// `POST /api/outbox/drain`: the host's timer (or a CronJob under Spin) asks for a drain.
@@ -111,9 +111,9 @@ fn drain_auth(req: &IncomingRequest) -> Result<(), Reply> {
 
 /// `POST /api/outbox/retry[?id=<job id>]`: dead jobs (that one, or all) are sent again at
 /// once; answers with the ids requeued.
-fn retry_request(req: &IncomingRequest, target: Option<&str>) -> (Reply, Then) {
+fn retry_request(req: &IncomingRequest, target: Option<&str>) -> (Reply, AfterReply) {
     if let Err(refused) = drain_auth(req) {
-        return (refused, Then::Nothing);
+        return (refused, AfterReply::Nothing);
     }
     let query = target
         .and_then(|t| t.split_once('?'))
@@ -123,7 +123,7 @@ fn retry_request(req: &IncomingRequest, target: Option<&str>) -> (Reply, Then) {
         Err(bad) => {
             return (
                 Reply::text(400, &format!("bad query: {bad}")),
-                Then::Nothing,
+                AfterReply::Nothing,
             )
         }
     };
@@ -132,22 +132,25 @@ fn retry_request(req: &IncomingRequest, target: Option<&str>) -> (Reply, Then) {
             let id = id.unwrap_or_default();
             (
                 Reply::text(404, &format!("no dead outbox job {id}")),
-                Then::Nothing,
+                AfterReply::Nothing,
             )
         }
         Ok(ids) => {
             eprintln!("alertgraph: requeued dead outbox jobs on request: {ids:?}");
-            let then = if ids.is_empty() {
-                Then::Nothing
+            let after = if ids.is_empty() {
+                AfterReply::Nothing
             } else {
-                Then::Drain
+                AfterReply::Drain
             };
             (
                 Reply::new(200, "application/json", outbox_retry::json(&ids)),
-                then,
+                after,
             )
         }
-        Err(e) => (reply::store_failure("outbox retry", &e), Then::Nothing),
+        Err(e) => (
+            reply::store_failure("outbox retry", &e),
+            AfterReply::Nothing,
+        ),
     }
 }
 
@@ -278,7 +281,7 @@ async fn read_body(req: IncomingRequest) -> Result<Vec<u8>, Refusal> {
 /// `POST /api/slack/interactions`: a button clicked in Slack. Signed, fresh and never seen
 /// before, or refused with 401 and nothing changed; the work follows the answer (Slack wants
 /// one within 3 s).
-async fn interactions(req: IncomingRequest) -> (Reply, Then) {
+async fn interactions(req: IncomingRequest) -> (Reply, AfterReply) {
     // `counted`: the reason in /metrics, unless the store counted the request already.
     let refused = |status, counted: Option<&str>, reason: &str| {
         eprintln!("alertgraph: refused a Slack interaction: {reason}");
@@ -290,7 +293,7 @@ async fn interactions(req: IncomingRequest) -> (Reply, Then) {
                 );
             }
         }
-        (Reply::text(status, reason), Then::Nothing)
+        (Reply::text(status, reason), AfterReply::Nothing)
     };
     let secret = match config::signing_secret() {
         Ok(Some(secret)) => secret,
@@ -346,7 +349,7 @@ async fn interactions(req: IncomingRequest) -> (Reply, Then) {
     };
     let action = match interaction::parse(&body, &teams) {
         Ok(Interaction::Action(action)) => action,
-        Ok(Interaction::Ignored) => return (Reply::text(200, ""), Then::Nothing),
+        Ok(Interaction::Ignored) => return (Reply::text(200, ""), AfterReply::Nothing),
         Err(foreign @ BadInteraction::ForeignTeam(_)) => {
             return refused(403, Some("foreign_team"), &format!("forbidden: {foreign}"))
         }
@@ -354,14 +357,14 @@ async fn interactions(req: IncomingRequest) -> (Reply, Then) {
     };
     let signature = String::from_utf8_lossy(&signature.unwrap_or_default()).into_owned();
     match store::record_slack_action(&action, &signature, now) {
-        Ok(ActionOutcome::Recorded) => (Reply::text(200, ""), Then::Drain),
+        Ok(ActionOutcome::Recorded) => (Reply::text(200, ""), AfterReply::Drain),
         Ok(ActionOutcome::Replayed) => refused(401, None, "unauthorized: replayed request"),
         Ok(ActionOutcome::UnknownAlert) => refused(
             404,
             None,
             &format!("no alert {} to act on", action.alert_id),
         ),
-        Err(e) => (reply::store_failure("click", &e), Then::Nothing),
+        Err(e) => (reply::store_failure("click", &e), AfterReply::Nothing),
     }
 }
 

@@ -1,13 +1,13 @@
 //! Why a webhook was refused: its 4xx answer and the short reason the store counts.
 
-use crate::auth::Denied;
+use crate::auth::BadCredentials;
 use crate::body_limit::{TooLarge, MAX_BODY_BYTES};
 use crate::reply::{self, Reply};
 use crate::webhook::Invalid;
 
 #[derive(Debug)]
 pub enum Refusal {
-    Unauthorized(Denied),
+    Unauthorized(BadCredentials),
     TooLarge,
     /// The client broke off or the stream failed mid-body.
     Unreadable(String),
@@ -32,7 +32,7 @@ impl Refusal {
 
     pub fn reply(&self) -> Reply {
         match self {
-            Refusal::Unauthorized(denied) => Reply::text(401, &format!("unauthorized: {denied}"))
+            Refusal::Unauthorized(refused) => Reply::text(401, &format!("unauthorized: {refused}"))
                 .header("www-authenticate", r#"Bearer realm="alertgraph""#),
             Refusal::TooLarge => Reply::text(
                 413,
@@ -49,9 +49,9 @@ impl Refusal {
     }
 }
 
-impl From<Denied> for Refusal {
-    fn from(denied: Denied) -> Self {
-        Refusal::Unauthorized(denied)
+impl From<BadCredentials> for Refusal {
+    fn from(refused: BadCredentials) -> Self {
+        Refusal::Unauthorized(refused)
     }
 }
 
@@ -70,13 +70,17 @@ impl From<Invalid> for Refusal {
 #[cfg(test)]
 mod tests {
     use super::Refusal;
-    use crate::auth::Denied;
+    use crate::auth::BadCredentials;
     use crate::webhook::Invalid;
 
     #[test]
     fn each_refusal_has_its_status_and_reason() {
         let cases = [
-            (Refusal::Unauthorized(Denied::Missing), 401, "unauthorized"),
+            (
+                Refusal::Unauthorized(BadCredentials::Missing),
+                401,
+                "unauthorized",
+            ),
             (Refusal::TooLarge, 413, "too_large"),
             (Refusal::Unreadable("reset".into()), 400, "bad_body"),
             (Refusal::Invalid(Invalid::Json("x".into())), 400, "bad_json"),
@@ -109,7 +113,7 @@ mod tests {
 
     #[test]
     fn unauthorized_challenges_for_bearer() {
-        let reply = Refusal::Unauthorized(Denied::WrongToken).reply();
+        let reply = Refusal::Unauthorized(BadCredentials::WrongToken).reply();
         assert!(reply.headers.contains(&(
             "www-authenticate",
             r#"Bearer realm="alertgraph""#.to_owned()

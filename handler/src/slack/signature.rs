@@ -13,7 +13,7 @@ pub const WINDOW_S: i64 = 5 * 60;
 
 /// Why a request is not taken as Slack's; shown to the caller.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Denied {
+pub enum BadSignature {
     MissingTimestamp,
     MissingSignature,
     MalformedTimestamp,
@@ -22,26 +22,26 @@ pub enum Denied {
     WrongSignature,
 }
 
-impl Denied {
+impl BadSignature {
     /// The reason as counted in `/metrics`.
     pub fn reason(&self) -> &'static str {
         match self {
-            Denied::MissingTimestamp | Denied::MissingSignature => "unsigned",
-            Denied::MalformedTimestamp => "bad_timestamp",
-            Denied::Stale => "stale",
-            Denied::WrongSignature => "bad_signature",
+            BadSignature::MissingTimestamp | BadSignature::MissingSignature => "unsigned",
+            BadSignature::MalformedTimestamp => "bad_timestamp",
+            BadSignature::Stale => "stale",
+            BadSignature::WrongSignature => "bad_signature",
         }
     }
 }
 
-impl fmt::Display for Denied {
+impl fmt::Display for BadSignature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Denied::MissingTimestamp => "missing X-Slack-Request-Timestamp header",
-            Denied::MissingSignature => "missing X-Slack-Signature header",
-            Denied::MalformedTimestamp => "X-Slack-Request-Timestamp is not a Unix time",
-            Denied::Stale => "request timestamp is more than 5 minutes away from now",
-            Denied::WrongSignature => "signature does not match",
+            BadSignature::MissingTimestamp => "missing X-Slack-Request-Timestamp header",
+            BadSignature::MissingSignature => "missing X-Slack-Signature header",
+            BadSignature::MalformedTimestamp => "X-Slack-Request-Timestamp is not a Unix time",
+            BadSignature::Stale => "request timestamp is more than 5 minutes away from now",
+            BadSignature::WrongSignature => "signature does not match",
         })
     }
 }
@@ -53,23 +53,23 @@ pub fn verify(
     signature: Option<&[u8]>,
     body: &[u8],
     now_s: i64,
-) -> Result<(), Denied> {
-    let timestamp = timestamp.ok_or(Denied::MissingTimestamp)?;
-    let signature = signature.ok_or(Denied::MissingSignature)?;
+) -> Result<(), BadSignature> {
+    let timestamp = timestamp.ok_or(BadSignature::MissingTimestamp)?;
+    let signature = signature.ok_or(BadSignature::MissingSignature)?;
     let at: i64 = std::str::from_utf8(timestamp)
         .ok()
         .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|t| t.parse().ok())
-        .ok_or(Denied::MalformedTimestamp)?;
+        .ok_or(BadSignature::MalformedTimestamp)?;
     if (now_s - at).abs() > WINDOW_S {
-        return Err(Denied::Stale);
+        return Err(BadSignature::Stale);
     }
     let expected = sign(secret, timestamp, body);
     // Constant time in the contents; the length of a v0 signature is public.
     if bool::from(expected.as_bytes().ct_eq(signature.trim_ascii())) {
         Ok(())
     } else {
-        Err(Denied::WrongSignature)
+        Err(BadSignature::WrongSignature)
     }
 }
 
@@ -92,7 +92,7 @@ pub fn sign(secret: &str, timestamp: &[u8], body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{sign, verify, Denied};
+    use super::{sign, verify, BadSignature};
 
     // Slack's documented example (api.slack.com/authentication/verifying-requests-from-slack).
     const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -116,7 +116,7 @@ mod tests {
         body[10] ^= 1;
         assert_eq!(
             verify(SECRET, Some(TIMESTAMP), Some(SIGNATURE), &body, NOW),
-            Err(Denied::WrongSignature)
+            Err(BadSignature::WrongSignature)
         );
         assert_eq!(
             verify(
@@ -126,12 +126,12 @@ mod tests {
                 BODY,
                 NOW
             ),
-            Err(Denied::WrongSignature)
+            Err(BadSignature::WrongSignature)
         );
         // The same body signed at another time does not carry over.
         assert_eq!(
             verify(SECRET, Some(b"1531420619"), Some(SIGNATURE), BODY, NOW),
-            Err(Denied::WrongSignature)
+            Err(BadSignature::WrongSignature)
         );
         let upper = String::from_utf8(SIGNATURE.to_vec())
             .unwrap()
@@ -145,7 +145,7 @@ mod tests {
         ] {
             assert_eq!(
                 verify(SECRET, Some(TIMESTAMP), Some(bad), BODY, NOW),
-                Err(Denied::WrongSignature)
+                Err(BadSignature::WrongSignature)
             );
         }
     }
@@ -155,19 +155,19 @@ mod tests {
         let signed_at = |now| verify(SECRET, Some(TIMESTAMP), Some(SIGNATURE), BODY, now);
         assert_eq!(signed_at(NOW + 300), Ok(()));
         assert_eq!(signed_at(NOW - 300), Ok(()));
-        assert_eq!(signed_at(NOW + 301), Err(Denied::Stale));
-        assert_eq!(signed_at(NOW - 301), Err(Denied::Stale));
+        assert_eq!(signed_at(NOW + 301), Err(BadSignature::Stale));
+        assert_eq!(signed_at(NOW - 301), Err(BadSignature::Stale));
     }
 
     #[test]
     fn missing_or_malformed_headers() {
         assert_eq!(
             verify(SECRET, None, Some(SIGNATURE), BODY, NOW),
-            Err(Denied::MissingTimestamp)
+            Err(BadSignature::MissingTimestamp)
         );
         assert_eq!(
             verify(SECRET, Some(TIMESTAMP), None, BODY, NOW),
-            Err(Denied::MissingSignature)
+            Err(BadSignature::MissingSignature)
         );
         for bad in [
             &b""[..],
@@ -178,7 +178,7 @@ mod tests {
         ] {
             assert_eq!(
                 verify(SECRET, Some(bad), Some(SIGNATURE), BODY, NOW),
-                Err(Denied::MalformedTimestamp)
+                Err(BadSignature::MalformedTimestamp)
             );
         }
     }
