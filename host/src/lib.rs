@@ -4,7 +4,8 @@
 //! - `config`: settings from the environment, validated before anything starts.
 //! - `runtime`: engine, pooling allocator, pre-instantiated component, per-request `Store`;
 //!   `precompiled`: the compiled component kept in `STORAGE_DIR/cache` between starts.
-//! - `server`: the HTTP listener and graceful stop; `drain`: the periodic outbox drain.
+//! - `server`: what the HTTP listener serves and what a stop waits for (the accept loop,
+//!   logging and signals are `alertgraph-serve`'s); `drain`: the periodic outbox drain.
 //! - `admission`: a request's whole body before it gets a slot (408, 413), a bounded wait for
 //!   a slot (503), and the slots kept for the webhook and the drain.
 //! - `sqlite`, `variables`, `render`, `outbound`: the host side of what the component
@@ -23,7 +24,6 @@ pub mod database_file;
 pub mod drain;
 mod guest_log;
 mod libsql_server;
-pub mod logging;
 mod outbound;
 mod precompiled;
 mod render;

@@ -8,6 +8,9 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// Without RUST_LOG: info for alertgraph, warnings for the runtime's crates.
+const LOG_FILTER: &str = "info,wasmtime=warn,cranelift=warn,wasmtime_wasi_http=warn";
+
 fn main() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
@@ -16,7 +19,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(e) = alertgraph::logging::init(config.log_json) {
+    if let Err(e) = alertgraph_serve::init_logging(LOG_FILTER, config.log_json) {
         eprintln!("alertgraph: {e}");
         return ExitCode::from(2);
     }

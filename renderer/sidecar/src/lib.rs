@@ -7,8 +7,9 @@
 //!   `413` over a cap, `415` not SVG, `422` invalid SVG, `503` render timeout, `500` else.
 //! - `GET /healthz` → `200 ok`; `GET /metrics` → Prometheus text.
 //!
-//! [`serve`] runs it on a listener until a shutdown future resolves (`main.rs` adds the
-//! environment, logging and signals). Renders run on tokio's blocking pool,
+//! [`serve`] runs it on a listener until a shutdown future resolves, with the accept loop
+//! of `alertgraph-serve` (`main.rs` adds the environment, and that crate's logging and
+//! signals). Renders run on tokio's blocking pool,
 //! [`Config::render_slots`] at a time.
 
 mod metrics;
@@ -20,13 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alertgraph_renderer::Limits;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-/// A client that has not sent its headers by then is dropped (slow-loris guard).
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a stop waits for open requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -52,43 +48,11 @@ impl Default for Config {
 /// open requests finish (for at most a few seconds).
 pub async fn serve(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()>) {
     let state = Arc::new(routes::State::new(config));
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |req| {
         let state = state.clone();
-        let service = hyper::service::service_fn(move |req| {
-            let state = state.clone();
-            async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, req).await) }
-        });
-        let conn = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, error = %e, "connection closed with an error");
-            }
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_ok()
-    {
+        async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, req).await) }
+    });
+    if alertgraph_serve::serve_http1(listener, service, shutdown, SHUTDOWN_GRACE).await {
         tracing::info!("stopped cleanly");
     } else {
         tracing::warn!("stopped with requests still open after {SHUTDOWN_GRACE:?}");
