@@ -356,115 +356,54 @@ mod tests {
     #[test]
     fn filters_combine() {
         let db = sample();
-        assert_eq!(ids(&list(&db, &filter()).unwrap()), [6, 5, 4, 3, 2, 1]);
+        let found = |filter: AlertFilter| ids(&list(&db, &filter).unwrap());
+        let with_labels = |pairs: &[(&str, &str)]| AlertFilter {
+            labels: labels::from_pairs(pairs),
+            ..filter()
+        };
+        assert_eq!(found(filter()), [6, 5, 4, 3, 2, 1]);
         assert_eq!(
-            ids(&list(
-                &db,
-                &AlertFilter {
-                    alertname: Some("A".into()),
-                    ..filter()
-                }
-            )
-            .unwrap()),
+            found(AlertFilter {
+                alertname: Some("A".into()),
+                ..filter()
+            }),
             [5, 3, 1]
         );
-        let cart = vec![("service".to_string(), "cart".to_string())];
+        let cart = [("service", "cart")];
+        assert_eq!(found(with_labels(&cart)), [6, 4, 2]);
+        let both = [("service", "cart"), ("alertname", "B")];
+        assert_eq!(found(with_labels(&both)), [6, 4, 2]);
+        let none = [("service", "cart"), ("alertname", "A")];
+        assert!(found(with_labels(&none)).is_empty());
+        assert!(found(with_labels(&[("team", "x")])).is_empty());
         assert_eq!(
-            ids(&list(
-                &db,
-                &AlertFilter {
-                    labels: cart.clone(),
-                    ..filter()
-                }
-            )
-            .unwrap()),
-            [6, 4, 2]
-        );
-        let both = vec![
-            ("service".to_string(), "cart".to_string()),
-            ("alertname".to_string(), "B".to_string()),
-        ];
-        assert_eq!(
-            ids(&list(
-                &db,
-                &AlertFilter {
-                    labels: both,
-                    ..filter()
-                }
-            )
-            .unwrap()),
-            [6, 4, 2]
-        );
-        let none = vec![
-            ("service".to_string(), "cart".to_string()),
-            ("alertname".to_string(), "A".to_string()),
-        ];
-        assert!(list(
-            &db,
-            &AlertFilter {
-                labels: none,
+            found(AlertFilter {
+                status: Some(AlertStatus::Resolved),
                 ..filter()
-            }
-        )
-        .unwrap()
-        .alerts
-        .is_empty());
-        let missing = vec![("team".to_string(), "x".to_string())];
-        assert!(list(
-            &db,
-            &AlertFilter {
-                labels: missing,
-                ..filter()
-            }
-        )
-        .unwrap()
-        .alerts
-        .is_empty());
-        assert_eq!(
-            ids(&list(
-                &db,
-                &AlertFilter {
-                    status: Some(AlertStatus::Resolved),
-                    ..filter()
-                }
-            )
-            .unwrap()),
+            }),
             [6, 3]
         );
         assert_eq!(
-            ids(&list(
-                &db,
-                &AlertFilter {
-                    status: Some(AlertStatus::Firing),
-                    labels: cart,
-                    ..filter()
-                }
-            )
-            .unwrap()),
+            found(AlertFilter {
+                status: Some(AlertStatus::Firing),
+                ..with_labels(&cart)
+            }),
             [4, 2]
         );
         // [since, until): 2000 is in, 5000 is out.
         assert_eq!(
-            ids(&list(
-                &db,
-                &AlertFilter {
-                    since: Some(2000),
-                    until: Some(5000),
-                    ..filter()
-                }
-            )
-            .unwrap()),
+            found(AlertFilter {
+                since: Some(2000),
+                until: Some(5000),
+                ..filter()
+            }),
             [4, 3, 2]
         );
         assert_eq!(
-            ids(&list(
-                &db,
-                &AlertFilter {
-                    before_id: Some(3),
-                    ..filter()
-                }
-            )
-            .unwrap()),
+            found(AlertFilter {
+                before_id: Some(3),
+                ..filter()
+            }),
             [2, 1]
         );
     }
@@ -480,7 +419,7 @@ mod tests {
         );
         webhook::record(&db, &hook(vec![a]), 1, 1, u32::MAX).unwrap();
         let by = |k: &str, v: &str| {
-            let labels = vec![(k.to_string(), v.to_string())];
+            let labels = labels::from_pairs(&[(k, v)]);
             list(&db, &AlertFilter { labels, ..filter() })
                 .unwrap()
                 .alerts

@@ -6,6 +6,14 @@ use crate::errors::corrupt;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+/// A label set from borrowed pairs, in the given order.
+pub fn from_pairs(pairs: &[(&str, &str)]) -> LabelSet {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// Encode as a JSON object with sorted keys; for a repeated name the last value wins.
 pub fn to_json(labels: &LabelSet) -> String {
     let sorted: BTreeMap<&str, &str> = labels
@@ -44,16 +52,9 @@ pub fn get<'a>(labels: &'a LabelSet, name: &str) -> Option<&'a str> {
 mod tests {
     use super::*;
 
-    fn set(pairs: &[(&str, &str)]) -> LabelSet {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[test]
     fn canonical_round_trip() {
-        let labels = set(&[
+        let labels = from_pairs(&[
             ("service", "checkout"),
             ("alertname", "High\"Error"),
             ("severity", "page"),
@@ -65,25 +66,25 @@ mod tests {
         );
         assert_eq!(
             from_json(&json).unwrap(),
-            set(&[
+            from_pairs(&[
                 ("alertname", "High\"Error"),
                 ("service", "checkout"),
                 ("severity", "page")
             ])
         );
         assert_eq!(
-            to_json(&set(&[("b", "1"), ("a", "2")])),
-            to_json(&set(&[("a", "2"), ("b", "1")]))
+            to_json(&from_pairs(&[("b", "1"), ("a", "2")])),
+            to_json(&from_pairs(&[("a", "2"), ("b", "1")]))
         );
     }
 
     #[test]
     fn repeated_names_keep_the_last_value() {
-        let labels = set(&[("a", "1"), ("a", "2")]);
+        let labels = from_pairs(&[("a", "1"), ("a", "2")]);
         assert_eq!(to_json(&labels), r#"{"a":"2"}"#);
         assert_eq!(get(&labels, "a"), Some("2"));
         assert_eq!(get(&labels, "b"), None);
-        assert_eq!(to_json(&set(&[])), "{}");
+        assert_eq!(to_json(&from_pairs(&[])), "{}");
     }
 
     #[test]

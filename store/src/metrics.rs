@@ -1,8 +1,6 @@
 //! Service counters and duration histograms kept in the database, and the `/metrics` snapshot.
 
-use crate::api::{
-    Counter, Histogram, LabelSet, MetricsSnapshot, OutboxDepth, StoreError, Timestamp,
-};
+use crate::api::{Counter, Histogram, MetricsSnapshot, OutboxDepth, StoreError, Timestamp};
 use crate::db::{int, query_one, text, Db, Row, Value};
 use crate::{labels, tx};
 
@@ -31,10 +29,7 @@ pub const BUCKETS: [f64; 14] = [
 
 /// Add `by` to a counter, creating it on first use.
 pub fn bump(db: &dyn Db, name: &str, labels: &[(&str, &str)], by: u64) -> Result<(), StoreError> {
-    let labels: LabelSet = labels
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let labels = labels::from_pairs(labels);
     db.execute(
         "INSERT INTO counters (name, labels, value) VALUES (?, ?, ?)
          ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value",
@@ -219,13 +214,6 @@ mod tests {
     use super::*;
     use crate::testing::NativeDb;
 
-    fn labels(pairs: &[(&str, &str)]) -> LabelSet {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[test]
     fn counters_add_up_per_label_set() {
         let db = NativeDb::memory();
@@ -246,17 +234,17 @@ mod tests {
             [
                 Counter {
                     name: DELIVERIES.into(),
-                    labels: labels(&[("outcome", "dead")]),
+                    labels: labels::from_pairs(&[("outcome", "dead")]),
                     value: 1
                 },
                 Counter {
                     name: DELIVERIES.into(),
-                    labels: labels(&[("outcome", "delivered")]),
+                    labels: labels::from_pairs(&[("outcome", "delivered")]),
                     value: 3
                 },
                 Counter {
                     name: WEBHOOKS_RECEIVED.into(),
-                    labels: labels(&[("outcome", "rejected"), ("reason", "bad_json")]),
+                    labels: labels::from_pairs(&[("outcome", "rejected"), ("reason", "bad_json")]),
                     value: 1
                 },
             ]

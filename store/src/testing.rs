@@ -4,6 +4,7 @@
 use crate::api::{Alert, AlertStatus, LabelSet, StoreError, Timestamp, Webhook};
 use crate::db::{Db, Rows, Value};
 use crate::errors::classify;
+use crate::labels;
 use crate::schema;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use std::cell::{Cell, RefCell};
@@ -215,10 +216,7 @@ pub fn alert(
     Alert {
         fingerprint: fingerprint.into(),
         status,
-        labels: labels
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        labels: labels::from_pairs(labels),
         annotations: Vec::new(),
         starts_at,
         ends_at: None,
