@@ -48,20 +48,27 @@ impl Row<'_> {
             .ok_or_else(|| corrupt(&format!("missing column {i}")))
     }
 
+    /// The column read by `read`, or `None` for NULL.
+    fn unless_null<T>(
+        &self,
+        i: usize,
+        read: fn(&Self, usize) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            _ => read(self, i).map(Some),
+        }
+    }
+
     pub fn int(&self, i: usize) -> Result<i64, StoreError> {
         match self.at(i)? {
             Value::Integer(v) => Ok(*v),
-            other => Err(corrupt(&format!(
-                "column {i}: expected integer, got {other:?}"
-            ))),
+            other => Err(mismatch(i, "integer", other)),
         }
     }
 
     pub fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
-        match self.at(i)? {
-            Value::Null => Ok(None),
-            _ => self.int(i).map(Some),
-        }
+        self.unless_null(i, Self::int)
     }
 
     /// A non-negative integer (counts, attempts), rejecting what cannot come from the schema.
@@ -74,36 +81,32 @@ impl Row<'_> {
         match self.at(i)? {
             Value::Real(v) => Ok(*v),
             Value::Integer(v) => Ok(*v as f64),
-            other => Err(corrupt(&format!(
-                "column {i}: expected real, got {other:?}"
-            ))),
+            other => Err(mismatch(i, "real", other)),
         }
     }
 
     pub fn text(&self, i: usize) -> Result<String, StoreError> {
         match self.at(i)? {
             Value::Text(v) => Ok(v.clone()),
-            other => Err(corrupt(&format!(
-                "column {i}: expected text, got {other:?}"
-            ))),
+            other => Err(mismatch(i, "text", other)),
         }
     }
 
     pub fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        match self.at(i)? {
-            Value::Null => Ok(None),
-            _ => self.text(i).map(Some),
-        }
+        self.unless_null(i, Self::text)
     }
 
     pub fn blob(&self, i: usize) -> Result<Vec<u8>, StoreError> {
         match self.at(i)? {
             Value::Blob(v) => Ok(v.clone()),
-            other => Err(corrupt(&format!(
-                "column {i}: expected blob, got {other:?}"
-            ))),
+            other => Err(mismatch(i, "blob", other)),
         }
     }
+}
+
+/// Column `i` holds another type than the code reads.
+fn mismatch(i: usize, expected: &str, got: &Value) -> StoreError {
+    corrupt(&format!("column {i}: expected {expected}, got {got:?}"))
 }
 
 /// Parameter helpers, so call sites read like the SQL they bind.
