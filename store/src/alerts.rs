@@ -5,7 +5,7 @@ use crate::api::{
     Acknowledgement, Alert, AlertEntry, AlertFilter, AlertHistory, AlertPage, AlertSilence,
     AlertStatus, HistoryPage, StoreError, StoredAlert, Timestamp,
 };
-use crate::db::{int, query_opt, text, Db, Row, Value};
+use crate::db::{int, query_opt_with, text, Db, Row, Value};
 use crate::errors::corrupt;
 use crate::retention::HISTORY_WINDOW_MS;
 use crate::webhook::status_name;
@@ -19,13 +19,12 @@ pub const MAX_LIMIT: u32 = 500;
 const COLUMNS: &str = "id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, received_at, updated_at, acknowledged_by, acknowledged_at, silence_id, silenced_by, silenced_until";
 
 pub fn get(db: &dyn Db, id: i64) -> Result<Option<StoredAlert>, StoreError> {
-    query_opt(
+    query_opt_with(
         db,
         &format!("SELECT {COLUMNS} FROM alerts WHERE id = ?"),
         &[int(id)],
-    )?
-    .map(|r| stored_alert(Row(&r)))
-    .transpose()
+        stored_alert,
+    )
 }
 
 const HOUR_MS: i64 = 3600 * 1000;
@@ -33,7 +32,7 @@ const HOUR_MS: i64 = 3600 * 1000;
 /// The alert's past as its message tells it; `None` for an unknown alert. Swept alerts
 /// still count: their spans live on in `past_firings` (see `retention`).
 pub fn history(db: &dyn Db, id: i64, now: Timestamp) -> Result<Option<AlertHistory>, StoreError> {
-    let row = query_opt(
+    query_opt_with(
         db,
         "WITH a AS (SELECT fingerprint, starts_at FROM alerts WHERE id = ?1),
          spans AS (
@@ -52,17 +51,16 @@ pub fn history(db: &dyn Db, id: i64, now: Timestamp) -> Result<Option<AlertHisto
             FROM spans)
          FROM a",
         &[int(id), int(now), int(HISTORY_WINDOW_MS), int(HOUR_MS)],
-    )?;
-    row.map(|r| {
-        let r = Row(&r);
-        let small = |i| u32::try_from(r.count(i)?).map_err(|_| corrupt("history: count too large"));
-        Ok(AlertHistory {
-            fired_last_week: small(0)?,
-            previous_duration_ms: r.opt_int(1)?,
-            changes_last_hour: small(2)?,
-        })
-    })
-    .transpose()
+        |r| {
+            let small =
+                |i| u32::try_from(r.count(i)?).map_err(|_| corrupt("history: count too large"));
+            Ok(AlertHistory {
+                fired_last_week: small(0)?,
+                previous_duration_ms: r.opt_int(1)?,
+                changes_last_hour: small(2)?,
+            })
+        },
+    )
 }
 
 /// Alerts matching every given criterion, newest (highest id) first, keyset-paginated.

@@ -1,7 +1,7 @@
 //! Rendered charts, fetched by an unguessable token (Slack shows them by URL).
 
 use crate::api::{Chart, StoreError, Timestamp};
-use crate::db::{int, query_opt, text, Db, Row, Value};
+use crate::db::{int, query_opt, query_opt_with, text, Db, Value};
 use crate::errors::invalid;
 use crate::tx;
 
@@ -31,20 +31,18 @@ pub fn fetch(db: &dyn Db, token: &str) -> Result<Option<Chart>, StoreError> {
     if !is_token(token) {
         return Ok(None);
     }
-    query_opt(
+    query_opt_with(
         db,
         "SELECT alert_id, png, created_at FROM charts WHERE token = ?",
         &[text(token)],
-    )?
-    .map(|r| {
-        let row = Row(&r);
-        Ok(Chart {
-            alert_id: row.int(0)?,
-            png: row.blob(1)?,
-            created_at: row.int(2)?,
-        })
-    })
-    .transpose()
+        |row| {
+            Ok(Chart {
+                alert_id: row.int(0)?,
+                png: row.blob(1)?,
+                created_at: row.int(2)?,
+            })
+        },
+    )
 }
 
 /// The chart reached Slack (the first time counts). A token swept meanwhile is no error.
@@ -61,13 +59,12 @@ pub fn shown(db: &dyn Db, token: &str, now: Timestamp) -> Result<(), StoreError>
 
 /// The token of the alert's newest chart.
 pub fn latest_token(db: &dyn Db, alert_id: i64) -> Result<Option<String>, StoreError> {
-    query_opt(
+    query_opt_with(
         db,
         "SELECT token FROM charts WHERE alert_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
         &[int(alert_id)],
-    )?
-    .map(|r| Row(&r).text(0))
-    .transpose()
+        |row| row.text(0),
+    )
 }
 
 /// 128 random bits as 32 lowercase hex digits.

@@ -33,6 +33,18 @@ pub fn query_opt(
     Ok(db.execute(sql, params)?.into_iter().next())
 }
 
+/// Run a statement expected to return at most one row, and read that row with `read`.
+pub fn query_opt_with<T>(
+    db: &dyn Db,
+    sql: &str,
+    params: &[Value],
+    read: impl FnOnce(Row) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    query_opt(db, sql, params)?
+        .map(|values| read(Row(&values)))
+        .transpose()
+}
+
 /// Run a statement expected to return exactly one row (e.g. an aggregate).
 pub fn query_one(db: &dyn Db, sql: &str, params: &[Value]) -> Result<Vec<Value>, StoreError> {
     query_opt(db, sql, params)?.ok_or_else(|| corrupt("query returned no row"))

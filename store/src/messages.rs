@@ -1,25 +1,23 @@
 //! The Slack message that carries an alert: one per alert, written once.
 
 use crate::api::{SlackMessage, StoreError, Timestamp};
-use crate::db::{int, query_opt, text, Db, Row};
+use crate::db::{int, query_opt, query_opt_with, text, Db};
 use crate::errors::invalid;
 use crate::metrics::{bump, POSTS_UNVERIFIED};
 use crate::tx;
 
 pub fn find(db: &dyn Db, alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {
-    query_opt(
+    query_opt_with(
         db,
         "SELECT channel, ts FROM messages WHERE alert_id = ?",
         &[int(alert_id)],
-    )?
-    .map(|r| {
-        let row = Row(&r);
-        Ok(SlackMessage {
-            channel: row.text(0)?,
-            ts: row.text(1)?,
-        })
-    })
-    .transpose()
+        |row| {
+            Ok(SlackMessage {
+                channel: row.text(0)?,
+                ts: row.text(1)?,
+            })
+        },
+    )
 }
 
 /// Record the alert's message, and `requested_channel` as a name of its channel. Saving the
@@ -70,13 +68,12 @@ pub fn save(
 
 /// The id Slack answered for posts to `name`, if any were made.
 pub fn channel_id(db: &dyn Db, name: &str) -> Result<Option<String>, StoreError> {
-    query_opt(
+    query_opt_with(
         db,
         "SELECT id FROM channel_ids WHERE name = ?",
         &[text(name)],
-    )?
-    .map(|r| Row(&r).text(0))
-    .transpose()
+        |row| row.text(0),
+    )
 }
 
 #[cfg(test)]
