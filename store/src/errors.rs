@@ -65,32 +65,21 @@ mod tests {
 
     #[test]
     fn classifies_sqlite_messages() {
-        assert_eq!(
-            classify("database is locked"),
-            StoreError::Busy("database is locked".into())
-        );
-        assert_eq!(
-            classify("database table is locked: alerts"),
-            StoreError::Busy("database table is locked: alerts".into())
-        );
-        assert_eq!(
-            classify("SQLITE_BUSY"),
-            StoreError::Busy("SQLITE_BUSY".into())
-        );
-        // sqld stopped, as Spin's and the host's libSQL client word it.
-        let away = "Hrana: `http error: `error trying to connect: tcp connect error: Connection \
-                    refused (os error 111)``";
-        assert!(matches!(classify(away), StoreError::Busy(_)));
-        assert!(matches!(
-            classify("Hrana: `stream expired`"),
-            StoreError::Busy(_)
-        ));
-        // sqld restarted: the connection's stream is unknown to it, or was cut mid-answer.
-        let restarted =
-            "Hrana: `api error: `status=400 Bad Request, body=Received an invalid baton``";
-        assert!(matches!(classify(restarted), StoreError::Busy(_)));
-        let cut = "Hrana: `cursor error: `error reading a body from connection: unexpected EOF``";
-        assert!(matches!(classify(cut), StoreError::Busy(_)));
+        let busy = [
+            "database is locked",
+            "database table is locked: alerts",
+            "SQLITE_BUSY",
+            // sqld stopped, as Spin's and the host's libSQL client word it.
+            "Hrana: `http error: `error trying to connect: tcp connect error: Connection \
+             refused (os error 111)``",
+            "Hrana: `stream expired`",
+            // sqld restarted: the connection's stream is unknown to it, or was cut mid-answer.
+            "Hrana: `api error: `status=400 Bad Request, body=Received an invalid baton``",
+            "Hrana: `cursor error: `error reading a body from connection: unexpected EOF``",
+        ];
+        for message in busy {
+            assert_eq!(classify(message), StoreError::Busy(message.into()));
+        }
         assert_eq!(
             classify("database or disk is full"),
             StoreError::Full("database or disk is full".into())

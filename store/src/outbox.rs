@@ -491,39 +491,22 @@ mod tests {
         db.exec("UPDATE outbox SET due_at = 900 WHERE id = 3");
         db.exec("UPDATE outbox SET due_at = 5000 WHERE id = 2");
         let jobs = claim(&db, 1_000, 30_000, 10, "").unwrap();
-        assert_eq!(
-            jobs,
-            [
-                Job {
-                    id: 3,
-                    kind: JobKind::AlertFired,
-                    alert_id: 3,
-                    attempt: 1,
-                    due_at: 900,
-                    lease_until: 31_000,
-                    last_error: None,
-                    failures: 0,
-                    posting: None,
-                    payload: None,
-                    deaths: 0,
-                    steps_done: 0
-                },
-                Job {
-                    id: 1,
-                    kind: JobKind::AlertFired,
-                    alert_id: 1,
-                    attempt: 1,
-                    due_at: 1_000,
-                    lease_until: 31_000,
-                    last_error: None,
-                    failures: 0,
-                    posting: None,
-                    payload: None,
-                    deaths: 0,
-                    steps_done: 0
-                },
-            ]
-        );
+        // A first claim of alert `id`'s job: the only differences are the id and due time.
+        let first = |id, due_at| Job {
+            id,
+            kind: JobKind::AlertFired,
+            alert_id: id,
+            attempt: 1,
+            due_at,
+            lease_until: 31_000,
+            last_error: None,
+            failures: 0,
+            posting: None,
+            payload: None,
+            deaths: 0,
+            steps_done: 0,
+        };
+        assert_eq!(jobs, [first(3, 900), first(1, 1_000)]);
         // Leased jobs are not claimed again while the lease lives...
         assert_eq!(ids(claim(&db, 30_999, 30_000, 10, "")), [2]);
         // ...and are once it has expired, as the next lease generation.

@@ -237,6 +237,8 @@ pub fn status_name(status: AlertStatus) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{alert, fixture_firing, fixture_resolved, hook, FailingDb, NativeDb};
+    use crate::{alerts, metrics};
 
     #[test]
     fn a_storm_posts_the_first_alerts_and_one_summary() {
@@ -271,8 +273,6 @@ mod tests {
         let summary: Summary = serde_json::from_str(&payload[0]).unwrap();
         assert_eq!((summary.firing.len(), summary.resolved.len()), (0, 15));
     }
-    use crate::testing::{alert, fixture_firing, fixture_resolved, hook, FailingDb, NativeDb};
-    use crate::{alerts, metrics};
 
     fn counts(new: u32, resolved: u32, repeats: u32, jobs: u32) -> Recorded {
         Recorded {
@@ -281,6 +281,11 @@ mod tests {
             repeats,
             jobs_enqueued: jobs,
         }
+    }
+
+    /// Records `hook` at `now` with no group limit, as most tests want.
+    fn record_all(db: &dyn Db, hook: &Webhook, now: i64) -> Recorded {
+        record(db, hook, now, 5, u32::MAX).unwrap()
     }
 
     /// (kind, alert_id) of every job, oldest first.
@@ -296,22 +301,19 @@ mod tests {
         let db = NativeDb::memory();
         // Fire: a new alert and an alert-fired job.
         assert_eq!(
-            record(&db, &fixture_firing(), 1_000, 5, u32::MAX).unwrap(),
+            record_all(&db, &fixture_firing(), 1_000),
             counts(1, 0, 0, 1)
         );
         // Fire again (Alertmanager's repeat_interval): a repeat that refreshes annotations.
         let mut again = fixture_firing();
         again.alerts[0].annotations = vec![("summary".into(), "7% fail".into())];
-        assert_eq!(
-            record(&db, &again, 2_000, 5, u32::MAX).unwrap(),
-            counts(0, 0, 1, 0)
-        );
+        assert_eq!(record_all(&db, &again, 2_000), counts(0, 0, 1, 0));
         let stored = alerts::get(&db, 1).unwrap().unwrap();
         assert_eq!(stored.alert.annotations, again.alerts[0].annotations);
         assert_eq!((stored.received_at, stored.updated_at), (1_000, 2_000));
         // Resolve: status and endsAt change, alert-resolved job.
         assert_eq!(
-            record(&db, &fixture_resolved(), 3_000, 5, u32::MAX).unwrap(),
+            record_all(&db, &fixture_resolved(), 3_000),
             counts(0, 1, 0, 1)
         );
         let stored = alerts::get(&db, 1).unwrap().unwrap();
@@ -319,11 +321,11 @@ mod tests {
         assert_eq!(stored.alert.ends_at, fixture_resolved().alerts[0].ends_at);
         // Resolve again, or a late firing copy: repeats, nothing changes.
         assert_eq!(
-            record(&db, &fixture_resolved(), 4_000, 5, u32::MAX).unwrap(),
+            record_all(&db, &fixture_resolved(), 4_000),
             counts(0, 0, 1, 0)
         );
         assert_eq!(
-            record(&db, &fixture_firing(), 5_000, 5, u32::MAX).unwrap(),
+            record_all(&db, &fixture_firing(), 5_000),
             counts(0, 0, 1, 0)
         );
         let after = alerts::get(&db, 1).unwrap().unwrap();
@@ -332,10 +334,7 @@ mod tests {
         // Re-fire with a new startsAt: a new alert.
         let mut refire = fixture_firing();
         refire.alerts[0].starts_at += 600_000;
-        assert_eq!(
-            record(&db, &refire, 6_000, 5, u32::MAX).unwrap(),
-            counts(1, 0, 0, 1)
-        );
+        assert_eq!(record_all(&db, &refire, 6_000), counts(1, 0, 0, 1));
         assert_eq!(
             jobs(&db),
             [
@@ -354,7 +353,7 @@ mod tests {
     fn unknown_resolved_alert_is_inserted_as_resolved() {
         let db = NativeDb::memory();
         assert_eq!(
-            record(&db, &fixture_resolved(), 1_000, 5, u32::MAX).unwrap(),
+            record_all(&db, &fixture_resolved(), 1_000),
             counts(1, 0, 0, 1)
         );
         let stored = alerts::get(&db, 1).unwrap().unwrap();
@@ -422,10 +421,7 @@ mod tests {
             );
         }
         // The connection is usable again: the transaction was closed, not left open.
-        assert_eq!(
-            record(&db.inner, &hook, 1_000, 5, u32::MAX).unwrap(),
-            counts(2, 0, 0, 2)
-        );
+        assert_eq!(record_all(&db.inner, &hook, 1_000), counts(2, 0, 0, 2));
     }
 
     #[test]
@@ -440,7 +436,7 @@ mod tests {
         holder.exec("COMMIT");
         assert_eq!(db.int("SELECT count(*) FROM alerts"), 0);
         assert_eq!(
-            record(&db, &fixture_firing(), 1_000, 5, u32::MAX).unwrap(),
+            record_all(&db, &fixture_firing(), 1_000),
             counts(1, 0, 0, 1)
         );
         let _ = std::fs::remove_file(path);
