@@ -366,30 +366,38 @@ mod tests {
     use super::*;
     use crate::config::Synchronous;
 
-    fn pool(dir: &std::path::Path) -> Arc<Pool> {
-        pool_with(dir, Synchronous::Full)
+    /// A fresh directory, a pool on a new database file in it, and a connection from the pool.
+    fn open() -> (std::path::PathBuf, Arc<Pool>, rusqlite::Connection) {
+        open_with(Synchronous::Full)
     }
 
-    fn pool_with(dir: &std::path::Path, synchronous: Synchronous) -> Arc<Pool> {
-        Pool::open(&Database {
+    fn open_with(
+        synchronous: Synchronous,
+    ) -> (std::path::PathBuf, Arc<Pool>, rusqlite::Connection) {
+        let dir = tempdir();
+        let pool = Pool::open(&Database {
             path: dir.join("sub").join("t.db"),
             mode: OpenMode::ReadWriteCreate,
             synchronous,
         })
-        .unwrap()
+        .unwrap();
+        let conn = pool.take().unwrap();
+        (dir, pool, conn)
+    }
+
+    /// The first column of the statement's one row.
+    fn one<T: rusqlite::types::FromSql>(conn: &rusqlite::Connection, sql: &str) -> T {
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
     fn pragma(conn: &rusqlite::Connection, name: &str) -> i64 {
-        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
-            .unwrap()
+        one(conn, &format!("PRAGMA {name}"))
     }
 
     #[test]
     fn a_new_file_gives_pages_back_and_syncs_as_configured() {
         for (synchronous, level) in [(Synchronous::Full, 2), (Synchronous::Normal, 1)] {
-            let dir = tempdir();
-            let pool = pool_with(&dir, synchronous);
-            let conn = pool.take().unwrap();
+            let (_dir, _pool, conn) = open_with(synchronous);
             assert_eq!(pragma(&conn, "auto_vacuum"), 2, "incremental");
             assert_eq!(pragma(&conn, "synchronous"), level, "{synchronous:?}");
             assert_eq!(pragma(&conn, "journal_size_limit"), JOURNAL_SIZE_LIMIT);
@@ -398,14 +406,10 @@ mod tests {
 
     #[test]
     fn the_database_bytes_function_counts_file_and_wal() {
-        let dir = tempdir();
-        let pool = pool(&dir);
-        let conn = pool.take().unwrap();
+        let (dir, _pool, conn) = open();
         conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (zeroblob(100000));")
             .unwrap();
-        let told: i64 = conn
-            .query_row("SELECT alertgraph_database_bytes()", [], |r| r.get(0))
-            .unwrap();
+        let told: i64 = one(&conn, "SELECT alertgraph_database_bytes()");
         let path = dir.join("sub").join("t.db");
         assert_eq!(told as u64, database_file::bytes(&path));
         assert!(told > 100_000, "{told}");
@@ -413,10 +417,8 @@ mod tests {
 
     #[test]
     fn the_wal_is_truncated_once_writes_pause() {
-        let dir = tempdir();
-        let pool = pool(&dir);
+        let (dir, pool, conn) = open();
         let wal = database_file::wal_path(&dir.join("sub").join("t.db"));
-        let conn = pool.take().unwrap();
         conn.execute_batch(
             "CREATE TABLE t (x);
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
@@ -437,9 +439,7 @@ mod tests {
 
     #[test]
     fn values_round_trip_and_columns_are_named() {
-        let dir = tempdir();
-        let pool = pool(&dir);
-        let conn = pool.take().unwrap();
+        let (_dir, _pool, conn) = open();
         execute(
             &conn,
             "CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n)",
@@ -458,33 +458,23 @@ mod tests {
         assert_eq!(got.columns, ["i", "r", "s", "b", "n"]);
         assert_eq!(got.rows.len(), 1);
         assert_eq!(format!("{:?}", got.rows[0].values), format!("{row:?}"));
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(mode, "wal");
+        assert_eq!(one::<String>(&conn, "PRAGMA journal_mode"), "wal");
     }
 
     #[test]
     fn returned_connection_rolls_back_an_open_transaction() {
-        let dir = tempdir();
-        let pool = pool(&dir);
-        let conn = pool.take().unwrap();
+        let (_dir, pool, conn) = open();
         conn.execute_batch("CREATE TABLE t (x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);")
             .unwrap();
         pool.put(conn);
         let conn = pool.take().unwrap();
         assert!(conn.is_autocommit());
-        let n: i64 = conn
-            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, 0);
+        assert_eq!(one::<i64>(&conn, "SELECT count(*) FROM t"), 0);
     }
 
     #[test]
     fn writes_and_immediate_transactions_take_the_writer_lock() {
-        let dir = tempdir();
-        let pool = pool(&dir);
-        let conn = pool.take().unwrap();
+        let (_dir, _pool, conn) = open();
         execute(&conn, "CREATE TABLE t (x)", &[]).unwrap();
         for (sql, writes) in [
             ("SELECT x FROM t", false),
@@ -507,9 +497,7 @@ mod tests {
 
     #[test]
     fn errors_keep_sqlite_wording() {
-        let dir = tempdir();
-        let pool = pool(&dir);
-        let conn = pool.take().unwrap();
+        let (_dir, _pool, conn) = open();
         let err = execute(&conn, "SELEC 1", &[]).unwrap_err();
         assert!(matches!(to_wit_error(err), Error::Io(m) if m.contains("syntax error")));
     }
