@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::encode::tests::decode;
+use crate::png_decode::decode;
 use crate::{background, encode, rasterise, Renderer};
 
 const WIDTH: u32 = 1180;

@@ -96,20 +96,10 @@ fn demultiply(data: &mut [u8]) {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::png_decode::decode;
     use resvg::tiny_skia::{Color, PremultipliedColorU8};
-
-    /// Decodes a PNG into (colour type, width, height, pixel bytes).
-    pub(crate) fn decode(png: &[u8]) -> (png::ColorType, u32, u32, Vec<u8>) {
-        let mut reader = png::Decoder::new(png)
-            .read_info()
-            .expect("a valid PNG header");
-        let mut buf = vec![0; reader.output_buffer_size()];
-        let frame = reader.next_frame(&mut buf).expect("valid PNG data");
-        buf.truncate(frame.buffer_size());
-        (frame.color_type, frame.width, frame.height, buf)
-    }
 
     #[test]
     fn demultiply_rounds_to_nearest_for_every_valid_pair() {

@@ -19,6 +19,10 @@ mod error;
 mod fit;
 mod fonts;
 mod limits;
+// The tests' PNG decoder, shared with tests/render.rs.
+#[cfg(test)]
+#[path = "../tests/support/png_decode.rs"]
+mod png_decode;
 
 use std::sync::Arc;
 

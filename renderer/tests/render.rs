@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use alertgraph_renderer::{Limits, RenderError, RenderOptions, Renderer};
 
+#[path = "support/png_decode.rs"]
+mod png_decode;
+
 struct Image {
     colour: png::ColorType,
     width: u32,
@@ -15,16 +18,11 @@ struct Image {
 
 impl Image {
     fn decode(png: &[u8]) -> Self {
-        let mut reader = png::Decoder::new(png)
-            .read_info()
-            .expect("a valid PNG header");
-        let mut data = vec![0; reader.output_buffer_size()];
-        let frame = reader.next_frame(&mut data).expect("valid PNG data");
-        data.truncate(frame.buffer_size());
+        let (colour, width, height, data) = png_decode::decode(png);
         Self {
-            colour: frame.color_type,
-            width: frame.width,
-            height: frame.height,
+            colour,
+            width,
+            height,
             data,
         }
     }
