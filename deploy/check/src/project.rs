@@ -31,7 +31,7 @@ pub struct SpinManifest {
 }
 
 impl Project {
-    /// Reads README.md, spin.toml and the sidecar's source under `root`.
+    /// Reads README.md, spin.toml and the sidecar's source (with `serve/`) under `root`.
     pub fn read(root: &Path) -> Result<Project, String> {
         let read = |path: &str| {
             std::fs::read_to_string(root.join(path)).map_err(|e| format!("reading {path}: {e}"))
@@ -39,8 +39,10 @@ impl Project {
         let readme = read("README.md")?;
         let host_settings = readme_settings(&readme)?;
         let host_secrets = readme_secret_settings(&readme);
-        let sidecar =
-            read("renderer/sidecar/src/settings.rs")? + &read("renderer/sidecar/src/main.rs")?;
+        // The sidecar's own settings, and RUST_LOG, which alertgraph-serve reads for it.
+        let sidecar = read("renderer/sidecar/src/settings.rs")?
+            + &read("renderer/sidecar/src/main.rs")?
+            + &read("serve/src/lib.rs")?;
         let (renderer_settings, renderer_default_port) = sidecar_settings(&sidecar)?;
         let spin = spin_manifest(&read("spin.toml")?)?;
         Ok(Project {
