@@ -58,13 +58,7 @@ impl Project {
 /// The Configuration table's rows: ``| `NAME` | `default` or — | meaning |``.
 pub fn readme_settings(readme: &str) -> Result<BTreeMap<String, Option<String>>, String> {
     let mut settings = BTreeMap::new();
-    for line in readme.lines() {
-        let Some(rest) = line.strip_prefix("| `") else {
-            continue;
-        };
-        let Some((name, rest)) = rest.split_once('`') else {
-            continue;
-        };
+    for (name, rest, _) in code_rows(readme) {
         let is_setting = !name.is_empty()
             && name
                 .chars()
@@ -92,13 +86,7 @@ pub fn readme_settings(readme: &str) -> Result<BTreeMap<String, Option<String>>,
 /// just `secret` (`…; secret`, `secret, never logged`).
 pub fn readme_secret_settings(readme: &str) -> BTreeSet<String> {
     let mut secrets = BTreeSet::new();
-    for line in readme.lines() {
-        let Some(rest) = line.strip_prefix("| `") else {
-            continue;
-        };
-        let Some((name, _)) = rest.split_once('`') else {
-            continue;
-        };
+    for (name, _, line) in code_rows(readme) {
         // The meaning is the last cell; an escaped `\|` inside it is no separator.
         let cells = line.trim_end().trim_end_matches('|').replace("\\|", "/");
         let meaning = cells.rsplit('|').next().unwrap_or("");
@@ -110,6 +98,14 @@ pub fn readme_secret_settings(readme: &str) -> BTreeSet<String> {
         }
     }
     secrets
+}
+
+/// The table rows that begin with a code cell: (its text, what follows it, the whole line).
+fn code_rows(readme: &str) -> impl Iterator<Item = (&str, &str, &str)> {
+    readme.lines().filter_map(|line| {
+        let (name, rest) = line.strip_prefix("| `")?.split_once('`')?;
+        Some((name, rest, line))
+    })
 }
 
 /// The names the sidecar reads (`get("NAME")`, `env::var("NAME")`) and its `DEFAULT_PORT`.
