@@ -233,22 +233,25 @@ fi
 
 if want startup; then startup; fi
 
+cargo_bench() { # name: runs the host's bench target of that name, whose JSON is its result
+  local result
+  result=$(cargo bench -q -p alertgraph --bench "$1")
+  echo "{\"bench\":\"$1\",\"result\":$result}" >> "$RAW"
+}
+
 if want instantiate; then
   echo "== per-request instantiation" >&2
-  INST=$(cargo bench -q -p alertgraph --bench instantiate)
-  echo "{\"bench\":\"instantiate\",\"result\":$INST}" >> "$RAW"
+  cargo_bench instantiate
 fi
 
 if want renderer_wasm; then
   echo "== renderer: native vs compiled to wasm (renderer/wasm on wasmtime)" >&2
-  RENDER=$(cargo bench -q -p alertgraph --bench renderer_wasm)
-  echo "{\"bench\":\"renderer_wasm\",\"result\":$RENDER}" >> "$RAW"
+  cargo_bench renderer_wasm
 fi
 
 if want delivery; then
   echo "== delivery: webhook to Slack message with a real Prometheus chart, and a 5,000-alert burst" >&2
-  DELIVERY=$(cargo bench -q -p alertgraph --bench delivery)
-  echo "{\"bench\":\"delivery\",\"result\":$DELIVERY}" >> "$RAW"
+  cargo_bench delivery
 fi
 
 if want size; then
