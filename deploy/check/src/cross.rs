@@ -61,6 +61,13 @@ struct Workload<'a> {
     claim_templates: Vec<String>,
 }
 
+impl Workload<'_> {
+    /// `file: Kind name: container c`, where a message about one of its containers points.
+    fn container_at(&self, container: &Container) -> String {
+        format!("{}: container {}", self.item.at(), container.name)
+    }
+}
+
 /// The program a container runs, told by its image's name (whatever the registry and tag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Program {

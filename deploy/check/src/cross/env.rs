@@ -15,9 +15,8 @@ impl Folder {
                 for var in container.env.iter().flatten() {
                     if !seen.insert(var.name.as_str()) {
                         problems.push(format!(
-                            "{}: container {}: env {} is set twice",
-                            workload.item.at(),
-                            container.name,
+                            "{}: env {} is set twice",
+                            workload.container_at(container),
                             var.name
                         ));
                     }
@@ -34,9 +33,8 @@ impl Folder {
                             _ => "the renderer sidecar (renderer/sidecar/src)",
                         };
                         problems.push(format!(
-                            "{}: container {}: env {} is not a setting of {whose}",
-                            workload.item.at(),
-                            container.name,
+                            "{}: env {} is not a setting of {whose}",
+                            workload.container_at(container),
                             var.name
                         ));
                     }
@@ -73,10 +71,9 @@ impl Folder {
                     for name in references(text) {
                         if !env[..defined_before].contains(&name) {
                             problems.push(format!(
-                                "{}: container {}: {field} uses $({name}), which is not an env \
+                                "{}: {field} uses $({name}), which is not an env \
                                  var defined before it in this container",
-                                workload.item.at(),
-                                container.name
+                                workload.container_at(container)
                             ));
                         }
                     }
@@ -274,10 +271,9 @@ impl Folder {
                                 .and_then(|s| s.secret_key_ref.as_ref());
                             if got.is_none_or(|g| g.name != wanted.name || g.key != wanted.key) {
                                 problems.push(format!(
-                                    "{}: container {}: env {env_name} must come from Secret {} \
+                                    "{}: env {env_name} must come from Secret {} \
                                      key {} like variable {} of {}, or the two differ",
-                                    workload.item.at(),
-                                    container.name,
+                                    workload.container_at(container),
                                     wanted.name,
                                     wanted.key,
                                     var.name,
@@ -308,10 +304,9 @@ impl Folder {
                         .is_some_and(|s| s.secret_key_ref.is_some());
                     if project.host_secrets.contains(&var.name) && !from_secret {
                         problems.push(format!(
-                            "{}: container {}: env {} is secret (README's Configuration table): \
+                            "{}: env {} is secret (README's Configuration table): \
                              take it from a Secret (valueFrom.secretKeyRef), not a plain value",
-                            workload.item.at(),
-                            container.name,
+                            workload.container_at(container),
                             var.name
                         ));
                     }

@@ -29,7 +29,7 @@ impl Folder {
         let mut texts: Vec<(String, String)> = Vec::new();
         for workload in self.workloads() {
             for container in containers(workload.template) {
-                let at = format!("{}: container {}", workload.item.at(), container.name);
+                let at = workload.container_at(container);
                 for text in container.command.iter().chain(&container.args).flatten() {
                     texts.push((at.clone(), text.clone()));
                 }
@@ -126,9 +126,8 @@ impl Folder {
                 }
                 if !missing.is_empty() {
                     problems.push(format!(
-                        "{}: container {}: securityContext lacks {}",
-                        workload.item.at(),
-                        container.name,
+                        "{}: securityContext lacks {}",
+                        workload.container_at(container),
                         missing.join(", ")
                     ));
                 }
@@ -162,7 +161,7 @@ impl Folder {
             for container in containers(workload.template) {
                 let resources = container.resources.as_ref();
                 check(
-                    format!("{}: container {}", workload.item.at(), container.name),
+                    workload.container_at(container),
                     resources.and_then(|r| r.requests.as_ref()),
                     resources.and_then(|r| r.limits.as_ref()),
                 );
@@ -185,7 +184,7 @@ impl Folder {
         let mut images: Vec<(String, String)> = Vec::new();
         for workload in self.workloads() {
             for container in containers(workload.template) {
-                let at = format!("{}: container {}", workload.item.at(), container.name);
+                let at = workload.container_at(container);
                 images.push((at, container.image.clone().unwrap_or_default()));
             }
         }

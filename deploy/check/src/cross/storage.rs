@@ -214,7 +214,7 @@ impl Folder {
                 if container.image.as_deref().and_then(program) != Some(Program::Host) {
                     continue;
                 }
-                let at = format!("{}: container {}", workload.item.at(), container.name);
+                let at = workload.container_at(container);
                 let set = |name: &str| container.env.iter().flatten().find(|v| v.name == name);
                 let connection = set("DB_CONNECTION_STRING");
                 if connection.is_some_and(|v| v.value.is_none()) {
@@ -276,7 +276,7 @@ impl Folder {
                 if container.image.as_deref().and_then(program) != Some(Program::Sqld) {
                     continue;
                 }
-                let at = format!("{}: container {}", workload.item.at(), container.name);
+                let at = workload.container_at(container);
                 let words: Vec<&str> = container
                     .command
                     .iter()

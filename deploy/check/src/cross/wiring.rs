@@ -169,10 +169,9 @@ impl Folder {
                     };
                     if !exposed.iter().any(|p| port_matches(&port, p)) {
                         problems.push(format!(
-                            "{}: container {}: {kind} uses port {}, which the container does \
+                            "{}: {kind} uses port {}, which the container does \
                              not expose (it has {})",
-                            workload.item.at(),
-                            container.name,
+                            workload.container_at(container),
                             show_port(&port),
                             show_ports(&exposed)
                         ));
@@ -208,10 +207,9 @@ impl Folder {
                 let exposed = container.ports.clone().unwrap_or_default();
                 if !port.is_some_and(|n| exposed.iter().any(|p| p.container_port == n)) {
                     problems.push(format!(
-                        "{}: container {}: listens on {} (PORT {}), which is not a containerPort \
+                        "{}: listens on {} (PORT {}), which is not a containerPort \
                          (it has {})",
-                        workload.item.at(),
-                        container.name,
+                        workload.container_at(container),
                         port.map_or("?".into(), |n| n.to_string()),
                         if set.is_some() {
                             "as set"
@@ -224,10 +222,9 @@ impl Folder {
                 if let Some(host) = env_value(container, "LISTEN_HOST") {
                     if host.starts_with("127.") || host == "::1" {
                         problems.push(format!(
-                            "{}: container {}: LISTEN_HOST {host} is loopback: nothing outside the \
+                            "{}: LISTEN_HOST {host} is loopback: nothing outside the \
                              pod (probes, Services) can reach it",
-                            workload.item.at(),
-                            container.name
+                            workload.container_at(container)
                         ));
                     }
                 }
