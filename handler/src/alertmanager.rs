@@ -236,14 +236,7 @@ impl Alertmanager {
             .header("accept", "application/json")
             .body(body)
             .build();
-        let response: spin_sdk::http::Response =
-            spin_sdk::http::send(request)
-                .await
-                .map_err(|e| Failure::Retry {
-                    after_ms: None,
-                    reason: format!("Alertmanager unreachable: {}", one_line(&e.to_string())),
-                    maybe_posted: false,
-                })?;
+        let response = crate::outbound::send(request, "Alertmanager unreachable", false).await?;
         Ok((*response.status(), response.into_body()))
     }
 }

@@ -6,17 +6,18 @@
 //!
 //! Layout: `http` is the I/O edge for requests (Spin entry point, body stream, store calls,
 //! sending), `delivery` for the outbox (the drain loop, one file per job family, and its seams:
-//! the store, the chat service, Alertmanager and the chart drawer as traits, faked in its tests),
-//! `retention` for the sweep that keeps the database's size level (run from the drain),
-//! `slack::api` for the Slack Web API, `alertmanager` for its silences and alerts, `chart` for
-//! the charts (its `prometheus` and `draw` do I/O, the rest is pure); `config` reads Spin
-//! variables. Everything else is pure and unit-tested: `routes` (route table), `auth`
-//! (bearer/basic token check), `body_limit` (1 MiB cap), `webhook` (Alertmanager v4 wire types
-//! → the store's record) with `rfc3339` (timestamps), `refusal` (4xx answers and their counted
-//! reasons), `reply` (responses as values), `metrics_text` (Prometheus exposition),
-//! `outbox_retry` (the requeue route's query and answer), `percent` (URL and form encoding),
-//! `text` (one-line reasons), `slack` (alert messages as Block Kit values, button clicks and
-//! their signatures) and `history` (its query, JSON and page).
+//! the store, the chat service, Alertmanager and the chart drawer as traits, faked in its
+//! tests), `retention` for the sweep that keeps the database's size level (run from the drain),
+//! `slack::api` for the Slack Web API and `alertmanager` for its silences and alerts (both send
+//! through `outbound`), `chart` for the charts (its `prometheus` and `draw` do I/O, the rest is
+//! pure); `config` reads Spin variables. Everything else is pure and unit-tested: `routes`
+//! (route table), `auth` (bearer/basic token check), `body_limit` (1 MiB cap), `webhook`
+//! (Alertmanager v4 wire types → the store's record) with `rfc3339` (timestamps), `refusal`
+//! (4xx answers and their counted reasons), `reply` (responses as values), `metrics_text`
+//! (Prometheus exposition), `outbox_retry` (the requeue route's query and answer), `percent`
+//! (URL and form encoding), `labels` (label lookup), `text` (one-line reasons), `slack` (alert
+//! messages as Block Kit values, button clicks and their signatures) and `history` (its query,
+//! JSON and page).
 //! Property tests against bad input sit in `props` modules beside the unit tests; `props` here
 //! holds their settings. `bindings` holds the generated WIT imports.
 
@@ -28,7 +29,9 @@ mod config;
 mod delivery;
 mod history;
 mod http;
+mod labels;
 mod metrics_text;
+mod outbound;
 mod outbox_retry;
 mod percent;
 #[cfg(test)]

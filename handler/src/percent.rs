@@ -6,12 +6,20 @@ pub fn encode(text: &str) -> String {
     for b in text.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
+                out.push(char::from(b))
             }
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => push_escaped(&mut out, b),
         }
     }
     out
+}
+
+/// Appends `b` as `%XX`.
+pub fn push_escaped(out: &mut String, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('%');
+    out.push(char::from(HEX[usize::from(b >> 4)]));
+    out.push(char::from(HEX[usize::from(b & 0xF)]));
 }
 
 /// The value of `name` in an `application/x-www-form-urlencoded` body (`+` is a space);
@@ -38,21 +46,44 @@ pub fn form_pairs(body: &[u8]) -> Vec<(Option<String>, Option<String>)> {
         .collect()
 }
 
-/// Percent-decoding with `+` as a space.
+/// Percent-decoding with `+` as a space; a `%` without two hex digits is refused.
 fn decode(part: &[u8]) -> Option<String> {
+    decode_with(part, false)
+}
+
+/// Percent-decoding with `+` as a space that keeps a `%` without two hex digits as it is, as
+/// browsers do; `None` only when the result is not UTF-8.
+pub fn decode_lenient(part: &str) -> Option<String> {
+    decode_with(part.as_bytes(), true)
+}
+
+fn decode_with(part: &[u8], lenient: bool) -> Option<String> {
     let mut out = Vec::with_capacity(part.len());
-    let mut bytes = part.iter();
-    while let Some(&b) = bytes.next() {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = [*bytes.next()?, *bytes.next()?];
-                out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+    let mut i = 0;
+    while i < part.len() {
+        let escaped = match part.get(i..i + 3) {
+            Some([b'%', hi, lo]) => hex(*hi).zip(hex(*lo)).map(|(hi, lo)| hi << 4 | lo),
+            _ => None,
+        };
+        match (escaped, part[i]) {
+            (Some(byte), _) => {
+                out.push(byte);
+                i += 3;
+                continue;
             }
-            _ => out.push(b),
+            (None, b'%') if !lenient => return None,
+            (None, b'+') => out.push(b' '),
+            (None, byte) => out.push(byte),
         }
+        i += 1;
     }
     String::from_utf8(out).ok()
+}
+
+fn hex(digit: u8) -> Option<u8> {
+    char::from(digit)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
 }
 
 #[cfg(test)]

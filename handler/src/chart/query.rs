@@ -13,6 +13,7 @@ use promql_parser::parser::{
 };
 
 use super::model::{Comparison, Ms, Threshold, Unit};
+use crate::labels;
 use crate::text::one_line;
 use unit::unit_of;
 
@@ -99,39 +100,9 @@ pub fn expr_from_generator_url(url: &str) -> Option<String> {
     let query = query.split_once('#').map_or(query, |(query, _)| query);
     let value = query.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (form_decode(key).as_deref() == Some("g0.expr")).then_some(value)
+        (crate::percent::decode_lenient(key).as_deref() == Some("g0.expr")).then_some(value)
     })?;
-    form_decode(value).filter(|expr| !expr.trim().is_empty())
-}
-
-/// Decodes one `application/x-www-form-urlencoded` component; None when not UTF-8.
-fn form_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = match bytes.get(i..i + 3) {
-            Some([b'%', hi, lo]) => hex(*hi).zip(hex(*lo)).map(|(hi, lo)| hi << 4 | lo),
-            _ => None,
-        };
-        match (escaped, bytes[i]) {
-            (Some(byte), _) => {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-            (None, b'+') => out.push(b' '),
-            (None, byte) => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
-fn hex(digit: u8) -> Option<u8> {
-    char::from(digit)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
+    crate::percent::decode_lenient(value).filter(|expr| !expr.trim().is_empty())
 }
 
 /// Split a rule expression into the series to plot and the threshold.
@@ -383,17 +354,17 @@ fn unparen(e: &Expr) -> &Expr {
 /// expression is plotted then); any other the success rate against the percentile. A missing
 /// or unparsable percentile (success rate) or latency threshold leaves the threshold out.
 pub fn sloth_query(labels: &[(String, String)]) -> Option<Query> {
-    let slo = label(labels, "sloth_slo")?;
-    let objective = label(labels, "objective_name").filter(|name| !name.is_empty())?;
+    let slo = labels::value(labels, "sloth_slo")?;
+    let objective = labels::value(labels, "objective_name").filter(|name| !name.is_empty())?;
     let objective = promql_string(objective);
-    let percentile = label(labels, "objective_percentile").and_then(percentile_fraction);
+    let percentile = labels::value(labels, "objective_percentile").and_then(percentile_fraction);
     if slo.contains("latency") {
         // Without its percentile the latency objective says nothing to plot.
         let quantile = percentile?;
         let promql = format!(
             "histogram_quantile({quantile}, sum by (le) (rate(function_calls_duration_seconds_bucket{{objective_name={objective}}}[5m])))"
         );
-        let threshold = label(labels, "objective_latency_threshold")
+        let threshold = labels::value(labels, "objective_latency_threshold")
             .and_then(positive_number)
             .map(|value| Threshold {
                 value,
@@ -420,14 +391,6 @@ pub fn sloth_query(labels: &[(String, String)]) -> Option<Query> {
             scalar: false,
         })
     }
-}
-
-/// The value of the first label called `name`.
-fn label<'a>(labels: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    labels
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
 }
 
 /// `99.9` → 0.999, rounded to 12 digits so that it prints as written.
@@ -520,7 +483,7 @@ pub fn legend_labels(label_sets: &[Vec<(String, String)>]) -> Vec<String> {
         .map(|set| {
             let parts: Vec<String> = differing
                 .iter()
-                .filter_map(|key| value_of(set, key).map(|value| pair(key, value)))
+                .filter_map(|key| labels::value(set, key).map(|value| pair(key, value)))
                 .collect();
             if parts.is_empty() {
                 own_name(set)
@@ -544,16 +507,12 @@ fn differing_keys(label_sets: &[Vec<(String, String)>]) -> Vec<&str> {
         return keys;
     };
     keys.retain(|key| {
-        let value = value_of(first, key);
-        others.iter().any(|set| value_of(set, key) != value)
+        let value = labels::value(first, key);
+        others.iter().any(|set| labels::value(set, key) != value)
     });
     // The metric name, when it differs, leads.
     keys.sort_by_key(|key| *key != METRIC_NAME);
     keys
-}
-
-fn value_of<'a>(set: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    set.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 /// `key="value"`, or the bare metric name for `__name__`.
@@ -576,7 +535,7 @@ fn own_name(set: &[(String, String)]) -> String {
     if !parts.is_empty() {
         parts.join(", ")
     } else {
-        value_of(set, METRIC_NAME).map_or_else(|| "value".to_owned(), str::to_owned)
+        labels::value(set, METRIC_NAME).map_or_else(|| "value".to_owned(), str::to_owned)
     }
 }
 
@@ -598,7 +557,7 @@ pub fn alert_series(
 
 fn identifies(alert_labels: &[(String, String)], set: &[(String, String)]) -> bool {
     let mut own = set.iter().filter(|(key, _)| key != METRIC_NAME).peekable();
-    own.peek().is_some() && own.all(|(key, value)| label(alert_labels, key) == Some(value))
+    own.peek().is_some() && own.all(|(key, value)| labels::value(alert_labels, key) == Some(value))
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@ use serde_json::Value;
 use super::message::{Message, ALERT_EVENT};
 use crate::delivery::seams::Chat;
 use crate::delivery::Failure;
-use crate::text::one_line;
 
 /// Where and as whom to call Slack.
 pub struct Client {
@@ -156,14 +155,7 @@ impl Chat for Client {
             .header("content-type", "image/png")
             .body(upload.png.to_vec())
             .build();
-        let response: spin_sdk::http::Response =
-            spin_sdk::http::send(request)
-                .await
-                .map_err(|e| Failure::Retry {
-                    after_ms: None,
-                    reason: format!("file upload: {}", one_line(&e.to_string())),
-                    maybe_posted: false,
-                })?;
+        let response = crate::outbound::send(request, "file upload", false).await?;
         check_status("file upload", *response.status(), None)?;
         let method = "files.completeUploadExternal";
         let files = serde_json::json!([{ "id": file_id, "title": upload.title }]).to_string();
@@ -203,14 +195,7 @@ impl Client {
             .body(body)
             .build();
         let method = path.split('?').next().unwrap_or(path);
-        let response: spin_sdk::http::Response =
-            spin_sdk::http::send(request)
-                .await
-                .map_err(|e| Failure::Retry {
-                    after_ms: None,
-                    reason: format!("{method}: {}", one_line(&e.to_string())),
-                    maybe_posted: true,
-                })?;
+        let response = crate::outbound::send(request, method, true).await?;
         let retry_after = response
             .header("retry-after")
             .and_then(|v| v.as_str())

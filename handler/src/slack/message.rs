@@ -5,6 +5,8 @@
 use serde::Serialize;
 
 use super::interaction::{self, ACKNOWLEDGE, SILENCES, UNSILENCE};
+use crate::labels;
+use crate::percent::push_escaped;
 use crate::store::{Acknowledgement, Alert, AlertHistory, AlertSilence, AlertStatus};
 
 const FIRING_COLOR: &str = "#F2303C";
@@ -507,9 +509,8 @@ pub fn channel_for(
 
 /// A label's (or annotation's) value, trimmed; `None` when absent or blank.
 fn lookup<'a>(set: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    set.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
+    labels::value(set, name)
+        .map(str::trim)
         .filter(|v| !v.is_empty())
 }
 
@@ -643,7 +644,7 @@ fn explorer_link(base: &str, alertname: &str) -> Option<String> {
     } else {
         "&"
     };
-    let query = encode_component(alertname);
+    let query = crate::percent::encode(alertname);
     link(&format!("{before}{joiner}alertname={query}{fragment}"))
 }
 
@@ -662,9 +663,11 @@ fn link(url: &str) -> Option<String> {
     let mut out = String::with_capacity(url.len());
     for &b in url.as_bytes() {
         match b {
-            b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' => percent(&mut out, b),
+            b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' => {
+                push_escaped(&mut out, b)
+            }
             b'!'..=b'~' => out.push(char::from(b)),
-            _ => percent(&mut out, b),
+            _ => push_escaped(&mut out, b),
         }
     }
     (out.len() <= URL_MAX).then_some(out)
@@ -674,27 +677,6 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
         .then(|| &s[prefix.len()..])
-}
-
-/// RFC 3986 component encoding: everything but the unreserved characters.
-fn encode_component(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for &b in value.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(char::from(b));
-            }
-            _ => percent(&mut out, b),
-        }
-    }
-    out
-}
-
-fn percent(out: &mut String, b: u8) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.push('%');
-    out.push(char::from(HEX[usize::from(b >> 4)]));
-    out.push(char::from(HEX[usize::from(b & 0xF)]));
 }
 
 fn mrkdwn(text: String) -> Text {
