@@ -1,7 +1,7 @@
 //! A real Alertmanager (Debian's `prometheus-alertmanager`) sending to the real binary,
 //! which posts to a fake Slack: fire, then resolve with `send_resolved: true`.
 
-use crate::fake_slack::FakeSlack;
+use crate::fake_slack::{accepted_count, FakeSlack};
 use crate::support::{ensure_installed, free_port, request, Server, TempDir};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -152,12 +152,8 @@ fn alertmanager_fire_and_resolve_reach_slack_once_each() {
     resolved["endsAt"] = rfc3339(0).into();
     am.send(resolved);
     slack.wait_until(WAIT, |calls| {
-        calls.iter().any(|c| c.ok && c.method == "chat.update")
-            && calls
-                .iter()
-                .filter(|c| c.ok && c.method == "chat.postMessage")
-                .count()
-                == 2
+        calls.iter().any(|c| c.accepted("chat.update"))
+            && accepted_count(calls, "chat.postMessage") == 2
     });
     server.wait_outbox_settled(WAIT);
     let updates = slack.accepted("chat.update");
@@ -244,13 +240,7 @@ fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced()
     });
     am.send(alert.clone());
     let posts = |n| {
-        slack.wait_until(WAIT, |calls| {
-            calls
-                .iter()
-                .filter(|c| c.ok && c.method == "chat.postMessage")
-                .count()
-                >= n
-        });
+        slack.wait_until(WAIT, |calls| accepted_count(calls, "chat.postMessage") >= n);
         slack.accepted("chat.postMessage")
     };
     let fired = &posts(1)[0];
@@ -266,7 +256,7 @@ fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced()
     assert_eq!(answer.status, 200, "{}", answer.body);
     let silenced_update = |calls: &[crate::fake_slack::Call]| {
         calls.iter().any(|c| {
-            c.ok && c.method == "chat.update" && c.body.to_string().contains("Silenced by <@U0ADA>")
+            c.accepted("chat.update") && c.body.to_string().contains("Silenced by <@U0ADA>")
         })
     };
     slack.wait_until(WAIT, silenced_update);
@@ -348,9 +338,9 @@ fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced()
         std::thread::sleep(Duration::from_millis(100));
     }
     slack.wait_until(WAIT, |calls| {
-        calls.iter().any(|c| {
-            c.ok && c.method == "chat.update" && c.body["attachments"][0]["color"] == "#2EC95A"
-        })
+        calls
+            .iter()
+            .any(|c| c.accepted("chat.update") && c.body["attachments"][0]["color"] == "#2EC95A")
     });
     server.wait_outbox_settled(WAIT);
     let update = slack.accepted("chat.update").pop().unwrap();
@@ -390,24 +380,12 @@ fn a_silence_that_runs_out_is_followed_up_with_alertmanager() {
     };
     am.send(alert("GoesAway"));
     am.send(alert("StaysOn"));
-    slack.wait_until(WAIT, |calls| {
-        calls
-            .iter()
-            .filter(|c| c.ok && c.method == "chat.postMessage")
-            .count()
-            == 2
-    });
+    slack.wait_until(WAIT, |calls| accepted_count(calls, "chat.postMessage") == 2);
     for post in slack.accepted("chat.postMessage") {
         let (_, alert_id) = controls(&post).swap_remove(1);
         assert_eq!(click(&server, "silence_4h", &alert_id, "U0ADA").status, 200);
     }
-    slack.wait_until(WAIT, |calls| {
-        calls
-            .iter()
-            .filter(|c| c.ok && c.method == "chat.update")
-            .count()
-            >= 2
-    });
+    slack.wait_until(WAIT, |calls| accepted_count(calls, "chat.update") >= 2);
     let mut gone = alert("GoesAway");
     gone["endsAt"] = rfc3339(0).into();
     am.send(gone);
@@ -422,7 +400,7 @@ fn a_silence_that_runs_out_is_followed_up_with_alertmanager() {
     slack.wait_until(WAIT, |calls| {
         let updated = |name: &str, color: &str| {
             calls.iter().any(|c| {
-                c.ok && c.method == "chat.update"
+                c.accepted("chat.update")
                     && c.body["text"].as_str().unwrap().contains(name)
                     && c.body["attachments"][0]["color"] == color
                     && !c.body.to_string().contains("Silenced by")

@@ -74,12 +74,9 @@ fn a_chart_missed_while_prometheus_was_down_is_added_when_it_returns() {
     let _prometheus =
         Prometheus::start_at(down, &dir, Some(&history.openmetrics()), Options::default());
     let calls = slack.wait_until(Duration::from_secs(90), |calls| {
-        calls.iter().any(|c| c.ok && c.method == "chat.update")
+        calls.iter().any(|c| c.accepted("chat.update"))
     });
-    let updates: Vec<_> = calls
-        .iter()
-        .filter(|c| c.ok && c.method == "chat.update")
-        .collect();
+    let updates: Vec<_> = calls.iter().filter(|c| c.accepted("chat.update")).collect();
     assert_eq!(updates.len(), 1);
     let updated = &updates[0].body;
     assert!(
@@ -226,7 +223,7 @@ fn a_real_alert_from_a_real_prometheus_posts_its_chart_and_redraws_it_on_resolve
         40.0,
     );
     slack.wait_until(Duration::from_secs(90), |calls| {
-        calls.iter().any(|c| c.ok && c.method == "chat.postMessage")
+        calls.iter().any(|c| c.accepted("chat.postMessage"))
     });
     let posts = slack.accepted("chat.postMessage");
     assert_eq!(posts.len(), 1, "{posts:#?}");
@@ -258,7 +255,7 @@ fn a_real_alert_from_a_real_prometheus_posts_its_chart_and_redraws_it_on_resolve
     // Errors stop; once the 1-minute rate is under 5 % again the alert resolves.
     exporter.counter(r#"http_requests_total{service="checkout",code="500"}"#, 0.0);
     slack.wait_until(Duration::from_secs(150), |calls| {
-        calls.iter().any(|c| c.ok && c.method == "chat.update")
+        calls.iter().any(|c| c.accepted("chat.update"))
     });
     server.wait_outbox_settled(WAIT);
     let updates = slack.accepted("chat.update");
@@ -285,7 +282,7 @@ pub fn wait_uploaded_chart(slack: &FakeSlack, channel: &str) -> String {
     slack.wait_until(WAIT, |calls| {
         calls
             .iter()
-            .any(|c| c.ok && c.method == "files.completeUploadExternal")
+            .any(|c| c.accepted("files.completeUploadExternal"))
     });
     let posts = slack.accepted("chat.postMessage");
     assert_eq!(posts.len(), 1, "{posts:#?}");

@@ -1,7 +1,7 @@
 //! Alerts to Slack through the real binary and a fake Slack Web API: one message per alert,
 //! updated in place with a threaded reply on resolve; rate limits and refusals handled.
 
-use crate::fake_slack::{FakeSlack, Scripted};
+use crate::fake_slack::{accepted_count, FakeSlack, Scripted};
 use crate::support::{wait_until, Server, TempDir, FIRING, RESOLVED};
 use std::time::Duration;
 
@@ -71,13 +71,7 @@ fn fire_repeat_resolve_gives_one_message_updated_in_place() {
             .status,
         200
     );
-    slack.wait_until(WAIT, |calls| {
-        calls
-            .iter()
-            .filter(|c| c.ok && c.method == "chat.postMessage")
-            .count()
-            == 2
-    });
+    slack.wait_until(WAIT, |calls| accepted_count(calls, "chat.postMessage") == 2);
     server.wait_outbox_settled(WAIT);
     let updates = slack.accepted("chat.update");
     assert_eq!(updates.len(), 1, "{updates:#?}");
@@ -305,7 +299,7 @@ fn posts_to_one_channel_are_paced() {
     let posts: Vec<_> = slack
         .calls()
         .into_iter()
-        .filter(|c| c.ok && c.method == "chat.postMessage")
+        .filter(|c| c.accepted("chat.postMessage"))
         .collect();
     assert_eq!(posts.len(), 4);
     for pair in posts.windows(2) {

@@ -24,6 +24,18 @@ pub struct Call {
     pub at: Instant,
 }
 
+impl Call {
+    /// Whether Slack took this call of `method`.
+    pub fn accepted(&self, method: &str) -> bool {
+        self.ok && self.method == method
+    }
+}
+
+/// How many of `calls` were of `method` and taken by Slack.
+pub fn accepted_count(calls: &[Call], method: &str) -> usize {
+    calls.iter().filter(|c| c.accepted(method)).count()
+}
+
 /// An answer to give instead of the normal one, in order.
 pub enum Scripted {
     RateLimited {
@@ -250,7 +262,7 @@ impl FakeSlack {
     pub fn accepted(&self, method: &str) -> Vec<Value> {
         self.calls()
             .into_iter()
-            .filter(|c| c.ok && c.method == method)
+            .filter(|c| c.accepted(method))
             .map(|c| c.body)
             .collect()
     }

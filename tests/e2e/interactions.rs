@@ -156,7 +156,7 @@ fn acknowledge_from_slack_shows_who_took_the_alert_on_once() {
     let answer = click(&server, "acknowledge", &alert_id, "U0ADA");
     assert_eq!((answer.status, answer.body.as_str()), (200, "\n"));
     slack.wait_until(WAIT, |calls| {
-        calls.iter().any(|c| c.ok && c.method == "chat.update")
+        calls.iter().any(|c| c.accepted("chat.update"))
     });
     server.wait_outbox_settled(WAIT);
     let updated = slack.accepted("chat.update");

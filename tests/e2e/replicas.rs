@@ -239,9 +239,7 @@ fn what_touched(
             serde_json::from_str(ts).unwrap(),
         );
         let posted = calls.iter().find(|c| {
-            c.ok && c.method == "chat.postMessage"
-                && c.answer["ts"] == ts
-                && c.answer["channel"] == channel
+            c.accepted("chat.postMessage") && c.answer["ts"] == ts && c.answer["channel"] == channel
         });
         if let Some(id) = posted.and_then(|c| alert_id(&c.body)) {
             out += &about_alert(id, sqld, logs);
@@ -362,10 +360,7 @@ pub fn burst_is_posted_once(
     // Each alert posted once, and turned green once.
     let calls = slack.calls();
     let mut posts: BTreeMap<i64, usize> = BTreeMap::new();
-    for call in calls
-        .iter()
-        .filter(|c| c.ok && c.method == "chat.postMessage")
-    {
+    for call in calls.iter().filter(|c| c.accepted("chat.postMessage")) {
         if let Some(id) = alert_id(&call.body) {
             *posts.entry(id).or_default() += 1;
         }
@@ -381,9 +376,10 @@ pub fn burst_is_posted_once(
     );
     assert!(posts.len() >= alerts, "{} alerts posted", posts.len());
     let mut greened: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for call in calls.iter().filter(|c| {
-        c.ok && c.method == "chat.update" && c.body["attachments"][0]["color"] == "#2EC95A"
-    }) {
+    for call in calls
+        .iter()
+        .filter(|c| c.accepted("chat.update") && c.body["attachments"][0]["color"] == "#2EC95A")
+    {
         let key = (
             call.body["channel"].to_string(),
             call.body["ts"].to_string(),
@@ -406,8 +402,7 @@ pub fn burst_is_posted_once(
     // apart where they were taken, less the send's jitter on arrival.
     let mut last: BTreeMap<String, std::time::Instant> = BTreeMap::new();
     let mut closest = Duration::MAX;
-    let top_level =
-        |c: &&Call| c.ok && c.method == "chat.postMessage" && alert_id(&c.body).is_some();
+    let top_level = |c: &&Call| c.accepted("chat.postMessage") && alert_id(&c.body).is_some();
     for call in calls.iter().filter(top_level) {
         let channel = call.body["channel"].to_string();
         if let Some(before) = last.insert(channel, call.at) {

@@ -135,7 +135,7 @@ fn the_spinkube_component_runs_under_the_host_and_draws_through_the_sidecar() {
     let answer = server.post("/api/alerts", &[JSON], webhook.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     slack.wait_until(Duration::from_secs(30), |calls| {
-        calls.iter().any(|c| c.ok && c.method == "chat.postMessage")
+        calls.iter().any(|c| c.accepted("chat.postMessage"))
     });
     let post = slack.accepted("chat.postMessage")[0].to_string();
     assert!(post.contains("renderer unreachable"), "{post}");
