@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "xoxb-big-chart-test";
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 /// About what a 12,000-pod cluster answers for a per-pod query over 360 steps.
 const HUGE_BYTES: u64 = 80_000_000;
 
@@ -177,7 +176,7 @@ fn a_chart_too_big_or_too_slow_to_draw_never_holds_its_alert_back() {
         ("hung", "hung_metric > 0"),
         ("small", "small_metric > 0"),
     ]);
-    assert_eq!(server.post("/api/alerts", &[JSON], &hook).status, 200);
+    assert_eq!(server.post_alerts(&hook).status, 200);
 
     let mut rss_peak_kib = 0;
     let mut huge_posted = None;

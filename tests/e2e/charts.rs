@@ -11,7 +11,6 @@ use crate::support::{free_port, wait_until, Server, TempDir};
 use std::time::Duration;
 
 const TOKEN: &str = "xoxb-chart-test";
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 const WAIT: Duration = Duration::from_secs(30);
 /// Where chart links point when the test fetches charts from alertgraph itself.
 const BASE_URL: &str = "http://127.0.0.1:9";
@@ -43,12 +42,7 @@ fn a_chart_missed_while_prometheus_was_down_is_added_when_it_returns() {
             ("BASE_URL", BASE_URL),
         ],
     );
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], webhook.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(webhook.as_bytes()).status, 200);
     slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
     // The message goes out without its chart, saying why.
     let posts = slack.accepted("chat.postMessage");
@@ -307,12 +301,7 @@ fn without_a_base_url_the_chart_is_uploaded_into_the_thread() {
     let env = [("SLACK_CHANNEL", "#alerts")];
     let mut incident = Incident::start(&dir, TOKEN, &env);
     let (webhook, slack, server) = (&incident.webhook, &incident.slack, &incident.server);
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], webhook.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(webhook.as_bytes()).status, 200);
     let thread_ts = wait_uploaded_chart(slack, "#alerts");
     // The message the file went to is the alert's own.
     let recorded: String = server
@@ -324,7 +313,7 @@ fn without_a_base_url_the_chart_is_uploaded_into_the_thread() {
     // A deploy mid-incident, then Alertmanager repeats the alert: nothing goes out again.
     incident.restart(&dir, TOKEN, &env);
     let (webhook, slack, server) = (&incident.webhook, &incident.slack, &incident.server);
-    let repeat = server.post("/api/alerts", &[JSON], webhook.as_bytes());
+    let repeat = server.post_alerts(webhook.as_bytes());
     assert_eq!(repeat.status, 200, "{}", repeat.body);
     server.wait_outbox_settled(WAIT);
     assert_eq!(slack.accepted("chat.postMessage").len(), 1);

@@ -6,7 +6,6 @@ use crate::support::{wait_until, Server, TempDir, FIRING, RESOLVED};
 use std::time::Duration;
 
 const TOKEN: &str = "xoxb-test-token-123";
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 const WAIT: Duration = Duration::from_secs(20);
 
 fn start(slack: &FakeSlack, dir: &TempDir, token: &str) -> Server {
@@ -26,12 +25,7 @@ fn fire_repeat_resolve_gives_one_message_updated_in_place() {
     let dir = TempDir::new("slack-flow");
     let server = start(&slack, &dir, TOKEN);
 
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], FIRING.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
     let posts = slack.accepted("chat.postMessage");
     assert_eq!(posts.len(), 1, "{posts:#?}");
@@ -56,21 +50,11 @@ fn fire_repeat_resolve_gives_one_message_updated_in_place() {
     );
 
     // Alertmanager repeats the notification: nothing new reaches Slack.
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], FIRING.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     server.wait_outbox_settled(WAIT);
     assert_eq!(slack.accepted("chat.postMessage").len(), 1);
 
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], RESOLVED.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(RESOLVED.as_bytes()).status, 200);
     slack.wait_until(WAIT, |calls| accepted_count(calls, "chat.postMessage") == 2);
     server.wait_outbox_settled(WAIT);
     let updates = slack.accepted("chat.update");
@@ -111,12 +95,7 @@ fn rate_limited_post_is_delivered_once_after_retry_after() {
     let dir = TempDir::new("slack-429");
     let server = start(&slack, &dir, TOKEN);
 
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], FIRING.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     let calls = slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
     server.wait_outbox_settled(WAIT);
     assert_eq!(calls.len(), 3, "429, then 503, then delivered: {calls:#?}");
@@ -146,12 +125,7 @@ fn a_day_long_retry_after_on_a_503_defers_the_post_five_minutes_at_most() {
     };
 
     let before = epoch_ms();
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], FIRING.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     let rescheduled = "SELECT count(*) FROM outbox WHERE lease_until IS NULL \
                        AND last_error IS NOT NULL";
     let deadline = std::time::Instant::now() + WAIT;
@@ -185,12 +159,7 @@ fn refused_token_pauses_the_job_with_its_reason_and_never_logs_the_token() {
         &[("SLACK_CHANNEL", "#alerts"), ("LOG_JSON", "true")],
     );
 
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], FIRING.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     let line = server.wait_log_line("delivery paused to every channel", WAIT);
     // The component's own lines reach the log as JSON events too.
     assert!(
@@ -232,7 +201,7 @@ fn kill_9_right_after_the_answer_still_delivers_exactly_once() {
         ("REQUEST_TIMEOUT_SECS", "5"),
     ];
     let server = slack.alertgraph(&dir, TOKEN, &settings);
-    let answer = server.post("/api/alerts", &[JSON], FIRING.as_bytes());
+    let answer = server.post_alerts(FIRING.as_bytes());
     assert_eq!(answer.status, 200);
     server.crash();
 
@@ -294,7 +263,7 @@ fn posts_to_one_channel_are_paced() {
         ],
     );
     let body = webhook_with(&[("f1", &[]), ("f2", &[]), ("f3", &[]), ("f4", &[])]);
-    assert_eq!(server.post("/api/alerts", &[JSON], &body).status, 200);
+    assert_eq!(server.post_alerts(&body).status, 200);
     server.wait_outbox_settled(WAIT);
     let posts: Vec<_> = slack
         .calls()
@@ -327,7 +296,7 @@ fn a_burst_is_delivered_by_a_few_drainers_not_one_per_webhook() {
             let server = &server;
             scope.spawn(move || {
                 let body = webhook_with(&[(&format!("b{i}"), &[("slack_channel", channel)])]);
-                assert_eq!(server.post("/api/alerts", &[JSON], &body).status, 200);
+                assert_eq!(server.post_alerts(&body).status, 200);
             });
         }
     });
@@ -364,9 +333,7 @@ fn a_drain_out_of_time_gives_its_unstarted_jobs_back_at_once() {
         ],
     );
     assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], &numbered_alerts("budget", 12))
-            .status,
+        server.post_alerts(&numbered_alerts("budget", 12)).status,
         200
     );
     server.wait_outbox_settled(Duration::from_secs(60));
@@ -408,7 +375,7 @@ fn a_rate_limit_holds_only_its_channel() {
         ("fb1", &[("slack_channel", "#b")]),
         ("fb2", &[("slack_channel", "#b")]),
     ]);
-    assert_eq!(server.post("/api/alerts", &[JSON], &body).status, 200);
+    assert_eq!(server.post_alerts(&body).status, 200);
     server.wait_outbox_settled(WAIT);
     let order: Vec<String> = slack
         .accepted("chat.postMessage")
@@ -423,7 +390,7 @@ fn a_rate_limit_holds_only_its_channel() {
 /// `posts`: the alert messages expected in Slack (and recorded) afterwards.
 fn assert_lost_answer_not_reposted(slack: &FakeSlack, server: &Server, alert: &[u8], posts: usize) {
     slack.push(Scripted::LoseAnswer);
-    assert_eq!(server.post("/api/alerts", &[JSON], alert).status, 200);
+    assert_eq!(server.post_alerts(alert).status, 200);
     server.wait_outbox_settled(WAIT);
     let calls = slack.calls();
     let lookups = calls
@@ -455,7 +422,7 @@ fn a_lost_answer_is_not_posted_twice_once_the_channel_id_is_learnt() {
     let dir = TempDir::new("slack-lost-learnt");
     let server = start(&slack, &dir, TOKEN);
     let first = webhook_with(&[("first", &[])]);
-    assert_eq!(server.post("/api/alerts", &[JSON], &first).status, 200);
+    assert_eq!(server.post_alerts(&first).status, 200);
     server.wait_outbox_settled(WAIT);
     let second = webhook_with(&[("second", &[])]);
     assert_lost_answer_not_reposted(&slack, &server, &second, 2);
@@ -471,12 +438,7 @@ fn a_lost_answer_is_posted_again_when_the_channel_history_cannot_be_read() {
     // lacks (a private channel's `groups:history`).
     slack.push(Scripted::LoseAnswer);
     slack.push(Scripted::Error("missing_scope"));
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], FIRING.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     server.wait_outbox_settled(WAIT);
     let calls = slack.calls();
     let methods: Vec<&str> = calls.iter().map(|c| c.method.as_str()).collect();
@@ -521,7 +483,7 @@ fn a_500_alert_group_posts_a_bounded_number_of_messages() {
         ],
     );
     let body = numbered_alerts("storm", 500);
-    let answer = server.post("/api/alerts", &[JSON], &body);
+    let answer = server.post_alerts(&body);
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(answer.body.contains("\"new\":500"), "{}", answer.body);
     server.wait_outbox_settled(WAIT);
@@ -555,12 +517,7 @@ fn a_429_storm_still_delivers_once() {
     }
     let dir = TempDir::new("slack-429-storm");
     let server = start(&slack, &dir, TOKEN);
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], FIRING.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     server.wait_outbox_settled(WAIT);
     let calls = slack.calls();
     assert_eq!(calls.iter().filter(|c| !c.ok).count(), 4, "{calls:#?}");
@@ -581,12 +538,7 @@ fn a_slow_slack_is_waited_for_without_a_second_post() {
     slack.push(Scripted::Slow(Duration::from_secs(3)));
     let dir = TempDir::new("slack-slow");
     let server = start(&slack, &dir, TOKEN);
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], FIRING.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     server.wait_outbox_settled(WAIT);
     assert_eq!(slack.calls().len(), 1, "{:#?}", slack.calls());
     assert_eq!(slack.accepted("chat.postMessage").len(), 1);
@@ -598,18 +550,12 @@ fn firing_again_after_a_resolve_posts_a_new_message() {
     let dir = TempDir::new("slack-refire");
     let server = start(&slack, &dir, TOKEN);
     for body in [FIRING.to_string(), RESOLVED.to_string()] {
-        assert_eq!(
-            server.post("/api/alerts", &[JSON], body.as_bytes()).status,
-            200
-        );
+        assert_eq!(server.post_alerts(body.as_bytes()).status, 200);
         server.wait_outbox_settled(WAIT);
     }
     // Prometheus gives a re-fired alert a new startsAt.
     let again = FIRING.replace("2026-11-25T20:47:31.731Z", "2026-11-25T21:30:00.000Z");
-    assert_eq!(
-        server.post("/api/alerts", &[JSON], again.as_bytes()).status,
-        200
-    );
+    assert_eq!(server.post_alerts(again.as_bytes()).status, 200);
     server.wait_outbox_settled(WAIT);
     let posts = slack.accepted("chat.postMessage");
     let firing: Vec<_> = posts.iter().filter(|p| p["thread_ts"].is_null()).collect();

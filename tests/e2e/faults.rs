@@ -4,12 +4,10 @@
 
 use crate::delivery::webhook_with;
 use crate::fake_slack::Scripted;
-use crate::support::{request, Server, TempDir};
+use crate::support::{request, Server, TempDir, JSON};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
-
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 
 /// A tmpfs of `size` mounted for one test (the tests run as root, as CI does).
 struct SmallDisk {
@@ -62,14 +60,14 @@ fn a_full_disk_gets_a_5xx_and_nothing_is_acknowledged_unsaved() {
         webhook_with(&[(fingerprint.as_str(), &[("instance", instance.as_str())])])
     };
     // The first webhook creates the schema while there is room.
-    assert_eq!(server.post("/api/alerts", &[JSON], &webhook(0)).status, 200);
+    assert_eq!(server.post_alerts(&webhook(0)).status, 200);
     let filler = disk.fill();
 
     // Webhooks until the store runs out of room: each 2xx must be stored, each refusal not.
     let mut refused = Vec::new();
     let mut stored: i64 = 1;
     for i in 1..300 {
-        let answer = server.post("/api/alerts", &[JSON], &webhook(i));
+        let answer = server.post_alerts(&webhook(i));
         match answer.status {
             200 => stored += 1,
             507 => {
@@ -89,7 +87,7 @@ fn a_full_disk_gets_a_5xx_and_nothing_is_acknowledged_unsaved() {
     // Space again: Alertmanager's retries of the refused webhooks are taken.
     std::fs::remove_file(filler).unwrap();
     for i in &refused {
-        let answer = server.post("/api/alerts", &[JSON], &webhook(*i));
+        let answer = server.post_alerts(&webhook(*i));
         assert_eq!(answer.status, 200, "retry of {i}: {}", answer.body);
     }
     assert_eq!(server.count("alerts"), stored + 3);
@@ -192,7 +190,7 @@ fn a_locked_database_is_waited_for_then_refused_with_503_and_nothing_is_lost() {
     // Held past the busy timeout: a 503 that Alertmanager retries, and nothing written.
     other.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let second = webhook_with(&[("locked-2", &[])]);
-    let refused = server.post("/api/alerts", &[JSON], &second);
+    let refused = server.post_alerts(&second);
     assert_eq!(refused.status, 503, "{}", refused.body);
     assert_eq!(refused.body.lines().count(), 1, "{}", refused.body);
     assert!(refused.body.contains("busy"), "{}", refused.body);
@@ -202,7 +200,7 @@ fn a_locked_database_is_waited_for_then_refused_with_503_and_nothing_is_lost() {
         1,
         "the refused webhook wrote nothing"
     );
-    let retried = server.post("/api/alerts", &[JSON], &second);
+    let retried = server.post_alerts(&second);
     assert_eq!(retried.status, 200, "{}", retried.body);
 
     // The outbox went on once the lock was gone: one message per alert.
@@ -217,7 +215,7 @@ fn a_locked_database_is_waited_for_then_refused_with_503_and_nothing_is_lost() {
     // the lock, and the alert is not posted a second time.
     slack.push(Scripted::Slow(std::time::Duration::from_secs(1)));
     let third = webhook_with(&[("locked-3", &[])]);
-    assert_eq!(server.post("/api/alerts", &[JSON], &third).status, 200);
+    assert_eq!(server.post_alerts(&third).status, 200);
     let posting = crate::support::wait_until(std::time::Duration::from_secs(30), || {
         let sql =
             "SELECT count(*) FROM outbox WHERE state = 'pending' AND posting_channel IS NOT NULL";

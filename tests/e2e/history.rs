@@ -14,7 +14,6 @@ use std::time::Duration;
 const TOKEN: &str = "xoxb-history";
 const HISTORY_TOKEN: &str = "history-e2e-token";
 const WAIT: Duration = Duration::from_secs(60);
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 
 fn get(server: &Server, path: &str) -> Response {
     let bearer = format!("Bearer {HISTORY_TOKEN}");
@@ -57,12 +56,12 @@ fn the_history_api_filters_and_pages_behind_its_token() {
             ("a5", &[("alertname", "LatencyHigh")]),
         ],
     );
-    assert_eq!(server.post("/api/alerts", &[JSON], &fired).status, 200);
+    assert_eq!(server.post_alerts(&fired).status, 200);
     let resolved = webhook_from(
         RESOLVED,
         &[("a3", &[("alertname", "DiskFull"), ("service", "db")])],
     );
-    assert_eq!(server.post("/api/alerts", &[JSON], &resolved).status, 200);
+    assert_eq!(server.post_alerts(&resolved).status, 200);
     server.wait_outbox_settled(WAIT);
 
     for (what, authorization) in [
@@ -231,10 +230,10 @@ fn the_history_page_shows_flapping_alerts_first_with_their_charts_in_a_real_brow
             alert["endsAt"] = rfc3339(-60 * (minutes_ago - after)).into();
         }
         let body = serde_json::to_vec(&hook).unwrap();
-        assert_eq!(server.post("/api/alerts", &[JSON], &body).status, 200);
+        assert_eq!(server.post_alerts(&body).status, 200);
     }
     // The incident's alert comes last, so it is the newest.
-    let answer = server.post("/api/alerts", &[JSON], incident.webhook.as_bytes());
+    let answer = server.post_alerts(incident.webhook.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_ne!(starts, "");
     server.wait_outbox_settled(WAIT);

@@ -12,7 +12,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const SIGNING_SECRET: &str = "e2e-signing-secret-0123456789abcdef";
 const TOKEN: &str = "xoxb-interactions";
 const WAIT: Duration = Duration::from_secs(30);
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 const PATH: &str = "/api/slack/interactions";
 
 /// A `block_actions` payload as Slack sends it for a click on `action_id` with `value`.
@@ -133,7 +132,7 @@ fn posted_with(slack: &FakeSlack, dir: &TempDir, extra: &[(&str, &str)]) -> (Ser
     ];
     env.extend_from_slice(extra);
     let server = slack.alertgraph(dir, TOKEN, &env);
-    let answer = server.post("/api/alerts", &[JSON], FIRING.as_bytes());
+    let answer = server.post_alerts(FIRING.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
     server.wait_outbox_settled(WAIT);

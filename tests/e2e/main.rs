@@ -22,9 +22,7 @@ mod soak;
 mod spin;
 mod support;
 
-use support::{Server, TempDir, FIRING, RESOLVED};
-
-const JSON: (&str, &str) = ("Content-Type", "application/json");
+use support::{Server, TempDir, FIRING, JSON, RESOLVED};
 
 #[test]
 fn health_root_metrics_and_unknown_routes() {
@@ -64,14 +62,14 @@ fn webhook_is_stored_deduplicated_and_survives_restart() {
     let dir = TempDir::new("durable");
     let server = Server::start(&dir.0, &[]);
 
-    let first = server.post("/api/alerts", &[JSON], FIRING.as_bytes());
+    let first = server.post_alerts(FIRING.as_bytes());
     assert_eq!(first.status, 200, "{}", first.body);
     assert!(first.body.contains("\"new\":1"), "{}", first.body);
     assert_eq!(server.count("alerts"), 1);
     assert_eq!(server.count("outbox"), 1);
 
     // Alertmanager repeats the notification (with a changed summary): nothing new to send.
-    let repeat = server.post("/api/alerts", &[JSON], FIRING.as_bytes());
+    let repeat = server.post_alerts(FIRING.as_bytes());
     assert_eq!(repeat.status, 200, "{}", repeat.body);
     assert!(repeat.body.contains("\"repeats\":1"), "{}", repeat.body);
     assert_eq!(server.count("outbox"), 1);
@@ -99,7 +97,7 @@ fn webhook_is_stored_deduplicated_and_survives_restart() {
     let metrics = server.get("/metrics").body;
     assert!(metrics.contains("alertgraph_alerts_firing 1"), "{metrics}");
 
-    let resolved = server.post("/api/alerts", &[JSON], RESOLVED.as_bytes());
+    let resolved = server.post_alerts(RESOLVED.as_bytes());
     assert_eq!(resolved.status, 200, "{}", resolved.body);
     assert!(
         resolved.body.contains("\"resolved\":1"),
@@ -119,7 +117,7 @@ fn webhook_is_stored_deduplicated_and_survives_restart() {
 fn acknowledged_webhook_survives_kill_9() {
     let dir = TempDir::new("kill9");
     let server = Server::start(&dir.0, &[]);
-    let answer = server.post("/api/alerts", &[JSON], FIRING.as_bytes());
+    let answer = server.post_alerts(FIRING.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     server.crash();
 
@@ -186,7 +184,7 @@ fn bad_input_gets_its_4xx_and_writes_nothing() {
         ),
     ];
     for (what, body, status, reason) in cases {
-        let answer = server.post("/api/alerts", &[JSON], &body);
+        let answer = server.post_alerts(&body);
         assert_eq!(answer.status, status, "{what}: {}", answer.body);
         assert!(answer.body.contains(reason), "{what}: {}", answer.body);
         assert_eq!(
@@ -271,12 +269,7 @@ fn an_open_webhook_is_warned_about_at_start() {
         "WEBHOOK_TOKEN is not set: POST /api/alerts takes webhooks from anyone",
         std::time::Duration::from_secs(10),
     );
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], FIRING.as_bytes())
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
 }
 
 #[test]

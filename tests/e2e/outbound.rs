@@ -6,7 +6,7 @@ use crate::charts::wait_uploaded_chart;
 use crate::fake_slack::FakeSlack;
 use crate::prometheus::{past_incident, Incident, Options, Prometheus};
 use crate::sandbox::{capture_logs, logged, serve_with};
-use crate::support::{request, TempDir};
+use crate::support::{request, TempDir, JSON};
 use alertgraph::config::Config;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const TOKEN: &str = "xoxb-outbound-test";
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 
 /// A port on 127.0.0.1 that counts the connections made to it and answers none.
 struct Trap {
@@ -60,7 +59,7 @@ fn a_generator_url_is_read_never_called() {
     let incident = Incident::start(&dir, TOKEN, &[("SLACK_CHANNEL", "#alerts")]);
     let (webhook, slack, server) = (&incident.webhook, &incident.slack, &incident.server);
     let webhook = generated_at(webhook, trap.addr);
-    let answer = server.post("/api/alerts", &[JSON], webhook.as_bytes());
+    let answer = server.post_alerts(webhook.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     // The chart of the expression in the URL came from PROMETHEUS_URL…
     wait_uploaded_chart(slack, "#alerts");

@@ -9,7 +9,6 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "xoxb-pause-test";
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 const DRAIN_TOKEN: &str = "drain-token-for-pause-tests";
 const HISTORY_TOKEN: &str = "history-token-for-pause-tests";
 
@@ -50,7 +49,7 @@ fn a_revoked_token_pauses_every_channel_and_loses_nothing_once_fixed() {
     // A webhook of three new alerts every ten seconds while the token is revoked.
     while started.elapsed() < fault {
         let hook = numbered_alerts(&format!("during-{sent}"), 3);
-        assert_eq!(server.post("/api/alerts", &[JSON], &hook).status, 200);
+        assert_eq!(server.post_alerts(&hook).status, 200);
         sent += 3;
         assert_eq!(dead_jobs(&server), 0, "nothing is dropped");
         std::thread::sleep(Duration::from_secs(10).min(fault));
@@ -112,7 +111,7 @@ fn a_channel_the_bot_cannot_post_to_pauses_that_channel_only() {
     let server = slack.alertgraph(&dir, TOKEN, &[("SLACK_CHANNEL", "#alerts")]);
     let to_gone: &[(&str, &str)] = &[("slack_channel", "#gone")];
     let hook = webhook_with(&[("lost-1", to_gone), ("ok-1", &[]), ("ok-2", &[])]);
-    assert_eq!(server.post("/api/alerts", &[JSON], &hook).status, 200);
+    assert_eq!(server.post_alerts(&hook).status, 200);
     let others = wait_until(Duration::from_secs(20), || {
         (slack.accepted("chat.postMessage").len() == 2).then_some(())
     });
@@ -135,7 +134,7 @@ fn a_channel_the_bot_cannot_post_to_pauses_that_channel_only() {
     assert!(!metrics.contains("channel=\"*\""), "{metrics}");
     // A later alert to a healthy channel is not held back by the paused one.
     let later = webhook_with(&[("ok-3", &[])]);
-    assert_eq!(server.post("/api/alerts", &[JSON], &later).status, 200);
+    assert_eq!(server.post_alerts(&later).status, 200);
     assert!(wait_until(Duration::from_secs(20), || {
         (slack.accepted("chat.postMessage").len() == 3).then_some(())
     })
@@ -180,7 +179,7 @@ fn dead_jobs_are_sent_again_on_request_once_and_only_with_the_drain_token() {
         ],
     );
     let hook = webhook_with(&[("dead-1", &[])]);
-    assert_eq!(server.post("/api/alerts", &[JSON], &hook).status, 200);
+    assert_eq!(server.post_alerts(&hook).status, 200);
     server.wait_outbox_settled(Duration::from_secs(20));
     assert_eq!(dead_jobs(&server), 1);
     let job = server.scalar("SELECT id FROM outbox WHERE state = 'dead'");

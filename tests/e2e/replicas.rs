@@ -5,13 +5,12 @@
 use crate::delivery::webhook_from;
 use crate::fake_slack::{Call, FakeSlack, Scripted};
 use crate::libsql::{sqld_binary, Sqld};
-use crate::support::{wait_until, Response, Server, TempDir, FIRING, RESOLVED};
+use crate::support::{wait_until, Response, Server, TempDir, FIRING, JSON, RESOLVED};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub const TOKEN: &str = "xoxb-replicas-test";
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 /// A paced channel, and a 15 s time limit: a killed replica's leases run out 25 s later.
 pub const SETTINGS: [(&str, &str); 2] = [
     ("SLACK_CHANNEL_INTERVAL_MS", "400"),
@@ -57,7 +56,7 @@ fn the_embedded_host_on_a_libsql_server_fires_repeats_and_resolves_once() {
     let slack = FakeSlack::start(TOKEN);
     let server = replica(&slack, &dir, "a", &sqld, &[]);
     for hook in [FIRING, FIRING, RESOLVED] {
-        let answer = server.post("/api/alerts", &[JSON], hook.as_bytes());
+        let answer = server.post_alerts(hook.as_bytes());
         assert_eq!(answer.status, 200, "{}\n{}", answer.body, server.log());
         wait_settled(&sqld, Duration::from_secs(30), || server.log());
     }
@@ -90,18 +89,18 @@ fn webhooks_get_503_while_the_libsql_server_is_away_and_nothing_acknowledged_is_
     let slack = FakeSlack::start(TOKEN);
     let server = replica(&slack, &dir, "a", &sqld, &[]);
     let first = webhook_from(FIRING, &[("before", &[])]);
-    assert_eq!(server.post("/api/alerts", &[JSON], &first).status, 200);
+    assert_eq!(server.post_alerts(&first).status, 200);
     let addr = sqld.addr;
     drop(sqld);
 
     let during = webhook_from(FIRING, &[("during", &[])]);
-    let refused = server.post("/api/alerts", &[JSON], &during);
+    let refused = server.post_alerts(&during);
     assert_eq!(refused.status, 503, "{}", refused.body);
     assert_eq!(refused.header("retry-after"), Some("1"));
 
     // Back on the same address with the same files; Alertmanager's retry then lands.
     let sqld = Sqld::start_at(&binary, &dir, addr);
-    let retried = server.post("/api/alerts", &[JSON], &during);
+    let retried = server.post_alerts(&during);
     assert_eq!(retried.status, 200, "{}\n{}", retried.body, server.log());
     wait_settled(&sqld, Duration::from_secs(60), || server.log());
     let posted = slack.accepted("chat.postMessage").len();
@@ -123,14 +122,14 @@ fn a_resolve_whose_settle_meets_the_server_away_is_not_sent_twice() {
     let slack = FakeSlack::start(TOKEN);
     let server = replica(&slack, &dir, "a", &sqld, &[]);
     let alert: [(&str, &[(&str, &str)]); 1] = [("away-settle", &[])];
-    let firing = server.post("/api/alerts", &[JSON], &webhook_from(FIRING, &alert));
+    let firing = server.post_alerts(&webhook_from(FIRING, &alert));
     assert_eq!(firing.status, 200, "{}", firing.body);
     wait_settled(&sqld, Duration::from_secs(30), || server.log());
 
     // The edit is answered 3 s after it arrives; the server stops before that and is back
     // 6 s later, so every write after the edit finds it away at first.
     slack.push(Scripted::Slow(Duration::from_secs(3)));
-    let resolved = server.post("/api/alerts", &[JSON], &webhook_from(RESOLVED, &alert));
+    let resolved = server.post_alerts(&webhook_from(RESOLVED, &alert));
     assert_eq!(resolved.status, 200, "{}", resolved.body);
     let editing = wait_until(Duration::from_secs(30), || {
         (slack.in_flight() == 1).then_some(())

@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "xoxb-retention-test";
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 
 /// The chart tokens in a Slack call's JSON, in order.
 fn chart_tokens(call: &Value) -> Vec<String> {
@@ -73,7 +72,7 @@ fn alerts_and_charts_past_retention_leave_the_file_and_their_urls_answer_404() {
     let limit = Duration::from_secs(60);
     let expr = "small_metric > 0";
     let hook = webhook(&[("gone", expr), ("kept", expr)]);
-    assert_eq!(server.post("/api/alerts", &[JSON], &hook).status, 200);
+    assert_eq!(server.post_alerts(&hook).status, 200);
     let posts = wait_until(limit, || {
         let posts = slack.accepted("chat.postMessage");
         (posts.len() == 2).then_some(posts)
@@ -87,12 +86,7 @@ fn alerts_and_charts_past_retention_leave_the_file_and_their_urls_answer_404() {
     let drawn_at = Instant::now();
 
     // "gone" ended long ago: once its resolve is delivered, it is past HISTORY_RETENTION.
-    assert_eq!(
-        server
-            .post("/api/alerts", &[JSON], &resolved("gone", expr))
-            .status,
-        200
-    );
+    assert_eq!(server.post_alerts(&resolved("gone", expr)).status, 200);
     let update = wait_until(limit, || slack.accepted("chat.update").pop()).expect("resolved");
     let gone_resolved = chart_tokens(&update)[0].clone();
     assert_ne!(gone_resolved, gone_fired, "the resolve redrew the chart");
@@ -202,7 +196,7 @@ fn burst(server: &Server, connections: usize, stop: &AtomicBool) -> Vec<(Instant
                 while !stop.load(Ordering::SeqCst) {
                     let hook = webhook(&[(&format!("burst-{c}-{n}"), "small_metric > 0")]);
                     let sent = Instant::now();
-                    let response = server.post("/api/alerts", &[JSON], &hook);
+                    let response = server.post_alerts(&hook);
                     let took = sent.elapsed();
                     assert_eq!(response.status, 200, "{}", response.body);
                     samples.lock().unwrap().push((sent, took));

@@ -3,12 +3,11 @@
 //! Prometheus echoes the credentials back in its error.
 
 use crate::fake_slack::FakeSlack;
-use crate::support::{wait_until, Server, TempDir, FIRING};
+use crate::support::{wait_until, Server, TempDir, FIRING, JSON};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 const BOT_TOKEN: &str = "xoxb-secret-bot-7f3a";
 const WEBHOOK_TOKEN: &str = "whk-secret-91c2";
 const DRAIN_TOKEN: &str = "drn-secret-55e0";
@@ -91,7 +90,7 @@ fn assert_nothing_leaks(prometheus_auth: (&str, &str), secrets: &[&str]) {
     let webhook_bearer = format!("Bearer {WEBHOOK_TOKEN}");
     let drain_bearer = format!("Bearer {DRAIN_TOKEN}");
     let answers = [
-        server.post("/api/alerts", &[JSON], FIRING.as_bytes()),
+        server.post_alerts(FIRING.as_bytes()),
         server.post(
             "/api/alerts",
             &[JSON, ("Authorization", "Bearer whk-secret-91c")],

@@ -6,7 +6,7 @@
 use crate::delivery::webhook_with;
 use crate::interactions::SIGNING_SECRET;
 use crate::sandbox::{capture_logs, logged, runaway_guest, serve_with};
-use crate::support::{request, request_within, Server, TempDir};
+use crate::support::{request, request_within, Server, TempDir, JSON};
 use alertgraph::config::Config;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -14,7 +14,6 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 /// The host's deadline for a whole body (`host/src/admission.rs`).
 const BODY_DEADLINE: Duration = Duration::from_secs(10);
 /// How long a trickling client keeps at it before the test gives up on an answer.

@@ -7,12 +7,11 @@
 
 use crate::delivery::webhook_from;
 use crate::fake_slack::{Call, FakeSlack};
-use crate::support::{request, Server, TempDir, FIRING, RESOLVED};
+use crate::support::{request, Server, TempDir, FIRING, JSON, RESOLVED};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "xoxb-soak-test";
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)

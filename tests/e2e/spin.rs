@@ -10,7 +10,7 @@ use crate::libsql::{sqld_binary, Sqld};
 use crate::prometheus::past_incident;
 use crate::prometheus::{Options, Prometheus};
 use crate::replicas::{self, Replica};
-use crate::support::{free_port, request, wait_until, Response, TempDir};
+use crate::support::{free_port, request, wait_until, Response, TempDir, JSON};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
@@ -22,7 +22,6 @@ use std::time::Duration;
 const TOKEN: &str = "xoxb-spin-test";
 const WEBHOOK_TOKEN: &str = "spin-webhook-secret";
 const DRAIN_TOKEN: &str = "spin-drain-secret";
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 
 /// `spin build` of the SpinKube manifest rewrites the artifact the host test reads.
 static ARTIFACT: Mutex<()> = Mutex::new(());
@@ -121,7 +120,7 @@ fn the_spinkube_component_runs_under_the_host_and_draws_through_the_sidecar() {
     let size = std::fs::metadata(component).unwrap().len();
     let compiled = server.wait_log_line("compiled the component", Duration::from_secs(5));
     assert!(compiled.contains(&format!("bytes={size}")), "{compiled}");
-    let answer = server.post("/api/alerts", &[JSON], webhook.as_bytes());
+    let answer = server.post_alerts(webhook.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     wait_uploaded_chart(&slack, "#alerts");
     drop(server);
@@ -132,7 +131,7 @@ fn the_spinkube_component_runs_under_the_host_and_draws_through_the_sidecar() {
     let dir = TempDir::new("spinkube-no-sidecar");
     let unreachable = format!("http://127.0.0.1:{}", free_port());
     let server = start(&slack, &dir, &unreachable);
-    let answer = server.post("/api/alerts", &[JSON], webhook.as_bytes());
+    let answer = server.post_alerts(webhook.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     slack.wait_until(Duration::from_secs(30), |calls| {
         calls.iter().any(|c| c.accepted("chat.postMessage"))

@@ -69,6 +69,7 @@ pub fn wait_until<T>(limit: Duration, mut probe: impl FnMut() -> Option<T>) -> O
 
 pub const FIRING: &str = include_str!("../fixtures/alertmanager-0.25/firing.json");
 pub const RESOLVED: &str = include_str!("../fixtures/alertmanager-0.25/resolved.json");
+pub const JSON: (&str, &str) = ("Content-Type", "application/json");
 
 /// A fresh storage directory under the system temp dir, removed when dropped.
 pub struct TempDir(pub PathBuf);
@@ -153,6 +154,11 @@ impl Server {
 
     pub fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
         request(self.addr, "POST", path, headers, body)
+    }
+
+    /// A webhook as Alertmanager sends it without a token: `body` as JSON to `/api/alerts`.
+    pub fn post_alerts(&self, body: &[u8]) -> Response {
+        self.post("/api/alerts", &[JSON], body)
     }
 
     pub fn log(&self) -> String {
