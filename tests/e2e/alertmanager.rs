@@ -2,7 +2,8 @@
 //! which posts to a fake Slack: fire, then resolve with `send_resolved: true`.
 
 use crate::fake_slack::{accepted_count, FakeSlack};
-use crate::support::{ensure_installed, free_port, request, Server, TempDir};
+use crate::interactions::SIGNING_SECRET;
+use crate::support::{ensure_installed, free_port, request, Stack, TempDir};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -118,19 +119,16 @@ pub fn rfc3339(offset_secs: i64) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// alertgraph taking Alertmanager's webhooks with their token, posting to a fake Slack.
+fn start(name: &str) -> Stack {
+    Stack::start(name, TOKEN, &[("WEBHOOK_TOKEN", WEBHOOK_TOKEN)])
+}
+
 #[test]
 fn alertmanager_fire_and_resolve_reach_slack_once_each() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("alertmanager");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
-        ],
-    );
-    let am = Alertmanager::start(&dir, server.addr);
+    let stack = start("alertmanager");
+    let (slack, server) = (&stack.slack, &stack.server);
+    let am = Alertmanager::start(&stack.dir, server.addr);
 
     let starts_at = rfc3339(-60);
     let alert = serde_json::json!({
@@ -165,16 +163,8 @@ fn alertmanager_fire_and_resolve_reach_slack_once_each() {
 
 #[test]
 fn two_alertmanagers_sending_the_same_alert_give_one_message() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("alertmanager-ha");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
-        ],
-    );
+    let stack = start("alertmanager-ha");
+    let (slack, server) = (&stack.slack, &stack.server);
     let first_dir = TempDir::new("alertmanager-ha-1");
     let second_dir = TempDir::new("alertmanager-ha-2");
     let pair = [
@@ -207,30 +197,26 @@ fn two_alertmanagers_sending_the_same_alert_give_one_message() {
 
 /// alertgraph with Slack's buttons on, and the Alertmanager it makes silences in, which
 /// routes every alert to it.
-fn with_buttons(slack: &FakeSlack, dir: &TempDir) -> (Server, Alertmanager) {
+fn with_buttons(name: &str) -> (Stack, Alertmanager) {
+    let slack = FakeSlack::start(TOKEN);
     let am_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let am_url = format!("http://{am_addr}");
-    let server = slack.alertgraph(
-        dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
-            ("SLACK_SIGNING_SECRET", crate::interactions::SIGNING_SECRET),
-            ("ALERTMANAGER_URL", &am_url),
-        ],
-    );
-    let am = Alertmanager::start_on(dir, server.addr, am_addr);
-    (server, am)
+    let settings = [
+        ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
+        ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
+        ("ALERTMANAGER_URL", &am_url),
+    ];
+    let stack = Stack::on(slack, name, TOKEN, &settings);
+    let am = Alertmanager::start_on(&stack.dir, stack.server.addr, am_addr);
+    (stack, am)
 }
 
 #[test]
 fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced() {
     use crate::interactions::{click, context_lines, controls};
 
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("alertmanager-silence");
-    let (server, am) = with_buttons(&slack, &dir);
+    let (stack, am) = with_buttons("alertmanager-silence");
+    let (slack, server) = (&stack.slack, &stack.server);
     let labels = serde_json::json!({"alertname": "HighErrorRate", "service": "checkout", "severity": "page"});
     let alert = serde_json::json!({
         "labels": labels,
@@ -252,7 +238,7 @@ fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced()
     );
     let alert_id = buttons[1].1.clone();
 
-    let answer = click(&server, "silence_1h", &alert_id, "U0ADA");
+    let answer = click(server, "silence_1h", &alert_id, "U0ADA");
     assert_eq!(answer.status, 200, "{}", answer.body);
     let silenced_update = |calls: &[crate::fake_slack::Call]| {
         calls.iter().any(|c| {
@@ -330,7 +316,7 @@ fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced()
 
     // Unsilence: the silence expires, and Alertmanager, asked about the alert it muted, no
     // longer holds it: the resolve it dropped is recorded, and the message turns green.
-    let answer = click(&server, "unsilence", &alert_id, "U0BOB");
+    let answer = click(server, "unsilence", &alert_id, "U0BOB");
     assert_eq!(answer.status, 200, "{}", answer.body);
     let started = Instant::now();
     while am.list("silences")[0]["status"]["state"] != "expired" {
@@ -368,9 +354,8 @@ fn a_silence_clicked_in_slack_mutes_the_alert_in_alertmanager_until_unsilenced()
 fn a_silence_that_runs_out_is_followed_up_with_alertmanager() {
     use crate::interactions::{click, controls};
 
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("alertmanager-silence-ends");
-    let (server, am) = with_buttons(&slack, &dir);
+    let (stack, am) = with_buttons("alertmanager-silence-ends");
+    let (slack, server) = (&stack.slack, &stack.server);
     let alert = |name: &str| {
         serde_json::json!({
             "labels": {"alertname": name, "severity": "page"},
@@ -383,7 +368,7 @@ fn a_silence_that_runs_out_is_followed_up_with_alertmanager() {
     slack.wait_until(WAIT, |calls| accepted_count(calls, "chat.postMessage") == 2);
     for post in slack.accepted("chat.postMessage") {
         let (_, alert_id) = controls(&post).swap_remove(1);
-        assert_eq!(click(&server, "silence_4h", &alert_id, "U0ADA").status, 200);
+        assert_eq!(click(server, "silence_4h", &alert_id, "U0ADA").status, 200);
     }
     slack.wait_until(WAIT, |calls| accepted_count(calls, "chat.update") >= 2);
     let mut gone = alert("GoesAway");

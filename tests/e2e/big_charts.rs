@@ -4,7 +4,7 @@
 //! alerts meanwhile are posted as usual, each once.
 
 use crate::fake_slack::FakeSlack;
-use crate::support::{TempDir, FIRING};
+use crate::support::{Stack, FIRING};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -28,7 +28,7 @@ pub(crate) struct Served {
 /// A Prometheus stand-in on 127.0.0.1: `query_range` of a query naming `huge_metric` gets an
 /// 80 MB matrix, one naming `hung_metric` a body that never ends (a byte every 2 s), any other
 /// a small matrix over the asked window.
-pub(crate) fn start_prometheus() -> (SocketAddr, Arc<Served>) {
+fn start_prometheus() -> (SocketAddr, Arc<Served>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let served = Arc::new(Served::default());
@@ -109,6 +109,23 @@ fn answer(mut stream: TcpStream, served: &Served) {
     }
 }
 
+/// The stand-in, and alertgraph drawing its charts from it (their links under an address
+/// nobody serves), posting to a fake Slack as `token`; `extra` adds settings.
+pub(crate) fn start_charting(
+    name: &str,
+    token: &str,
+    extra: &[(&str, &str)],
+) -> (Stack, Arc<Served>) {
+    let (prometheus, served) = start_prometheus();
+    let prometheus_url = format!("http://{prometheus}");
+    let mut env = vec![
+        ("PROMETHEUS_URL", prometheus_url.as_str()),
+        ("BASE_URL", "http://127.0.0.1:9"),
+    ];
+    env.extend_from_slice(extra);
+    (Stack::start(name, token, &env), served)
+}
+
 /// One matrix series of `points` samples from `start` to `end` (seconds).
 fn series_json(name: &str, pod: &str, start: i64, end: i64, points: i64) -> String {
     let step = ((end - start) / points).max(1);
@@ -155,21 +172,9 @@ fn posts_of(slack: &FakeSlack, fingerprint: &str) -> Vec<String> {
 
 #[test]
 fn a_chart_too_big_or_too_slow_to_draw_never_holds_its_alert_back() {
-    let (prometheus, served) = start_prometheus();
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("big-charts");
-    let prometheus_url = format!("http://{prometheus}");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("PROMETHEUS_URL", &prometheus_url),
-            ("BASE_URL", "http://127.0.0.1:9"),
-            // A short time limit, so the hung query's two deaths take seconds, not minutes.
-            ("REQUEST_TIMEOUT_SECS", "6"),
-        ],
-    );
+    // A short time limit, so the hung query's two deaths take seconds, not minutes.
+    let (stack, served) = start_charting("big-charts", TOKEN, &[("REQUEST_TIMEOUT_SECS", "6")]);
+    let (slack, server) = (&stack.slack, &stack.server);
     let started = Instant::now();
     let hook = webhook(&[
         ("huge", "sum by (namespace, pod) (huge_metric) > 0"),
@@ -181,9 +186,9 @@ fn a_chart_too_big_or_too_slow_to_draw_never_holds_its_alert_back() {
     let mut rss_peak_kib = 0;
     let mut huge_posted = None;
     let deadline = Duration::from_secs(90);
-    while posts_of(&slack, "hung").is_empty() {
+    while posts_of(slack, "hung").is_empty() {
         rss_peak_kib = rss_peak_kib.max(server.rss_kib());
-        if huge_posted.is_none() && !posts_of(&slack, "huge").is_empty() {
+        if huge_posted.is_none() && !posts_of(slack, "huge").is_empty() {
             huge_posted = Some(started.elapsed());
         }
         assert!(
@@ -196,9 +201,9 @@ fn a_chart_too_big_or_too_slow_to_draw_never_holds_its_alert_back() {
     let hung_posted = started.elapsed();
     server.wait_outbox_settled(Duration::from_secs(30));
 
-    let small = posts_of(&slack, "small");
-    let huge = posts_of(&slack, "huge");
-    let hung = posts_of(&slack, "hung");
+    let small = posts_of(slack, "small");
+    let huge = posts_of(slack, "huge");
+    let hung = posts_of(slack, "hung");
     assert_eq!(
         [small.len(), huge.len(), hung.len()],
         [1, 1, 1],

@@ -7,7 +7,7 @@ use crate::prometheus::{
     past_incident, unix_now, Exporter, History, Incident, Options, Prometheus, ERROR_RATIO,
     HIGH_ERROR_RATE_RULES,
 };
-use crate::support::{free_port, wait_until, Server, TempDir};
+use crate::support::{free_port, wait_until, Server, Stack, TempDir};
 use std::time::Duration;
 
 const TOKEN: &str = "xoxb-chart-test";
@@ -29,19 +29,15 @@ fn context_text(post: &serde_json::Value) -> String {
 #[test]
 fn a_chart_missed_while_prometheus_was_down_is_added_when_it_returns() {
     let (history, webhook) = past_incident();
-    let dir = TempDir::new("chart-redraw");
     let slack = FakeSlack::start(TOKEN);
     let down = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
     let prometheus_url = format!("http://{down}");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("PROMETHEUS_URL", prometheus_url.as_str()),
-            ("BASE_URL", BASE_URL),
-        ],
-    );
+    let settings = [
+        ("PROMETHEUS_URL", prometheus_url.as_str()),
+        ("BASE_URL", BASE_URL),
+    ];
+    let stack = Stack::on(slack, "chart-redraw", TOKEN, &settings);
+    let (slack, server) = (&stack.slack, &stack.server);
     assert_eq!(server.post_alerts(webhook.as_bytes()).status, 200);
     slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
     // The message goes out without its chart, saying why.
@@ -65,8 +61,12 @@ fn a_chart_missed_while_prometheus_was_down_is_added_when_it_returns() {
     assert!(waited.is_some(), "no failed redraw:\n{}", server.log());
     assert!(slack.accepted("chat.update").is_empty());
 
-    let _prometheus =
-        Prometheus::start_at(down, &dir, Some(&history.openmetrics()), Options::default());
+    let _prometheus = Prometheus::start_at(
+        down,
+        &stack.dir,
+        Some(&history.openmetrics()),
+        Options::default(),
+    );
     let calls = slack.wait_until(Duration::from_secs(90), |calls| {
         calls.iter().any(|c| c.accepted("chat.update"))
     });
@@ -81,7 +81,7 @@ fn a_chart_missed_while_prometheus_was_down_is_added_when_it_returns() {
         !updated.to_string().contains("no chart"),
         "the reason is gone: {updated}"
     );
-    let png = chart_of(&server, BASE_URL, updated);
+    let png = chart_of(server, BASE_URL, updated);
     assert!(pixels_where(&png, threshold_red) > 300);
     server.wait_outbox_settled(WAIT);
     assert_eq!(

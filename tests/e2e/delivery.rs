@@ -2,28 +2,28 @@
 //! updated in place with a threaded reply on resolve; rate limits and refusals handled.
 
 use crate::fake_slack::{accepted_count, FakeSlack, Scripted};
-use crate::support::{wait_until, Server, TempDir, FIRING, RESOLVED};
+use crate::support::{wait_until, Server, Stack, TempDir, FIRING, RESOLVED};
 use std::time::Duration;
 
 const TOKEN: &str = "xoxb-test-token-123";
 const WAIT: Duration = Duration::from_secs(20);
+/// Where the messages' explorer button points.
+const EXPLORER: (&str, &str) = ("EXPLORER_URL", "http://127.0.0.1:9/explorer");
 
-fn start(slack: &FakeSlack, dir: &TempDir, token: &str) -> Server {
-    slack.alertgraph(
-        dir,
-        token,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("EXPLORER_URL", "http://127.0.0.1:9/explorer"),
-        ],
-    )
+/// alertgraph posting to `slack` (told how to answer) as TOKEN to #alerts, with explorer links.
+fn start_on(slack: FakeSlack, name: &str) -> Stack {
+    Stack::on(slack, name, TOKEN, &[EXPLORER])
+}
+
+/// As [`start_on`], on a fake Slack that answers normally.
+fn start(name: &str) -> Stack {
+    start_on(FakeSlack::start(TOKEN), name)
 }
 
 #[test]
 fn fire_repeat_resolve_gives_one_message_updated_in_place() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("slack-flow");
-    let server = start(&slack, &dir, TOKEN);
+    let stack = start("slack-flow");
+    let (slack, server) = (&stack.slack, &stack.server);
 
     assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
@@ -92,8 +92,8 @@ fn rate_limited_post_is_delivered_once_after_retry_after() {
         retry_after_secs: 1,
     });
     slack.push(Scripted::Status(503));
-    let dir = TempDir::new("slack-429");
-    let server = start(&slack, &dir, TOKEN);
+    let stack = start_on(slack, "slack-429");
+    let (slack, server) = (&stack.slack, &stack.server);
 
     assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     let calls = slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
@@ -117,8 +117,8 @@ fn a_day_long_retry_after_on_a_503_defers_the_post_five_minutes_at_most() {
     slack.push(Scripted::Unavailable {
         retry_after_secs: 86_400,
     });
-    let dir = TempDir::new("slack-503-day");
-    let server = start(&slack, &dir, TOKEN);
+    let stack = start_on(slack, "slack-503-day");
+    let (slack, server) = (&stack.slack, &stack.server);
     let epoch_ms = || {
         let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
         i64::try_from(since.unwrap().as_millis()).unwrap()
@@ -152,12 +152,13 @@ fn a_day_long_retry_after_on_a_503_defers_the_post_five_minutes_at_most() {
 #[test]
 fn refused_token_pauses_the_job_with_its_reason_and_never_logs_the_token() {
     let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("slack-auth");
-    let server = slack.alertgraph(
-        &dir,
+    let stack = Stack::on(
+        slack,
+        "slack-auth",
         "xoxb-wrong-token",
-        &[("SLACK_CHANNEL", "#alerts"), ("LOG_JSON", "true")],
+        &[("LOG_JSON", "true")],
     );
+    let (slack, server) = (&stack.slack, &stack.server);
 
     assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     let line = server.wait_log_line("delivery paused to every channel", WAIT);
@@ -252,16 +253,8 @@ pub fn webhook_from(fixture: &str, alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8
 
 #[test]
 fn posts_to_one_channel_are_paced() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("slack-pace");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("SLACK_CHANNEL_INTERVAL_MS", "300"),
-        ],
-    );
+    let stack = Stack::start("slack-pace", TOKEN, &[("SLACK_CHANNEL_INTERVAL_MS", "300")]);
+    let (slack, server) = (&stack.slack, &stack.server);
     let body = webhook_with(&[("f1", &[]), ("f2", &[]), ("f3", &[]), ("f4", &[])]);
     assert_eq!(server.post_alerts(&body).status, 200);
     server.wait_outbox_settled(WAIT);
@@ -288,12 +281,11 @@ fn a_burst_is_delivered_by_a_few_drainers_not_one_per_webhook() {
     let slack = FakeSlack::start(TOKEN);
     // Slow answers keep every drainer busy, so the instances left would pile up.
     slack.set_latency(Duration::from_millis(300));
-    let dir = TempDir::new("slack-drainers");
-    let server = start(&slack, &dir, TOKEN);
+    let stack = start_on(slack, "slack-drainers");
+    let (slack, server) = (&stack.slack, &stack.server);
     let channels: Vec<String> = (0..24).map(|i| format!("#burst-{i}")).collect();
     std::thread::scope(|scope| {
         for (i, channel) in channels.iter().enumerate() {
-            let server = &server;
             scope.spawn(move || {
                 let body = webhook_with(&[(&format!("b{i}"), &[("slack_channel", channel)])]);
                 assert_eq!(server.post_alerts(&body).status, 200);
@@ -321,17 +313,13 @@ fn a_drain_out_of_time_gives_its_unstarted_jobs_back_at_once() {
     // Twelve posts at 2 s each are more than one drain's 15 s budget, and more than the 20 s
     // an instance may run: a drain that went on would be killed with jobs still leased.
     slack.set_latency(Duration::from_secs(2));
-    let dir = TempDir::new("slack-drain-budget");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("SLACK_CHANNEL_INTERVAL_MS", "0"),
-            ("SLACK_GROUP_LIMIT", "50"),
-            ("REQUEST_TIMEOUT_SECS", "20"),
-        ],
-    );
+    let settings = [
+        ("SLACK_CHANNEL_INTERVAL_MS", "0"),
+        ("SLACK_GROUP_LIMIT", "50"),
+        ("REQUEST_TIMEOUT_SECS", "20"),
+    ];
+    let stack = Stack::on(slack, "slack-drain-budget", TOKEN, &settings);
+    let (slack, server) = (&stack.slack, &stack.server);
     assert_eq!(
         server.post_alerts(&numbered_alerts("budget", 12)).status,
         200
@@ -411,29 +399,37 @@ fn assert_lost_answer_not_reposted(slack: &FakeSlack, server: &Server, alert: &[
 fn a_lost_answer_is_not_posted_twice_when_the_channel_id_is_configured() {
     let slack = FakeSlack::start(TOKEN);
     let channel = slack.channel_id("#alerts");
-    let dir = TempDir::new("slack-lost-by-id");
-    let server = slack.alertgraph(&dir, TOKEN, &[("SLACK_CHANNEL", &channel)]);
-    assert_lost_answer_not_reposted(&slack, &server, FIRING.as_bytes(), 1);
+    let stack = Stack::on(
+        slack,
+        "slack-lost-by-id",
+        TOKEN,
+        &[("SLACK_CHANNEL", &channel)],
+    );
+    assert_lost_answer_not_reposted(&stack.slack, &stack.server, FIRING.as_bytes(), 1);
 }
 
 #[test]
 fn a_lost_answer_is_not_posted_twice_once_the_channel_id_is_learnt() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("slack-lost-learnt");
-    let server = start(&slack, &dir, TOKEN);
+    let stack = start("slack-lost-learnt");
+    let (slack, server) = (&stack.slack, &stack.server);
     let first = webhook_with(&[("first", &[])]);
     assert_eq!(server.post_alerts(&first).status, 200);
     server.wait_outbox_settled(WAIT);
     let second = webhook_with(&[("second", &[])]);
-    assert_lost_answer_not_reposted(&slack, &server, &second, 2);
+    assert_lost_answer_not_reposted(slack, server, &second, 2);
 }
 
 #[test]
 fn a_lost_answer_is_posted_again_when_the_channel_history_cannot_be_read() {
     let slack = FakeSlack::start(TOKEN);
     let channel = slack.channel_id("#private");
-    let dir = TempDir::new("slack-lost-no-scope");
-    let server = slack.alertgraph(&dir, TOKEN, &[("SLACK_CHANNEL", &channel)]);
+    let stack = Stack::on(
+        slack,
+        "slack-lost-no-scope",
+        TOKEN,
+        &[("SLACK_CHANNEL", &channel)],
+    );
+    let (slack, server) = (&stack.slack, &stack.server);
     // Slack takes the post but the answer is lost; the lookup then needs a scope the app
     // lacks (a private channel's `groups:history`).
     slack.push(Scripted::LoseAnswer);
@@ -471,17 +467,12 @@ fn a_lost_answer_is_posted_again_when_the_channel_history_cannot_be_read() {
 
 #[test]
 fn a_500_alert_group_posts_a_bounded_number_of_messages() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("slack-storm");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("SLACK_GROUP_LIMIT", "5"),
-            ("SLACK_CHANNEL_INTERVAL_MS", "0"),
-        ],
-    );
+    let settings = [
+        ("SLACK_GROUP_LIMIT", "5"),
+        ("SLACK_CHANNEL_INTERVAL_MS", "0"),
+    ];
+    let stack = Stack::start("slack-storm", TOKEN, &settings);
+    let (slack, server) = (&stack.slack, &stack.server);
     let body = numbered_alerts("storm", 500);
     let answer = server.post_alerts(&body);
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -515,8 +506,8 @@ fn a_429_storm_still_delivers_once() {
             retry_after_secs: 1,
         });
     }
-    let dir = TempDir::new("slack-429-storm");
-    let server = start(&slack, &dir, TOKEN);
+    let stack = start_on(slack, "slack-429-storm");
+    let (slack, server) = (&stack.slack, &stack.server);
     assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     server.wait_outbox_settled(WAIT);
     let calls = slack.calls();
@@ -536,8 +527,8 @@ fn a_slow_slack_is_waited_for_without_a_second_post() {
     let slack = FakeSlack::start(TOKEN);
     // Longer than the drain interval: other drains run while this post is in flight.
     slack.push(Scripted::Slow(Duration::from_secs(3)));
-    let dir = TempDir::new("slack-slow");
-    let server = start(&slack, &dir, TOKEN);
+    let stack = start_on(slack, "slack-slow");
+    let (slack, server) = (&stack.slack, &stack.server);
     assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     server.wait_outbox_settled(WAIT);
     assert_eq!(slack.calls().len(), 1, "{:#?}", slack.calls());
@@ -546,9 +537,8 @@ fn a_slow_slack_is_waited_for_without_a_second_post() {
 
 #[test]
 fn firing_again_after_a_resolve_posts_a_new_message() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("slack-refire");
-    let server = start(&slack, &dir, TOKEN);
+    let stack = start("slack-refire");
+    let (slack, server) = (&stack.slack, &stack.server);
     for body in [FIRING.to_string(), RESOLVED.to_string()] {
         assert_eq!(server.post_alerts(body.as_bytes()).status, 200);
         server.wait_outbox_settled(WAIT);

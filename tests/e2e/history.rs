@@ -4,9 +4,8 @@
 
 use crate::alertmanager::rfc3339;
 use crate::delivery::webhook_from;
-use crate::fake_slack::FakeSlack;
 use crate::prometheus::Incident;
-use crate::support::{ensure_installed, Response, Server, TempDir, FIRING, RESOLVED};
+use crate::support::{ensure_installed, Response, Server, Stack, TempDir, FIRING, RESOLVED};
 use serde_json::Value;
 use std::process::Command;
 use std::time::Duration;
@@ -36,16 +35,8 @@ fn alerts(server: &Server, path: &str) -> (Vec<i64>, Value) {
 
 #[test]
 fn the_history_api_filters_and_pages_behind_its_token() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("history-api");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("HISTORY_TOKEN", HISTORY_TOKEN),
-        ],
-    );
+    let stack = Stack::start("history-api", TOKEN, &[("HISTORY_TOKEN", HISTORY_TOKEN)]);
+    let (slack, server) = (&stack.slack, &stack.server);
     let fired = webhook_from(
         FIRING,
         &[
@@ -86,7 +77,7 @@ fn the_history_api_filters_and_pages_behind_its_token() {
         }
     }
 
-    let (ids, body) = alerts(&server, "/api/history");
+    let (ids, body) = alerts(server, "/api/history");
     assert_eq!(ids, [5, 4, 3, 2, 1], "newest first");
     assert_eq!(body["next"], Value::Null);
     let disk = &body["alerts"][2];
@@ -124,7 +115,7 @@ fn the_history_api_filters_and_pages_behind_its_token() {
             vec![5, 4, 3, 2, 1],
         ),
     ] {
-        let (ids, _) = alerts(&server, &format!("/api/history?{query}"));
+        let (ids, _) = alerts(server, &format!("/api/history?{query}"));
         assert_eq!(ids, expected, "{query}");
     }
 
@@ -132,7 +123,7 @@ fn the_history_api_filters_and_pages_behind_its_token() {
     let mut path = "/api/history?limit=2&status=".to_owned();
     let mut pages = Vec::new();
     loop {
-        let (ids, body) = alerts(&server, &path);
+        let (ids, body) = alerts(server, &path);
         pages.push(ids);
         match body["next"].as_str() {
             Some(next) => path = next.to_owned(),
@@ -150,7 +141,7 @@ fn the_history_api_filters_and_pages_behind_its_token() {
         ("since=yesterday", "not an RFC 3339 time"),
         ("order=asc", "unknown parameter \"order\""),
     ] {
-        let answer = get(&server, &format!("/api/history?{query}"));
+        let answer = get(server, &format!("/api/history?{query}"));
         assert_eq!(answer.status, 400, "{query}: {}", answer.body);
         assert!(answer.body.starts_with("bad query: "), "{}", answer.body);
         assert!(answer.body.contains(reason), "{query}: {}", answer.body);

@@ -2,8 +2,7 @@
 //! binary; acknowledging marks the message once; forged, stale and replayed clicks are
 //! refused and change nothing. Silences through a real Alertmanager are in `alertmanager`.
 
-use crate::fake_slack::FakeSlack;
-use crate::support::{Response, Server, TempDir, FIRING};
+use crate::support::{Response, Server, Stack, TempDir, FIRING};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -119,19 +118,18 @@ fn ids(controls: &[(String, String)]) -> Vec<&str> {
     controls.iter().map(|(id, _)| id.as_str()).collect()
 }
 
-/// alertgraph with interactivity on (no Alertmanager), the fixture's alert posted.
-fn posted(slack: &FakeSlack, dir: &TempDir) -> (Server, String) {
-    posted_with(slack, dir, &[])
+/// alertgraph with interactivity on (no Alertmanager), the fixture's alert posted; with the
+/// id its buttons carry.
+fn posted(name: &str) -> (Stack, String) {
+    posted_with(name, &[])
 }
 
 /// As [`posted`], with more settings.
-fn posted_with(slack: &FakeSlack, dir: &TempDir, extra: &[(&str, &str)]) -> (Server, String) {
-    let mut env = vec![
-        ("SLACK_CHANNEL", "#alerts"),
-        ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
-    ];
+fn posted_with(name: &str, extra: &[(&str, &str)]) -> (Stack, String) {
+    let mut env = vec![("SLACK_SIGNING_SECRET", SIGNING_SECRET)];
     env.extend_from_slice(extra);
-    let server = slack.alertgraph(dir, TOKEN, &env);
+    let stack = Stack::start(name, TOKEN, &env);
+    let (slack, server) = (&stack.slack, &stack.server);
     let answer = server.post_alerts(FIRING.as_bytes());
     assert_eq!(answer.status, 200, "{}", answer.body);
     slack.wait_until(WAIT, |calls| calls.iter().any(|c| c.ok));
@@ -143,16 +141,16 @@ fn posted_with(slack: &FakeSlack, dir: &TempDir, extra: &[(&str, &str)]) -> (Ser
         ["acknowledge"],
         "no Alertmanager: no silences"
     );
-    (server, buttons[0].1.clone())
+    let alert_id = buttons[0].1.clone();
+    (stack, alert_id)
 }
 
 #[test]
 fn acknowledge_from_slack_shows_who_took_the_alert_on_once() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("acknowledge");
-    let (server, alert_id) = posted(&slack, &dir);
+    let (stack, alert_id) = posted("acknowledge");
+    let (slack, server) = (&stack.slack, &stack.server);
 
-    let answer = click(&server, "acknowledge", &alert_id, "U0ADA");
+    let answer = click(server, "acknowledge", &alert_id, "U0ADA");
     assert_eq!((answer.status, answer.body.as_str()), (200, "\n"));
     slack.wait_until(WAIT, |calls| {
         calls.iter().any(|c| c.accepted("chat.update"))
@@ -175,7 +173,7 @@ fn acknowledge_from_slack_shows_who_took_the_alert_on_once() {
         .contains("firing"));
 
     // A second person's click (a new request) changes nothing: the first one counts.
-    let again = click(&server, "acknowledge", &alert_id, "U0BOB");
+    let again = click(server, "acknowledge", &alert_id, "U0BOB");
     assert_eq!(again.status, 200, "{}", again.body);
     server.wait_outbox_settled(WAIT);
     assert_eq!(slack.accepted("chat.update").len(), 1);
@@ -187,9 +185,8 @@ fn acknowledge_from_slack_shows_who_took_the_alert_on_once() {
 
 #[test]
 fn forged_stale_and_replayed_clicks_are_refused_and_change_nothing() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("interaction-refusals");
-    let (server, alert_id) = posted(&slack, &dir);
+    let (stack, alert_id) = posted("interaction-refusals");
+    let (slack, server) = (&stack.slack, &stack.server);
     let snapshot = |server: &Server| {
         (
             server.count("outbox"),
@@ -197,7 +194,7 @@ fn forged_stale_and_replayed_clicks_are_refused_and_change_nothing() {
             server.scalar("SELECT count(*) FROM alerts WHERE acknowledged_by IS NOT NULL"),
         )
     };
-    let before = snapshot(&server);
+    let before = snapshot(server);
     let body = click_body("acknowledge", &alert_id, "U0EVE", "eve");
     let now = unix_now();
     let mut tampered = body.clone();
@@ -261,11 +258,11 @@ fn forged_stale_and_replayed_clicks_are_refused_and_change_nothing() {
         assert_eq!(answer.status, 401, "{what}: {}", answer.body);
         assert!(answer.body.contains(reason), "{what}: {}", answer.body);
         assert_eq!(answer.body.lines().count(), 1, "{what}");
-        assert_eq!(snapshot(&server), before, "{what} changed something");
+        assert_eq!(snapshot(server), before, "{what} changed something");
     }
 
     // Signed, but not a click alertgraph can act on.
-    let signed = |body: &[u8]| post_signed(&server, SIGNING_SECRET, unix_now(), body);
+    let signed = |body: &[u8]| post_signed(server, SIGNING_SECRET, unix_now(), body);
     for (what, body, status, reason) in [
         ("no payload", b"token=x".to_vec(), 400, "no payload field"),
         (
@@ -290,17 +287,17 @@ fn forged_stale_and_replayed_clicks_are_refused_and_change_nothing() {
         let answer = signed(&body);
         assert_eq!(answer.status, status, "{what}: {}", answer.body);
         assert!(answer.body.contains(reason), "{what}: {}", answer.body);
-        assert_eq!(snapshot(&server), before, "{what} changed something");
+        assert_eq!(snapshot(server), before, "{what} changed something");
     }
     // A link button's click is reported too: answered, nothing done.
     let link = signed(&click_body("WaXA", "", "U0EVE", "eve"));
     assert_eq!(link.status, 200, "{}", link.body);
-    assert_eq!(snapshot(&server), before);
+    assert_eq!(snapshot(server), before);
 
     // The same signed request twice: the second is a replay.
-    let first = post_signed(&server, SIGNING_SECRET, now, &body);
+    let first = post_signed(server, SIGNING_SECRET, now, &body);
     assert_eq!(first.status, 200, "{}", first.body);
-    let replay = post_signed(&server, SIGNING_SECRET, now, &body);
+    let replay = post_signed(server, SIGNING_SECRET, now, &body);
     assert_eq!(replay.status, 401, "{}", replay.body);
     assert!(replay.body.contains("replayed"), "{}", replay.body);
     let metrics = server.get("/metrics").body;
@@ -322,16 +319,16 @@ fn forged_stale_and_replayed_clicks_are_refused_and_change_nothing() {
 
 #[test]
 fn with_slack_team_id_a_click_from_another_workspace_is_refused() {
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("interactions-team");
-    let (server, alert_id) = posted_with(&slack, &dir, &[("SLACK_TEAM_ID", "T0OTHER, T0E2E")]);
+    let (stack, alert_id) =
+        posted_with("interactions-team", &[("SLACK_TEAM_ID", "T0OTHER, T0E2E")]);
+    let server = &stack.server;
     // A Slack Connect guest clicks in our channel: the app signs it, the user's team is theirs.
     let ours = click_body("acknowledge", &alert_id, "U0GUEST", "guest");
     let guest = String::from_utf8(ours).unwrap().replace(
         "%22team_id%22%3A%22T0E2E%22",
         "%22team_id%22%3A%22T0GUEST%22",
     );
-    let answer = post_signed(&server, SIGNING_SECRET, unix_now(), guest.as_bytes());
+    let answer = post_signed(server, SIGNING_SECRET, unix_now(), guest.as_bytes());
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert_eq!(
         answer.body.trim_end(),
@@ -344,7 +341,7 @@ fn with_slack_team_id_a_click_from_another_workspace_is_refused() {
         .body
         .contains(r#"alertgraph_slack_requests_refused_total{reason="foreign_team"} 1"#));
 
-    let answer = click(&server, "acknowledge", &alert_id, "U0ADA");
+    let answer = click(server, "acknowledge", &alert_id, "U0ADA");
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(server.count("slack_requests"), 1);
 }

@@ -4,7 +4,7 @@
 
 use crate::delivery::{numbered_alerts, webhook_with};
 use crate::fake_slack::{FakeSlack, Scripted};
-use crate::support::{request, wait_until, Server, TempDir};
+use crate::support::{request, wait_until, Server, Stack};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -41,8 +41,8 @@ fn posted(slack: &FakeSlack) -> Vec<i64> {
 fn a_revoked_token_pauses_every_channel_and_loses_nothing_once_fixed() {
     let slack = FakeSlack::start(TOKEN);
     slack.set_refusing(None, Some("token_revoked"));
-    let dir = TempDir::new("pause-token");
-    let server = slack.alertgraph(&dir, TOKEN, &[("SLACK_CHANNEL", "#alerts")]);
+    let stack = Stack::on(slack, "pause-token", TOKEN, &[]);
+    let (slack, server) = (&stack.slack, &stack.server);
     let fault = fault_length();
     let started = Instant::now();
     let mut sent = 0;
@@ -51,7 +51,7 @@ fn a_revoked_token_pauses_every_channel_and_loses_nothing_once_fixed() {
         let hook = numbered_alerts(&format!("during-{sent}"), 3);
         assert_eq!(server.post_alerts(&hook).status, 200);
         sent += 3;
-        assert_eq!(dead_jobs(&server), 0, "nothing is dropped");
+        assert_eq!(dead_jobs(server), 0, "nothing is dropped");
         std::thread::sleep(Duration::from_secs(10).min(fault));
     }
     let metrics = server.get("/metrics").body;
@@ -64,7 +64,7 @@ fn a_revoked_token_pauses_every_channel_and_loses_nothing_once_fixed() {
         tried <= 2 * (1 + fault.as_secs() as usize / 30),
         "a paused token is tried about once per pause, not per alert: {tried} calls"
     );
-    assert_eq!(posted(&slack), Vec::<i64>::new());
+    assert_eq!(posted(slack), Vec::<i64>::new());
     let log = server.log();
     assert_eq!(
         log.matches("delivery paused to every channel: chat.postMessage: token_revoked")
@@ -81,12 +81,12 @@ fn a_revoked_token_pauses_every_channel_and_loses_nothing_once_fixed() {
     });
     assert!(all.is_some(), "not all delivered; log:\n{}", server.log());
     server.wait_outbox_settled(Duration::from_secs(60));
-    let messages = posted(&slack);
+    let messages = posted(slack);
     let mut unique = messages.clone();
     unique.dedup();
     assert_eq!(messages.len(), sent, "each alert once: {messages:#?}");
     assert_eq!(unique.len(), sent);
-    assert_eq!(dead_jobs(&server), 0);
+    assert_eq!(dead_jobs(server), 0);
     let metrics = server.get("/metrics").body;
     assert!(
         !metrics.contains("alertgraph_delivery_paused{"),
@@ -107,8 +107,8 @@ fn a_revoked_token_pauses_every_channel_and_loses_nothing_once_fixed() {
 fn a_channel_the_bot_cannot_post_to_pauses_that_channel_only() {
     let slack = FakeSlack::start(TOKEN);
     slack.set_refusing(Some("#gone"), Some("channel_not_found"));
-    let dir = TempDir::new("pause-channel");
-    let server = slack.alertgraph(&dir, TOKEN, &[("SLACK_CHANNEL", "#alerts")]);
+    let stack = Stack::on(slack, "pause-channel", TOKEN, &[]);
+    let (slack, server) = (&stack.slack, &stack.server);
     let to_gone: &[(&str, &str)] = &[("slack_channel", "#gone")];
     let hook = webhook_with(&[("lost-1", to_gone), ("ok-1", &[]), ("ok-2", &[])]);
     assert_eq!(server.post_alerts(&hook).status, 200);
@@ -139,7 +139,7 @@ fn a_channel_the_bot_cannot_post_to_pauses_that_channel_only() {
         (slack.accepted("chat.postMessage").len() == 3).then_some(())
     })
     .is_some());
-    assert_eq!(dead_jobs(&server), 0);
+    assert_eq!(dead_jobs(server), 0);
 
     slack.set_refusing(Some("#gone"), None);
     assert!(
@@ -168,20 +168,16 @@ fn dead_jobs_are_sent_again_on_request_once_and_only_with_the_drain_token() {
     let slack = FakeSlack::start(TOKEN);
     // A refusal of the message itself: retrying the same post cannot help, so it dies.
     slack.push(Scripted::Error("invalid_blocks"));
-    let dir = TempDir::new("outbox-retry");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("DRAIN_TOKEN", DRAIN_TOKEN),
-            ("HISTORY_TOKEN", HISTORY_TOKEN),
-        ],
-    );
+    let settings = [
+        ("DRAIN_TOKEN", DRAIN_TOKEN),
+        ("HISTORY_TOKEN", HISTORY_TOKEN),
+    ];
+    let stack = Stack::on(slack, "outbox-retry", TOKEN, &settings);
+    let (slack, server) = (&stack.slack, &stack.server);
     let hook = webhook_with(&[("dead-1", &[])]);
     assert_eq!(server.post_alerts(&hook).status, 200);
     server.wait_outbox_settled(Duration::from_secs(20));
-    assert_eq!(dead_jobs(&server), 1);
+    assert_eq!(dead_jobs(server), 1);
     let job = server.scalar("SELECT id FROM outbox WHERE state = 'dead'");
     let history = request(
         server.addr,
@@ -203,7 +199,7 @@ fn dead_jobs_are_sent_again_on_request_once_and_only_with_the_drain_token() {
     assert_eq!(retry("", &[]).status, 401, "no token");
     let wrong = retry("", &[("Authorization", "Bearer not-the-drain-token")]);
     assert_eq!(wrong.status, 401);
-    assert_eq!(dead_jobs(&server), 1, "a refused request changes nothing");
+    assert_eq!(dead_jobs(server), 1, "a refused request changes nothing");
     let bad = retry("?id=x", &[("Authorization", &bearer)]);
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("id must be a job id"), "{}", bad.body);
@@ -219,7 +215,7 @@ fn dead_jobs_are_sent_again_on_request_once_and_only_with_the_drain_token() {
     server.wait_outbox_settled(Duration::from_secs(20));
     let again = retry("", &[("Authorization", &bearer)]);
     assert_eq!(again.body, r#"{"requeued":[]}"#, "sent once");
-    assert_eq!(dead_jobs(&server), 0);
+    assert_eq!(dead_jobs(server), 0);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(slack.accepted("chat.postMessage").len(), 1);
 }

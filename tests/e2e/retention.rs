@@ -3,8 +3,7 @@
 //! alert stays, their chart URLs answer 404 and `/metrics` counts them; and a sweep of a
 //! large backlog runs while webhooks keep being acknowledged (the figures are printed).
 
-use crate::big_charts::{start_prometheus, webhook};
-use crate::fake_slack::FakeSlack;
+use crate::big_charts::{start_charting, webhook};
 use crate::support::{wait_until, Server, TempDir};
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,21 +53,9 @@ fn metric(server: &Server, line_start: &str) -> i64 {
 
 #[test]
 fn alerts_and_charts_past_retention_leave_the_file_and_their_urls_answer_404() {
-    let (prometheus, _) = start_prometheus();
-    let slack = FakeSlack::start(TOKEN);
-    let dir = TempDir::new("retention");
-    let prometheus_url = format!("http://{prometheus}");
-    let server = slack.alertgraph(
-        &dir,
-        TOKEN,
-        &[
-            ("SLACK_CHANNEL", "#alerts"),
-            ("PROMETHEUS_URL", &prometheus_url),
-            ("BASE_URL", "http://127.0.0.1:9"),
-            ("HISTORY_RETENTION", "1m"),
-            ("CHART_RETENTION", "1m"),
-        ],
-    );
+    let retention = [("HISTORY_RETENTION", "1m"), ("CHART_RETENTION", "1m")];
+    let (stack, _) = start_charting("retention", TOKEN, &retention);
+    let (slack, server) = (&stack.slack, &stack.server);
     let limit = Duration::from_secs(60);
     let expr = "small_metric > 0";
     let hook = webhook(&[("gone", expr), ("kept", expr)]);
@@ -97,9 +84,9 @@ fn alerts_and_charts_past_retention_leave_the_file_and_their_urls_answer_404() {
     };
     wait_until(limit, || (gone("1") == 0).then_some(()))
         .unwrap_or_else(|| panic!("the resolved alert was not swept; log:\n{}", server.log()));
-    assert_eq!(status(&server, &gone_fired), 404);
-    assert_eq!(status(&server, &gone_resolved), 404);
-    assert_eq!(status(&server, &kept_chart), 200, "not a minute old yet");
+    assert_eq!(status(server, &gone_fired), 404);
+    assert_eq!(status(server, &gone_resolved), 404);
+    assert_eq!(status(server, &kept_chart), 200, "not a minute old yet");
     assert_eq!(
         server.count("messages"),
         1,
@@ -124,29 +111,29 @@ fn alerts_and_charts_past_retention_leave_the_file_and_their_urls_answer_404() {
         drawn_at.elapsed() >= Duration::from_secs(55),
         "not before a minute"
     );
-    assert_eq!(status(&server, &kept_chart), 404);
+    assert_eq!(status(server, &kept_chart), 404);
     assert_eq!(
         server.scalar("SELECT count(*) FROM alerts WHERE fingerprint = 'kept'"),
         1
     );
     assert_eq!(
         metric(
-            &server,
+            server,
             "alertgraph_retention_deleted_total{kind=\"alert\"} "
         ),
         1
     );
     assert_eq!(
         metric(
-            &server,
+            server,
             "alertgraph_retention_deleted_total{kind=\"chart\"} "
         ),
         3
     );
-    let on_disk = std::fs::metadata(dir.0.join("alertgraph.db"))
+    let on_disk = std::fs::metadata(stack.dir.0.join("alertgraph.db"))
         .unwrap()
         .len() as i64;
-    assert!(metric(&server, "alertgraph_database_bytes ") >= on_disk);
+    assert!(metric(server, "alertgraph_database_bytes ") >= on_disk);
     server.wait_log_line("retention sweep removed 1 alerts, 2 charts", limit);
 }
 

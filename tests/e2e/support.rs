@@ -1,6 +1,7 @@
 //! What the end-to-end tests share: the real `alertgraph` binary started on 127.0.0.1 with
 //! its own storage directory, a tiny HTTP/1.1 client, and read access to its SQLite file.
 
+use crate::fake_slack::FakeSlack;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -260,6 +261,32 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A fake Slack, and alertgraph posting to it from a fresh storage directory: where most
+/// delivery tests start. Fields drop in order: alertgraph first, its directory last.
+pub struct Stack {
+    pub server: Server,
+    pub slack: FakeSlack,
+    pub dir: TempDir,
+}
+
+impl Stack {
+    /// A fake Slack taking `token`, and alertgraph in the directory `name` posting to it as
+    /// `token` to `#alerts`; `env` adds settings or overrides that.
+    pub fn start(name: &str, token: &str, env: &[(&str, &str)]) -> Stack {
+        Stack::on(FakeSlack::start(token), name, token, env)
+    }
+
+    /// As [`Stack::start`], on a fake Slack already told how to answer, with alertgraph
+    /// posting as `token` (which that Slack may refuse).
+    pub fn on(slack: FakeSlack, name: &str, token: &str, env: &[(&str, &str)]) -> Stack {
+        let dir = TempDir::new(name);
+        let mut settings = vec![("SLACK_CHANNEL", "#alerts")];
+        settings.extend_from_slice(env);
+        let server = slack.alertgraph(&dir, token, &settings);
+        Stack { server, slack, dir }
     }
 }
 
