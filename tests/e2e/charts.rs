@@ -5,7 +5,6 @@ use crate::alertmanager::{Alertmanager, WEBHOOK_TOKEN};
 use crate::fake_slack::FakeSlack;
 use crate::prometheus::{
     past_incident, unix_now, Exporter, History, Incident, Options, Prometheus, ERROR_RATIO,
-    HIGH_ERROR_RATE_RULES,
 };
 use crate::support::{free_port, wait_until, Server, Stack, TempDir};
 use std::time::Duration;
@@ -183,15 +182,7 @@ fn a_real_alert_from_a_real_prometheus_posts_its_chart_and_redraws_it_on_resolve
     let port = free_port();
     let alertgraph = format!("127.0.0.1:{port}").parse().unwrap();
     let alertmanager = Alertmanager::start(&dir, alertgraph);
-    let prometheus = Prometheus::start(
-        &dir,
-        Some(&history.openmetrics()),
-        Options {
-            scrape: Some(exporter.addr()),
-            rules: Some(HIGH_ERROR_RATE_RULES),
-            alertmanager: Some(alertmanager.addr),
-        },
-    );
+    let prometheus = Prometheus::start_alerting(&dir, &history, &exporter, alertmanager.addr);
     let (port, base, prometheus_url) = (
         port.to_string(),
         format!("http://{alertgraph}"),

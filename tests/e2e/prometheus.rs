@@ -577,6 +577,22 @@ impl Prometheus {
         prometheus
     }
 
+    /// [`Prometheus::start`] on `history`, scraping `exporter` (which continues it), with
+    /// `HIGH_ERROR_RATE_RULES` sending to the Alertmanager at `alertmanager`.
+    pub fn start_alerting(
+        dir: &TempDir,
+        history: &History,
+        exporter: &Exporter,
+        alertmanager: SocketAddr,
+    ) -> Prometheus {
+        let options = Options {
+            scrape: Some(exporter.addr()),
+            rules: Some(HIGH_ERROR_RATE_RULES),
+            alertmanager: Some(alertmanager),
+        };
+        Prometheus::start(dir, Some(&history.openmetrics()), options)
+    }
+
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -790,15 +806,8 @@ fn a_rule_on_live_samples_fires_and_reaches_the_alertmanager() {
     let alertmanager = TcpListener::bind("127.0.0.1:0").unwrap();
     alertmanager.set_nonblocking(true).unwrap();
     let dir = TempDir::new("prometheus-live");
-    let prometheus = Prometheus::start(
-        &dir,
-        Some(&history.openmetrics()),
-        Options {
-            scrape: Some(exporter.addr()),
-            rules: Some(HIGH_ERROR_RATE_RULES),
-            alertmanager: Some(alertmanager.local_addr().unwrap()),
-        },
-    );
+    let alertmanager_addr = alertmanager.local_addr().unwrap();
+    let prometheus = Prometheus::start_alerting(&dir, &history, &exporter, alertmanager_addr);
     let found = |promql: &str| {
         let result = prometheus.query(promql);
         (!result.as_array().unwrap().is_empty()).then_some(result)
