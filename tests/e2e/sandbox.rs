@@ -5,6 +5,7 @@ use crate::support::request;
 use alertgraph::config::Config;
 use alertgraph::runtime::App;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 /// The host's log lines in this process, to check why a request failed.
@@ -43,20 +44,27 @@ pub fn runaway_guest() -> Vec<u8> {
     std::fs::read(env!("ALERTGRAPH_RUNAWAY_WASM")).expect("the runaway guest, built by build.rs")
 }
 
-/// Serves `wasm` on 127.0.0.1 in this process, with a 1 s time limit and a 16 MiB memory cap.
-fn serve(wasm: Vec<u8>, storage: &std::path::Path) -> SocketAddr {
-    let storage = storage.to_string_lossy().into_owned();
-    let config = Config::from_lookup(|k| match k {
-        "STORAGE_DIR" => Some(storage.clone()),
-        "REQUEST_TIMEOUT_SECS" => Some("1".into()),
-        "INSTANCE_MEMORY_MB" => Some("16".into()),
-        // Six public slots (two are kept for the webhook): room for healthy requests beside
-        // two runaways.
-        "MAX_CONCURRENT_REQUESTS" => Some("8".into()),
-        _ => None,
-    })
-    .unwrap();
-    serve_with(wasm, config)
+/// Serves `wasm` on 127.0.0.1 in this process, storing in `storage`, with a 16 MiB memory
+/// cap, a time limit of `timeout_secs` per request and `slots` requests at once.
+pub fn serve_sandboxed(
+    wasm: Vec<u8>,
+    storage: &Path,
+    timeout_secs: &str,
+    slots: &str,
+) -> SocketAddr {
+    let settings = [
+        ("STORAGE_DIR", storage.to_string_lossy().into_owned()),
+        ("REQUEST_TIMEOUT_SECS", timeout_secs.to_owned()),
+        ("INSTANCE_MEMORY_MB", "16".to_owned()),
+        ("MAX_CONCURRENT_REQUESTS", slots.to_owned()),
+    ];
+    let lookup = |name: &str| {
+        settings
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    };
+    serve_with(wasm, Config::from_lookup(lookup).unwrap())
 }
 
 /// Serves `wasm` with `config` on 127.0.0.1 in this process, until the tests end.
@@ -80,7 +88,9 @@ fn assert_contained(path: &'static str, name: &str, cause: &str) {
     capture_logs();
     let before = logged(cause);
     let dir = crate::support::TempDir::new(name);
-    let addr = serve(runaway_guest(), &dir.0);
+    // A 1 s time limit; six public slots (two are kept for the webhook): room for healthy
+    // requests beside two runaways.
+    let addr = serve_sandboxed(runaway_guest(), &dir.0, "1", "8");
     let runaways: Vec<_> = (0..2)
         .map(|_| std::thread::spawn(move || request(addr, "GET", path, &[], b"")))
         .collect();

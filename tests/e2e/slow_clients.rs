@@ -5,9 +5,8 @@
 
 use crate::delivery::webhook_with;
 use crate::interactions::SIGNING_SECRET;
-use crate::sandbox::{capture_logs, logged, runaway_guest, serve_with};
-use crate::support::{request, request_within, Server, TempDir, JSON};
-use alertgraph::config::Config;
+use crate::sandbox::{capture_logs, logged, runaway_guest, serve_sandboxed};
+use crate::support::{request, request_within, Response, Server, TempDir, JSON};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
@@ -148,29 +147,13 @@ fn with_the_public_share_full_the_webhook_gets_a_reserved_slot_and_others_a_503(
     capture_logs();
     let refusals_logged = logged("answered 503");
     let dir = TempDir::new("reserved-slots");
-    let storage = dir.0.to_string_lossy().into_owned();
-    let config = Config::from_lookup(|k| match k {
-        "STORAGE_DIR" => Some(storage.clone()),
-        // Two public slots, two kept for the webhook and the drain.
-        "MAX_CONCURRENT_REQUESTS" => Some("4".into()),
-        // A runaway holds its slot this long: past the host's 3 s wait for a slot.
-        "REQUEST_TIMEOUT_SECS" => Some("6".into()),
-        "INSTANCE_MEMORY_MB" => Some("16".into()),
-        _ => None,
-    })
-    .unwrap();
-    let addr = serve_with(runaway_guest(), config);
+    // A runaway holds its slot 6 s: past the host's 3 s wait for a slot. Two public slots,
+    // two kept for the webhook and the drain.
+    let addr = serve_sandboxed(runaway_guest(), &dir.0, "6", "4");
 
     // Slow clients first: if they held slots the runaways below would get none.
     let clients = start_trickling(addr, 20);
-    let runaways: Vec<_> = (0..2)
-        .map(|_| {
-            std::thread::spawn(move || {
-                let started = Instant::now();
-                (request(addr, "GET", "/spin", &[], b""), started.elapsed())
-            })
-        })
-        .collect();
+    let runaways = timed_gets(addr, "/spin", 2);
     std::thread::sleep(secs(1));
 
     for path in ["/api/alerts", "/api/outbox/drain"] {
@@ -184,14 +167,7 @@ fn with_the_public_share_full_the_webhook_gets_a_reserved_slot_and_others_a_503(
         );
     }
 
-    let refused: Vec<_> = (0..3)
-        .map(|_| {
-            std::thread::spawn(move || {
-                let started = Instant::now();
-                (request(addr, "GET", "/", &[], b""), started.elapsed())
-            })
-        })
-        .collect();
+    let refused = timed_gets(addr, "/", 3);
     for answer in refused {
         let (answer, waited) = answer.join().unwrap();
         assert_eq!(answer.status, 503, "{}", answer.body);
@@ -213,6 +189,22 @@ fn with_the_public_share_full_the_webhook_gets_a_reserved_slot_and_others_a_503(
     }
     assert_eq!(request(addr, "GET", "/", &[], b"").status, 200);
     assert_all_timed_out(clients);
+}
+
+/// `count` GETs of `path` sent at once, each answer with how long it took.
+fn timed_gets(
+    addr: SocketAddr,
+    path: &'static str,
+    count: usize,
+) -> Vec<JoinHandle<(Response, Duration)>> {
+    (0..count)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                (request(addr, "GET", path, &[], b""), started.elapsed())
+            })
+        })
+        .collect()
 }
 
 fn secs(n: u64) -> Duration {
