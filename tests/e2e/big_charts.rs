@@ -3,6 +3,7 @@
 //! time limit kills its instance twice, then the alert goes out without its chart; other
 //! alerts meanwhile are posted as usual, each once.
 
+use crate::delivery::copied_alerts;
 use crate::fake_slack::FakeSlack;
 use crate::support::{Stack, FIRING};
 use serde_json::Value;
@@ -140,23 +141,14 @@ fn series_json(name: &str, pod: &str, start: i64, end: i64, points: i64) -> Stri
 
 /// A firing webhook whose alerts plot `expr` each, by fingerprint.
 pub(crate) fn webhook(alerts: &[(&str, &str)]) -> Vec<u8> {
-    let mut hook: Value = serde_json::from_str(FIRING).unwrap();
-    let template = hook["alerts"][0].clone();
-    hook["alerts"] = alerts
-        .iter()
-        .map(|(fingerprint, expr)| {
-            let mut alert = template.clone();
-            alert["fingerprint"] = (*fingerprint).into();
-            alert["labels"]["alertname"] = format!("Alert-{fingerprint}").into();
-            alert["generatorURL"] = format!(
-                "http://127.0.0.1:9/graph?g0.expr={}&g0.tab=1",
-                expr.replace(' ', "+").replace('>', "%3E")
-            )
-            .into();
-            alert
-        })
-        .collect();
-    serde_json::to_vec(&hook).unwrap()
+    copied_alerts(FIRING, alerts, |alert, fingerprint, expr| {
+        alert["labels"]["alertname"] = format!("Alert-{fingerprint}").into();
+        alert["generatorURL"] = format!(
+            "http://127.0.0.1:9/graph?g0.expr={}&g0.tab=1",
+            expr.replace(' ', "+").replace('>', "%3E")
+        )
+        .into();
+    })
 }
 
 /// The posted message of the alert named `Alert-<fingerprint>`, as JSON text.

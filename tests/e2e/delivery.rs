@@ -235,16 +235,28 @@ pub fn numbered_alerts(prefix: &str, count: usize) -> Vec<u8> {
 /// `fixture` (a recorded webhook) with its first alert copied once per fingerprint, with
 /// extra labels.
 pub fn webhook_from(fixture: &str, alerts: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
+    copied_alerts(fixture, alerts, |alert, _, labels| {
+        for (k, v) in labels.iter() {
+            alert["labels"][*k] = (*v).into();
+        }
+    })
+}
+
+/// `fixture` (a recorded webhook) with its first alert copied once per `(fingerprint, what)`:
+/// each copy takes its fingerprint, then `edit` changes it as `what` says.
+pub fn copied_alerts<T>(
+    fixture: &str,
+    alerts: &[(&str, T)],
+    edit: impl Fn(&mut serde_json::Value, &str, &T),
+) -> Vec<u8> {
     let mut hook: serde_json::Value = serde_json::from_str(fixture).unwrap();
     let template = hook["alerts"][0].clone();
     hook["alerts"] = alerts
         .iter()
-        .map(|(fingerprint, labels)| {
+        .map(|(fingerprint, what)| {
             let mut alert = template.clone();
             alert["fingerprint"] = (*fingerprint).into();
-            for (k, v) in labels.iter() {
-                alert["labels"][*k] = (*v).into();
-            }
+            edit(&mut alert, fingerprint, what);
             alert
         })
         .collect();
