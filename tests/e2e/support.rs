@@ -1,5 +1,6 @@
 //! What the end-to-end tests share: the real `alertgraph` binary started on 127.0.0.1 with
-//! its own storage directory, a tiny HTTP/1.1 client, and read access to its SQLite file.
+//! its own storage directory (alone, or posting to a fake Slack as a `Stack`), a tiny
+//! HTTP/1.1 client, and read access to its SQLite file.
 
 use crate::fake_slack::FakeSlack;
 use std::io::{BufRead, BufReader, Read, Write};
