@@ -1,6 +1,7 @@
 //! The I/O edge: Spin's entry point reads the request, calls the store once, and sends the
 //! reply through the outparam, so work can go on after the client has its answer.
 
+use crate::{alerts, charts, chat_state, metrics, outbox};
 use std::time::Instant;
 
 use futures::StreamExt;
@@ -61,7 +62,7 @@ async fn answer(req: IncomingRequest, started: Instant) -> (Reply, AfterReply) {
         Resolved::Found(Route::HistoryPage) => history(&req, target.as_deref(), true),
         Resolved::Found(Route::Chart) => {
             let token = routes::chart_token(path).unwrap_or_default();
-            let chart = reply::chart(store::fetch_chart(token));
+            let chart = reply::chart(charts::fetch_chart(token));
             if method == "HEAD" {
                 chart.without_body()
             } else {
@@ -127,7 +128,7 @@ fn retry_request(req: &IncomingRequest, target: Option<&str>) -> (Reply, AfterRe
             )
         }
     };
-    match store::retry_dead_jobs(id, now_ms()) {
+    match outbox::retry_dead_jobs(id, now_ms()) {
         Ok(ids) if ids.is_empty() && id.is_some() => {
             let id = id.unwrap_or_default();
             (
@@ -189,7 +190,7 @@ fn history(req: &IncomingRequest, target: Option<&str>, page: bool) -> Reply {
         Err(e) => return Reply::text(500, &format!("cannot read variable base_url: {e}")),
     };
     let now = now_ms();
-    let found = match store::list_history(&request.filter, now) {
+    let found = match alerts::list_history(&request.filter, now) {
         Ok(found) => found,
         Err(e) => {
             return Reply::text(
@@ -213,7 +214,7 @@ fn history(req: &IncomingRequest, target: Option<&str>, page: bool) -> Reply {
 }
 
 fn metrics() -> Reply {
-    match store::metrics(now_ms()) {
+    match metrics::metrics(now_ms()) {
         Ok(m) => Reply::new(200, metrics_text::CONTENT_TYPE, metrics_text::render(&m)),
         Err(e) => Reply::text(
             503,
@@ -233,8 +234,12 @@ async fn alerts(req: IncomingRequest, started: Instant) -> Reply {
     }
     match intake(req, token.as_deref()).await {
         Ok(hook) => {
-            match store::record_webhook(&hook, now_ms(), elapsed_ns(started), config::group_limit())
-            {
+            match alerts::record_webhook(
+                &hook,
+                now_ms(),
+                elapsed_ns(started),
+                config::group_limit(),
+            ) {
                 Ok(recorded) => reply::recorded(&recorded),
                 Err(e) => reply::store_failure("webhook", &e),
             }
@@ -247,7 +252,7 @@ async fn alerts(req: IncomingRequest, started: Instant) -> Reply {
 /// start-up of ours to say it at.
 fn warn_open_webhook() {
     const EVERY_MS: u32 = 3_600_000;
-    match store::notice_due("open-webhook", EVERY_MS, now_ms()) {
+    match metrics::notice_due("open-webhook", EVERY_MS, now_ms()) {
         Ok(true) => eprintln!(
             "alertgraph: WARNING: webhook_token is not set: POST /api/alerts takes webhooks from \
              anyone who can reach it (set WEBHOOK_TOKEN, or the webhook_token variable)"
@@ -286,7 +291,7 @@ async fn interactions(req: IncomingRequest) -> (Reply, AfterReply) {
     let refused = |status, counted: Option<&str>, reason: &str| {
         eprintln!("alertgraph: refused a Slack interaction: {reason}");
         if let Some(counted) = counted {
-            if let Err(e) = store::record_slack_refusal(counted) {
+            if let Err(e) = chat_state::record_slack_refusal(counted) {
                 eprintln!(
                     "could not count a refused Slack request ({counted}): {}",
                     reply::describe(&e)
@@ -356,7 +361,7 @@ async fn interactions(req: IncomingRequest) -> (Reply, AfterReply) {
         Err(bad) => return refused(400, Some("bad_payload"), &format!("bad interaction: {bad}")),
     };
     let signature = String::from_utf8_lossy(&signature.unwrap_or_default()).into_owned();
-    match store::record_slack_action(&action, &signature, now) {
+    match chat_state::record_slack_action(&action, &signature, now) {
         Ok(ActionOutcome::Recorded) => (Reply::text(200, ""), AfterReply::Drain),
         Ok(ActionOutcome::Replayed) => refused(401, None, "unauthorized: replayed request"),
         Ok(ActionOutcome::UnknownAlert) => refused(
@@ -370,7 +375,7 @@ async fn interactions(req: IncomingRequest) -> (Reply, AfterReply) {
 
 /// Counts the refusal, then answers it; the 4xx stands even if counting fails.
 fn refuse(refusal: Refusal, started: Instant) -> Reply {
-    if let Err(e) = store::record_rejection(refusal.reason(), elapsed_ns(started)) {
+    if let Err(e) = metrics::record_rejection(refusal.reason(), elapsed_ns(started)) {
         eprintln!(
             "could not count a refused webhook ({}): {}",
             refusal.reason(),

@@ -59,7 +59,9 @@ mod bindings {
     });
 }
 
-use bindings::alertgraph::app::store;
+/// The store's interfaces, one per concern (`wit/alertgraph.wit`), and as `store` the records
+/// they share.
+use bindings::alertgraph::app::{alerts, charts, chat_state, metrics, outbox, types as store};
 
 /// Wall-clock milliseconds since the Unix epoch, as the store's timestamps are.
 fn now_ms() -> i64 {

@@ -2,10 +2,11 @@
 //! drain alike): at most every [`SWEEP_EVERY_MS`] across instances and replicas, in short
 //! store steps until nothing is due or its time is up. `duration_ms` reads the settings.
 
+use crate::{alerts, metrics};
 use std::time::{Duration, Instant};
 
 use crate::reply::describe;
-use crate::store::{self, Swept};
+use crate::store::Swept;
 
 /// How often a sweep may run: often enough that a backlog goes in small bites, rarely
 /// enough that an idle sweep (one short write) costs nothing.
@@ -20,13 +21,14 @@ pub fn sweep() {
     let retention = match crate::config::retention() {
         Ok(retention) => retention,
         Err(reason) => {
-            if store::notice_due("retention-settings", WARN_EVERY_MS, crate::now_ms()) == Ok(true) {
+            if metrics::notice_due("retention-settings", WARN_EVERY_MS, crate::now_ms()) == Ok(true)
+            {
                 eprintln!("alertgraph: retention sweep off: {reason}");
             }
             return;
         }
     };
-    match store::notice_due("retention-sweep", SWEEP_EVERY_MS, crate::now_ms()) {
+    match metrics::notice_due("retention-sweep", SWEEP_EVERY_MS, crate::now_ms()) {
         Ok(true) => {}
         Ok(false) => return,
         Err(e) => {
@@ -46,7 +48,7 @@ pub fn sweep() {
         more: true,
     };
     while total.more && Instant::now() < stop {
-        match store::sweep_retention(retention, crate::now_ms()) {
+        match alerts::sweep_retention(retention, crate::now_ms()) {
             Ok(step) => add(&mut total, &step),
             Err(e) => {
                 eprintln!("alertgraph: retention sweep stopped: {}", describe(&e));

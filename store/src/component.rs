@@ -1,10 +1,11 @@
-//! The wasm export: Spin's SQLite as a [`Db`], and the WIT `store` functions over it.
+//! The wasm export: Spin's SQLite as a [`Db`], and the store's WIT interfaces over it.
 
 use crate::api::{
     ActionOutcome, AlertFilter, AlertHistory, AlertPage, AlertSilence, Chart, DeliveryPause,
-    DrainTurn, Guest, HistoryPage, Job, MetricsSnapshot, Paused, PostingJob, Recorded, Retention,
+    DrainTurn, HistoryPage, Job, MetricsSnapshot, Paused, PostingJob, Recorded, Retention,
     SlackAction, SlackMessage, StoreError, StoredAlert, Swept, Timestamp, Webhook,
 };
+use crate::bindings::exports::alertgraph::app as exports;
 use crate::db::{Db, Rows, Value};
 use crate::errors::from_spin;
 use crate::{
@@ -44,10 +45,10 @@ fn with_db<T>(op: impl FnOnce(&dyn Db) -> Result<T, StoreError>) -> Result<T, St
     })
 }
 
-/// The exported `alertgraph:app/store` interface.
+/// The store's exported interfaces (`alerts`, `outbox`, `chat-state`, `charts`, `metrics`).
 pub struct Store;
 
-impl Guest for Store {
+impl exports::alerts::Guest for Store {
     fn record_webhook(
         hook: Webhook,
         now: Timestamp,
@@ -57,14 +58,40 @@ impl Guest for Store {
         with_db(|db| webhook::record(db, &hook, now, handling_ns, group_limit))
     }
 
-    fn notice_due(key: String, every_ms: u32, now: Timestamp) -> Result<bool, StoreError> {
-        with_db(|db| notices::due(db, &key, every_ms, now))
+    fn get_alert(id: i64) -> Result<Option<StoredAlert>, StoreError> {
+        with_db(|db| alerts::get(db, id))
     }
 
-    fn record_rejection(reason: String, handling_ns: u64) -> Result<(), StoreError> {
-        with_db(|db| webhook::reject(db, &reason, handling_ns))
+    fn get_alert_history(id: i64, now: Timestamp) -> Result<Option<AlertHistory>, StoreError> {
+        with_db(|db| alerts::history(db, id, now))
     }
 
+    fn set_alert_silence(
+        alert_id: i64,
+        silenced: Option<AlertSilence>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        with_db(|db| actions::set_silence(db, alert_id, silenced.as_ref(), now))
+    }
+
+    fn ended_silences(now: Timestamp) -> Result<Vec<i64>, StoreError> {
+        with_db(|db| actions::ended(db, now))
+    }
+
+    fn list_alerts(filter: AlertFilter) -> Result<AlertPage, StoreError> {
+        with_db(|db| alerts::list(db, &filter))
+    }
+
+    fn list_history(filter: AlertFilter, now: Timestamp) -> Result<HistoryPage, StoreError> {
+        with_db(|db| alerts::list_history(db, &filter, now))
+    }
+
+    fn sweep_retention(retention: Retention, now: Timestamp) -> Result<Swept, StoreError> {
+        with_db(|db| retention::sweep(db, &retention, now))
+    }
+}
+
+impl exports::outbox::Guest for Store {
     fn claim_jobs(
         now: Timestamp,
         lease_ms: u32,
@@ -87,12 +114,12 @@ impl Guest for Store {
         with_db(|db| drainers::end(db, &turn, now))
     }
 
-    fn enqueue_chart_redraw(
-        alert_id: i64,
-        due_at: Timestamp,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        with_db(|db| outbox::enqueue_chart_redraw(db, alert_id, due_at, now))
+    fn start_job(id: i64, attempt: u32) -> Result<(), StoreError> {
+        with_db(|db| outbox::start(db, id, attempt))
+    }
+
+    fn record_job_step(id: i64, attempt: u32, step: u32) -> Result<(), StoreError> {
+        with_db(|db| outbox::record_step(db, id, attempt, step))
     }
 
     fn complete_job(id: i64, attempt: u32) -> Result<(), StoreError> {
@@ -117,24 +144,36 @@ impl Guest for Store {
         with_db(|db| outbox::defer(db, id, attempt, due_at))
     }
 
-    fn start_job(id: i64, attempt: u32) -> Result<(), StoreError> {
-        with_db(|db| outbox::start(db, id, attempt))
-    }
-
-    fn record_job_step(id: i64, attempt: u32, step: u32) -> Result<(), StoreError> {
-        with_db(|db| outbox::record_step(db, id, attempt, step))
+    fn enqueue_chart_redraw(
+        alert_id: i64,
+        due_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        with_db(|db| outbox::enqueue_chart_redraw(db, alert_id, due_at, now))
     }
 
     fn retry_dead_jobs(id: Option<i64>, now: Timestamp) -> Result<Vec<i64>, StoreError> {
         with_db(|db| outbox::retry_dead(db, id, now))
     }
+}
 
-    fn pause_delivery(pause: DeliveryPause, now: Timestamp) -> Result<Paused, StoreError> {
-        with_db(|db| pauses::pause(db, &pause, now))
+impl exports::chat_state::Guest for Store {
+    fn find_message(alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {
+        with_db(|db| messages::find(db, alert_id))
     }
 
-    fn resume_delivery(channel: String) -> Result<Vec<DeliveryPause>, StoreError> {
-        with_db(|db| pauses::resume(db, &channel))
+    fn save_message(
+        alert_id: i64,
+        message: SlackMessage,
+        requested_channel: String,
+        now: Timestamp,
+        unverified: bool,
+    ) -> Result<(), StoreError> {
+        with_db(|db| messages::save(db, alert_id, &message, &requested_channel, now, unverified))
+    }
+
+    fn channel_id(name: String) -> Result<Option<String>, StoreError> {
+        with_db(|db| messages::channel_id(db, &name))
     }
 
     fn take_channel_turn(
@@ -154,12 +193,12 @@ impl Guest for Store {
         with_db(|db| channels::pause(db, &channel, until))
     }
 
-    fn get_alert(id: i64) -> Result<Option<StoredAlert>, StoreError> {
-        with_db(|db| alerts::get(db, id))
+    fn pause_delivery(pause: DeliveryPause, now: Timestamp) -> Result<Paused, StoreError> {
+        with_db(|db| pauses::pause(db, &pause, now))
     }
 
-    fn get_alert_history(id: i64, now: Timestamp) -> Result<Option<AlertHistory>, StoreError> {
-        with_db(|db| alerts::history(db, id, now))
+    fn resume_delivery(channel: String) -> Result<Vec<DeliveryPause>, StoreError> {
+        with_db(|db| pauses::resume(db, &channel))
     }
 
     fn record_slack_action(
@@ -173,37 +212,9 @@ impl Guest for Store {
     fn record_slack_refusal(reason: String) -> Result<(), StoreError> {
         with_db(|db| actions::refuse(db, &reason))
     }
+}
 
-    fn set_alert_silence(
-        alert_id: i64,
-        silenced: Option<AlertSilence>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        with_db(|db| actions::set_silence(db, alert_id, silenced.as_ref(), now))
-    }
-
-    fn ended_silences(now: Timestamp) -> Result<Vec<i64>, StoreError> {
-        with_db(|db| actions::ended(db, now))
-    }
-
-    fn find_message(alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {
-        with_db(|db| messages::find(db, alert_id))
-    }
-
-    fn save_message(
-        alert_id: i64,
-        message: SlackMessage,
-        requested_channel: String,
-        now: Timestamp,
-        unverified: bool,
-    ) -> Result<(), StoreError> {
-        with_db(|db| messages::save(db, alert_id, &message, &requested_channel, now, unverified))
-    }
-
-    fn channel_id(name: String) -> Result<Option<String>, StoreError> {
-        with_db(|db| messages::channel_id(db, &name))
-    }
-
+impl exports::charts::Guest for Store {
     fn save_chart(alert_id: i64, png: Vec<u8>, now: Timestamp) -> Result<String, StoreError> {
         with_db(|db| charts::save(db, alert_id, png, now))
     }
@@ -212,24 +223,22 @@ impl Guest for Store {
         with_db(|db| charts::shown(db, &token, now))
     }
 
-    fn sweep_retention(retention: Retention, now: Timestamp) -> Result<Swept, StoreError> {
-        with_db(|db| retention::sweep(db, &retention, now))
-    }
-
     fn fetch_chart(token: String) -> Result<Option<Chart>, StoreError> {
         with_db(|db| charts::fetch(db, &token))
     }
+}
 
-    fn list_alerts(filter: AlertFilter) -> Result<AlertPage, StoreError> {
-        with_db(|db| alerts::list(db, &filter))
-    }
-
-    fn list_history(filter: AlertFilter, now: Timestamp) -> Result<HistoryPage, StoreError> {
-        with_db(|db| alerts::list_history(db, &filter, now))
-    }
-
+impl exports::metrics::Guest for Store {
     fn metrics(now: Timestamp) -> Result<MetricsSnapshot, StoreError> {
         with_db(|db| metrics::snapshot(db, now))
+    }
+
+    fn record_rejection(reason: String, handling_ns: u64) -> Result<(), StoreError> {
+        with_db(|db| webhook::reject(db, &reason, handling_ns))
+    }
+
+    fn notice_due(key: String, every_ms: u32, now: Timestamp) -> Result<bool, StoreError> {
+        with_db(|db| notices::due(db, &key, every_ms, now))
     }
 }
 

@@ -1,5 +1,6 @@
 //! alertgraph's `store` component: alerts, Slack messages, charts, the outbox and service
-//! counters in one SQLite database, exported as the WIT interface `alertgraph:app/store`.
+//! counters in one SQLite database, exported as the WIT interfaces of `alertgraph:app`
+//! (`alerts`, `outbox`, `chat-state`, `charts`, `metrics`, over the records of `types`).
 //!
 //! Layout: every operation is plain Rust over the tiny [`db::Db`] trait, so the same code
 //! runs over Spin's SQLite in wasm ([`component`]) and over `rusqlite` in native tests.
@@ -50,5 +51,5 @@ mod bindings {
     });
 }
 
-/// The WIT types of `alertgraph:app/store`, used throughout the crate.
-pub use bindings::exports::alertgraph::app::store as api;
+/// The WIT types of `alertgraph:app/types`, used throughout the crate.
+pub use bindings::exports::alertgraph::app::types as api;

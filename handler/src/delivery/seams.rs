@@ -10,9 +10,10 @@ use crate::chart::prometheus::Prometheus;
 use crate::slack::api::{Client, Posted, Upload};
 use crate::slack::message::Message;
 use crate::store::{
-    self, AlertHistory, AlertSilence, DeliveryPause, DrainTurn, Job, Paused, PostingJob,
-    SlackMessage, StoreError, StoredAlert, Timestamp, Webhook,
+    AlertHistory, AlertSilence, DeliveryPause, DrainTurn, Job, Paused, PostingJob, SlackMessage,
+    StoreError, StoredAlert, Timestamp, Webhook,
 };
+use crate::{alerts, charts, chat_state, outbox};
 
 use super::Failure;
 
@@ -23,10 +24,10 @@ type Stored<T> = Result<T, StoreError>;
 pub trait Store {
     // Alerts.
     fn get_alert(&self, id: i64) -> Stored<Option<StoredAlert>> {
-        store::get_alert(id)
+        alerts::get_alert(id)
     }
     fn get_alert_history(&self, id: i64, now: Timestamp) -> Stored<Option<AlertHistory>> {
-        store::get_alert_history(id, now)
+        alerts::get_alert_history(id, now)
     }
     fn set_alert_silence(
         &self,
@@ -34,14 +35,14 @@ pub trait Store {
         silence: Option<&AlertSilence>,
         now: Timestamp,
     ) -> Stored<()> {
-        store::set_alert_silence(id, silence, now)
+        alerts::set_alert_silence(id, silence, now)
     }
     fn ended_silences(&self, now: Timestamp) -> Stored<Vec<i64>> {
-        store::ended_silences(now)
+        alerts::ended_silences(now)
     }
     /// Records a webhook delivery made up (no request was timed, so no handling time).
     fn record_webhook(&self, hook: &Webhook, now: Timestamp, group_limit: u32) -> Stored<()> {
-        store::record_webhook(hook, now, 0, group_limit).map(drop)
+        alerts::record_webhook(hook, now, 0, group_limit).map(drop)
     }
 
     // The outbox and its drain turns.
@@ -52,22 +53,22 @@ pub trait Store {
         slots: u32,
         owner: &str,
     ) -> Stored<Option<DrainTurn>> {
-        store::begin_drain(now, lease_ms, slots, owner)
+        outbox::begin_drain(now, lease_ms, slots, owner)
     }
     fn end_drain(&self, turn: DrainTurn, now: Timestamp) -> Stored<Option<Timestamp>> {
-        store::end_drain(turn, now)
+        outbox::end_drain(turn, now)
     }
     fn claim_jobs(&self, now: Timestamp, lease_ms: u32, max: u32, owner: &str) -> Stored<Vec<Job>> {
-        store::claim_jobs(now, lease_ms, max, owner)
+        outbox::claim_jobs(now, lease_ms, max, owner)
     }
     fn start_job(&self, id: i64, attempt: u32) -> Stored<()> {
-        store::start_job(id, attempt)
+        outbox::start_job(id, attempt)
     }
     fn defer_job(&self, id: i64, attempt: u32, due: Timestamp) -> Stored<()> {
-        store::defer_job(id, attempt, due)
+        outbox::defer_job(id, attempt, due)
     }
     fn complete_job(&self, id: i64, attempt: u32) -> Stored<()> {
-        store::complete_job(id, attempt)
+        outbox::complete_job(id, attempt)
     }
     fn reschedule_job(
         &self,
@@ -77,21 +78,21 @@ pub trait Store {
         error: &str,
         uncertain: bool,
     ) -> Stored<()> {
-        store::reschedule_job(id, attempt, due, error, uncertain)
+        outbox::reschedule_job(id, attempt, due, error, uncertain)
     }
     fn dead_letter_job(&self, id: i64, attempt: u32, error: &str) -> Stored<()> {
-        store::dead_letter_job(id, attempt, error)
+        outbox::dead_letter_job(id, attempt, error)
     }
     fn record_job_step(&self, id: i64, attempt: u32, step: u32) -> Stored<()> {
-        store::record_job_step(id, attempt, step)
+        outbox::record_job_step(id, attempt, step)
     }
     fn enqueue_chart_redraw(&self, alert_id: i64, due: Timestamp, now: Timestamp) -> Stored<bool> {
-        store::enqueue_chart_redraw(alert_id, due, now)
+        outbox::enqueue_chart_redraw(alert_id, due, now)
     }
 
     // What delivery knows of the chat service: messages, channels, turns and pauses.
     fn find_message(&self, alert_id: i64) -> Stored<Option<SlackMessage>> {
-        store::find_message(alert_id)
+        chat_state::find_message(alert_id)
     }
     fn save_message(
         &self,
@@ -101,10 +102,10 @@ pub trait Store {
         now: Timestamp,
         unverified: bool,
     ) -> Stored<()> {
-        store::save_message(alert_id, message, requested_channel, now, unverified)
+        chat_state::save_message(alert_id, message, requested_channel, now, unverified)
     }
     fn channel_id(&self, name: &str) -> Stored<Option<String>> {
-        store::channel_id(name)
+        chat_state::channel_id(name)
     }
     fn take_channel_turn(
         &self,
@@ -113,27 +114,27 @@ pub trait Store {
         interval_ms: u32,
         job: Option<PostingJob>,
     ) -> Stored<Option<Timestamp>> {
-        store::take_channel_turn(channel, now, interval_ms, job)
+        chat_state::take_channel_turn(channel, now, interval_ms, job)
     }
     fn next_channel_turn(&self, channel: &str, now: Timestamp) -> Stored<Option<Timestamp>> {
-        store::next_channel_turn(channel, now)
+        chat_state::next_channel_turn(channel, now)
     }
     fn pause_channel(&self, channel: &str, until: Timestamp) -> Stored<()> {
-        store::pause_channel(channel, until)
+        chat_state::pause_channel(channel, until)
     }
     fn pause_delivery(&self, pause: &DeliveryPause, now: Timestamp) -> Stored<Paused> {
-        store::pause_delivery(pause, now)
+        chat_state::pause_delivery(pause, now)
     }
     fn resume_delivery(&self, channel: &str) -> Stored<Vec<DeliveryPause>> {
-        store::resume_delivery(channel)
+        chat_state::resume_delivery(channel)
     }
 
     // Charts.
     fn save_chart(&self, alert_id: i64, png: &[u8], now: Timestamp) -> Stored<String> {
-        store::save_chart(alert_id, png, now)
+        charts::save_chart(alert_id, png, now)
     }
     fn chart_shown(&self, token: &str, now: Timestamp) -> Stored<()> {
-        store::chart_shown(token, now)
+        charts::chart_shown(token, now)
     }
 }
 
