@@ -59,8 +59,14 @@ pub struct Slack {
     pub channel_interval_ms: u32,
     /// The buttons firing messages get; `None` while Slack cannot reach us (no signing secret).
     pub controls: Option<Controls>,
-    /// Where silences are made; `None` without ALERTMANAGER_URL (no silence buttons).
-    pub alertmanager: Option<Alertmanager>,
+}
+
+/// Where silences are made; `None` without ALERTMANAGER_URL (no silence buttons). Apart from
+/// the Slack settings: a silence made before the bot token went still has to end.
+pub fn alertmanager() -> Result<Option<Alertmanager>, variables::Error> {
+    Ok(optional("alertmanager_url")?.map(|url| Alertmanager {
+        url: url.trim_end_matches('/').to_owned(),
+    }))
 }
 
 /// The secret Slack signs interaction requests with; `None`: interactivity is off.
@@ -86,15 +92,10 @@ pub fn slack() -> Result<Option<Slack>, variables::Error> {
     let Some(token) = optional("slack_bot_token")? else {
         return Ok(None);
     };
-    let alertmanager = optional("alertmanager_url")?.map(|url| Alertmanager {
-        url: url.trim_end_matches('/').to_owned(),
-    });
-    let controls = signing_secret()?.map(|_| Controls {
-        silences: alertmanager.is_some(),
-    });
+    let silences = alertmanager()?.is_some();
+    let controls = signing_secret()?.map(|_| Controls { silences });
     Ok(Some(Slack {
         controls,
-        alertmanager,
         api_url: optional("slack_api_url")?.unwrap_or_else(|| DEFAULT_SLACK_API_URL.into()),
         token,
         default_channel: optional("slack_channel")?,

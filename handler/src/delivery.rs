@@ -18,6 +18,7 @@ pub use failure::Failure;
 use limits::{given_up, Limits, DEATHS_WITHOUT_CHART, MAX_DEATHS};
 use seams::{Edges, Live, Store, WitStore};
 use settle::settle;
+use silence::settle_ended_silences;
 
 use crate::chart::draw::Window;
 use crate::config::{self, ChartDelivery};
@@ -102,10 +103,11 @@ pub async fn drain(settings: &config::Slack) {
         api_url: settings.api_url.clone(),
         token: settings.token.clone(),
     };
-    let owner = match config::lease_owner() {
-        Ok(owner) => owner,
+    let Some(owner) = lease_owner() else { return };
+    let alertmanager = match config::alertmanager() {
+        Ok(alertmanager) => alertmanager,
         Err(e) => {
-            eprintln!("alertgraph: cannot read variable lease_owner: {e}");
+            eprintln!("alertgraph: cannot read variable alertmanager_url: {e}");
             return;
         }
     };
@@ -120,7 +122,7 @@ pub async fn drain(settings: &config::Slack) {
     let courier = Courier::<Live> {
         store: &WitStore,
         chat: &client,
-        alertmanager: settings.alertmanager.as_ref(),
+        alertmanager: alertmanager.as_ref(),
         drawer: charts.prometheus.as_ref(),
         options: &options,
     };
@@ -144,8 +146,8 @@ pub async fn drain(settings: &config::Slack) {
             .await;
         // After the deliveries, in what is left of the budget; one drainer at a time looks, so
         // concurrent drainers do not ask Alertmanager twice.
-        if turn.slot == 0 {
-            courier.settle_ended_silences(deadline).await;
+        if let (0, Some(alertmanager)) = (turn.slot, &alertmanager) {
+            settle_ended_silences(store, alertmanager, options.group_limit, deadline).await;
         }
         let now = crate::now_ms();
         match store.end_drain(turn, now) {
@@ -160,6 +162,44 @@ pub async fn drain(settings: &config::Slack) {
             }
         }
     }
+}
+
+/// Without a chat service (no SLACK_BOT_TOKEN) the outbox waits, but the silences made from
+/// it before still run out: following them up with Alertmanager needs only the store.
+pub async fn follow_up_silences() {
+    let alertmanager = match config::alertmanager() {
+        Ok(Some(alertmanager)) => alertmanager,
+        Ok(None) => return,
+        Err(e) => {
+            eprintln!("alertgraph: cannot read variable alertmanager_url: {e}");
+            return;
+        }
+    };
+    let Some(owner) = lease_owner() else { return };
+    let limits = Limits::for_time_limit(config::instance_time_limit());
+    let deadline = Instant::now() + limits.budget;
+    let store = &WitStore;
+    // One instance at a time looks, as in a drain, so Alertmanager is not asked twice.
+    match store.begin_drain(crate::now_ms(), limits.lease_ms, DRAINERS, &owner) {
+        Ok(Some(turn)) => {
+            if turn.slot == 0 {
+                let group_limit = config::group_limit();
+                settle_ended_silences(store, &alertmanager, group_limit, deadline).await;
+            }
+            if let Err(e) = store.end_drain(turn, crate::now_ms()) {
+                eprintln!("alertgraph: cannot end the drain turn: {}", describe(&e));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => eprintln!("alertgraph: cannot take a drain turn: {}", describe(&e)),
+    }
+}
+
+/// Who takes the drain's leases; `None` (logged) when the variable cannot be read.
+fn lease_owner() -> Option<String> {
+    config::lease_owner()
+        .map_err(|e| eprintln!("alertgraph: cannot read variable lease_owner: {e}"))
+        .ok()
 }
 
 /// How long to wait before draining again for a job next claimable at `next`: only a short

@@ -155,12 +155,12 @@ fn retry_request(req: &IncomingRequest, target: Option<&str>) -> (Reply, AfterRe
     }
 }
 
-/// Delivers due outbox jobs when Slack is configured (without a token they wait), then
-/// sweeps what retention lets go.
+/// Delivers due outbox jobs when Slack is configured (without a token they wait, but silences
+/// that ran out are still followed up), then sweeps what retention lets go.
 async fn drain() {
     match config::slack() {
         Ok(Some(slack)) => delivery::drain(&slack).await,
-        Ok(None) => {}
+        Ok(None) => delivery::follow_up_silences().await,
         Err(e) => eprintln!("alertgraph: cannot read the Slack settings: {e}"),
     }
     retention::sweep();

@@ -1,9 +1,12 @@
 //! A real Alertmanager (Debian's `prometheus-alertmanager`) sending to the real binary,
 //! which posts to a fake Slack: fire, then resolve with `send_resolved: true`.
 
+use crate::delivery::webhook_with;
 use crate::fake_slack::{accepted_count, FakeSlack};
 use crate::interactions::SIGNING_SECRET;
-use crate::support::{ensure_installed, free_port, request, Stack, TempDir};
+use crate::support::{
+    ensure_installed, free_port, request, wait_until, Server, Stack, TempDir, JSON,
+};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -420,4 +423,56 @@ fn a_silence_that_runs_out_is_followed_up_with_alertmanager() {
         server.scalar("SELECT count(*) FROM alerts WHERE status = 'firing'"),
         1
     );
+}
+
+#[test]
+fn silences_that_run_out_are_followed_up_without_a_slack_token() {
+    // The bot token was taken away (being rotated, say): messages wait in the outbox, but the
+    // silences made from Slack before still end, and a resolve one muted is still recorded.
+    let dir = TempDir::new("alertmanager-silence-ends-tokenless");
+    let am_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let am_url = format!("http://{am_addr}");
+    let server = Server::start(
+        &dir.0,
+        &[
+            ("WEBHOOK_TOKEN", WEBHOOK_TOKEN),
+            ("ALERTMANAGER_URL", &am_url),
+            ("DRAIN_INTERVAL_SECS", "1"),
+        ],
+    );
+    let am = Alertmanager::start_on(&dir, server.addr, am_addr);
+    // Alertmanager never hears of this one: as if it resolved while its silence held.
+    let goes_away = webhook_with(&[("goes-away", &[("alertname", "GoesAway")])]);
+    let bearer = format!("Bearer {WEBHOOK_TOKEN}");
+    let answer = server.post(
+        "/api/alerts",
+        &[JSON, ("Authorization", &bearer)],
+        &goes_away,
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    am.send(serde_json::json!({
+        "labels": {"alertname": "StaysOn", "severity": "page"},
+        "startsAt": rfc3339(-60),
+    }));
+    let alerts = || server.scalar("SELECT count(*) FROM alerts");
+    assert!(wait_until(WAIT, || (alerts() == 2).then_some(())).is_some());
+    server
+        .db()
+        .execute(
+            "UPDATE alerts SET silence_id = 'ran-out', silenced_by = 'U0ADA', \
+             silenced_until = CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 1000",
+            [],
+        )
+        .unwrap();
+    let silenced = || server.scalar("SELECT count(*) FROM alerts WHERE silence_id IS NOT NULL");
+    let settled = wait_until(WAIT, || (silenced() == 0).then_some(()));
+    assert!(settled.is_some(), "{}", server.log());
+    let status = |name: &str| {
+        server.scalar(&format!(
+            "SELECT count(*) FROM alerts WHERE status = 'resolved' AND labels LIKE '%{name}%'"
+        ))
+    };
+    assert_eq!(status("GoesAway"), 1, "{}", server.log());
+    assert_eq!(status("StaysOn"), 0);
+    assert!(server.log().contains("resolved while silenced"));
 }

@@ -83,85 +83,13 @@ impl<E: Edges> Courier<'_, E> {
         if let Some(silence) = &stored.silenced {
             let alertmanager = self.alertmanager_for("unsilence")?;
             alertmanager.expire_silence(&silence.id).await?;
-            self.settle_silence_end(alertmanager, &stored).await?;
+            settle_silence_end(self.store, alertmanager, &stored, self.options.group_limit).await?;
         } else {
             self.store
                 .set_alert_silence(stored.id, None, crate::now_ms())
                 .map_err(retry)?;
         }
         Ok(())
-    }
-
-    /// Settles the silences that ran out since the last look (see
-    /// [`Courier::settle_silence_end`]); one that cannot be settled now stays listed for the
-    /// next drain.
-    pub(super) async fn settle_ended_silences(&self, deadline: Instant) {
-        let Some(alertmanager) = self.alertmanager else {
-            return;
-        };
-        let ended = match self.store.ended_silences(crate::now_ms()) {
-            Ok(ended) => ended,
-            Err(e) => {
-                eprintln!("alertgraph: cannot list ended silences: {}", describe(&e));
-                return;
-            }
-        };
-        for alert_id in ended {
-            // The rest are listed again by the next drain.
-            if Instant::now() >= deadline {
-                return;
-            }
-            let settled = match self.store.get_alert(alert_id) {
-                Ok(Some(stored)) => self.settle_silence_end(alertmanager, &stored).await,
-                Ok(None) => Ok(()),
-                Err(e) => Err(retry(e)),
-            };
-            if let Err(e) = settled {
-                eprintln!("alertgraph: the ended silence of alert {alert_id} waits: {e:?}");
-            }
-        }
-    }
-
-    /// A silence ended: Alertmanager sent nothing for the alert while it held, its resolve
-    /// included, so it is asked whether the alert still fires. If not, the resolve it muted
-    /// is recorded as a webhook would have been (resolved now: Alertmanager no longer says
-    /// when). Then the alert is recorded as unsilenced, which has its message redrawn.
-    async fn settle_silence_end(
-        &self,
-        alertmanager: &E::Alertmanager,
-        stored: &StoredAlert,
-    ) -> Result<(), Failure> {
-        let now = crate::now_ms();
-        let view = AlertView::of(&stored.alert);
-        let firing = alertmanager
-            .is_firing(view.alertname, &stored.alert.fingerprint, now)
-            .await?;
-        if !firing && stored.alert.status == AlertStatus::Firing {
-            let mut alert = stored.alert.clone();
-            alert.status = AlertStatus::Resolved;
-            alert.ends_at = Some(now);
-            let muted = Webhook {
-                receiver: "alertgraph: a resolve Alertmanager muted".into(),
-                status: AlertStatus::Resolved,
-                group_key: String::new(),
-                group_labels: Vec::new(),
-                common_labels: Vec::new(),
-                common_annotations: Vec::new(),
-                external_url: String::new(),
-                truncated_alerts: 0,
-                alerts: vec![alert],
-            };
-            self.store
-                .record_webhook(&muted, now, self.options.group_limit)
-                .map_err(retry)?;
-            eprintln!(
-                "alertgraph: alert {} resolved while silenced: recorded as resolved now",
-                stored.id
-            );
-        }
-        self.store
-            .set_alert_silence(stored.id, None, now)
-            .map_err(retry)
     }
 
     /// The Alertmanager a `silence` / `unsilence` job (`what`) needs: without one it cannot
@@ -171,4 +99,76 @@ impl<E: Edges> Courier<'_, E> {
             Failure::Permanent(format!("cannot {what}: ALERTMANAGER_URL is not set"))
         })
     }
+}
+
+/// Settles the silences that ran out since the last look (see [`settle_silence_end`]); one
+/// that cannot be settled now stays listed for the next look.
+pub async fn settle_ended_silences(
+    store: &impl Store,
+    alertmanager: &impl Silences,
+    group_limit: u32,
+    deadline: Instant,
+) {
+    let ended = match store.ended_silences(crate::now_ms()) {
+        Ok(ended) => ended,
+        Err(e) => {
+            eprintln!("alertgraph: cannot list ended silences: {}", describe(&e));
+            return;
+        }
+    };
+    for alert_id in ended {
+        // The rest are listed again by the next drain.
+        if Instant::now() >= deadline {
+            return;
+        }
+        let settled = match store.get_alert(alert_id) {
+            Ok(Some(stored)) => settle_silence_end(store, alertmanager, &stored, group_limit).await,
+            Ok(None) => Ok(()),
+            Err(e) => Err(retry(e)),
+        };
+        if let Err(e) = settled {
+            eprintln!("alertgraph: the ended silence of alert {alert_id} waits: {e:?}");
+        }
+    }
+}
+
+/// A silence ended: Alertmanager sent nothing for the alert while it held, its resolve
+/// included, so it is asked whether the alert still fires. If not, the resolve it muted
+/// is recorded as a webhook would have been (resolved now: Alertmanager no longer says
+/// when). Then the alert is recorded as unsilenced, which has its message redrawn.
+async fn settle_silence_end(
+    store: &impl Store,
+    alertmanager: &impl Silences,
+    stored: &StoredAlert,
+    group_limit: u32,
+) -> Result<(), Failure> {
+    let now = crate::now_ms();
+    let view = AlertView::of(&stored.alert);
+    let firing = alertmanager
+        .is_firing(view.alertname, &stored.alert.fingerprint, now)
+        .await?;
+    if !firing && stored.alert.status == AlertStatus::Firing {
+        let mut alert = stored.alert.clone();
+        alert.status = AlertStatus::Resolved;
+        alert.ends_at = Some(now);
+        let muted = Webhook {
+            receiver: "alertgraph: a resolve Alertmanager muted".into(),
+            status: AlertStatus::Resolved,
+            group_key: String::new(),
+            group_labels: Vec::new(),
+            common_labels: Vec::new(),
+            common_annotations: Vec::new(),
+            external_url: String::new(),
+            truncated_alerts: 0,
+            alerts: vec![alert],
+        };
+        store
+            .record_webhook(&muted, now, group_limit)
+            .map_err(retry)?;
+        eprintln!(
+            "alertgraph: alert {} resolved while silenced: recorded as resolved now",
+            stored.id
+        );
+    }
+    store.set_alert_silence(stored.id, None, now).map_err(retry)
 }

@@ -7,6 +7,7 @@ use fakes::{run, FakeAlertmanager, FakeChat, FakeDrawer, FakeStore, Fakes};
 
 use super::failure::Hold;
 use super::settle::{backoff_ms, settle};
+use super::silence::settle_ended_silences;
 use super::{wait_before_next, Courier, Failure, Options};
 use crate::chart::draw::{DrawFailure, Window};
 use crate::config::ChartDelivery;

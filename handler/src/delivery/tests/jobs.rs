@@ -592,9 +592,8 @@ fn ended_silences_are_settled_and_one_that_cannot_be_waits_for_the_next_drain() 
     let am = desk.alertmanager.as_ref().unwrap();
     am.firing.set(true);
     am.failures.borrow_mut().push_back(retry("HTTP 503", false));
-    run(desk
-        .courier()
-        .settle_ended_silences(Instant::now() + Duration::from_secs(5)));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    run(settle_ended_silences(&desk.store, am, 10, deadline));
     assert_eq!(*am.calls.borrow(), ["firing? Alert1", "firing? Alert2"]);
     assert_eq!(
         *desk.store.journal.borrow(),
