@@ -488,6 +488,14 @@ mod tests {
             .collect()
     }
 
+    /// Each case's axis labels, `(lo, hi, unit, "the labels, space-separated")`.
+    fn check_labels(cases: &[(f64, f64, Unit, &str)]) {
+        for (lo, hi, unit, want) in cases {
+            let want: Vec<&str> = want.split(' ').collect();
+            assert_eq!(labels(*lo, *hi, *unit), want, "{lo}..{hi} {unit:?}");
+        }
+    }
+
     fn time(text: &str) -> Ms {
         crate::rfc3339::parse_ms(text).unwrap()
     }
@@ -607,96 +615,50 @@ mod tests {
 
     #[test]
     fn percent_labels_use_as_many_decimals_as_the_step() {
-        assert_eq!(
-            labels(0.0, 0.018, Unit::Ratio),
-            ["0%", "0.5%", "1%", "1.5%", "2%"]
-        );
-        assert_eq!(
-            labels(0.0, 0.031, Unit::Ratio),
-            ["0%", "1%", "2%", "3%", "4%"]
-        );
-        assert_eq!(
-            labels(0.12, 0.125, Unit::Ratio),
-            ["11.8%", "12%", "12.2%", "12.4%", "12.6%"]
-        );
-        assert_eq!(labels(0.0, 12.0, Unit::Percent), ["0%", "5%", "10%", "15%"]);
-        assert_eq!(
-            labels(10.0, 14.0, Unit::Percent),
-            ["8%", "10%", "12%", "14%", "16%"]
-        );
+        check_labels(&[
+            (0.0, 0.018, Unit::Ratio, "0% 0.5% 1% 1.5% 2%"),
+            (0.0, 0.031, Unit::Ratio, "0% 1% 2% 3% 4%"),
+            (0.12, 0.125, Unit::Ratio, "11.8% 12% 12.2% 12.4% 12.6%"),
+            (0.0, 12.0, Unit::Percent, "0% 5% 10% 15%"),
+            (10.0, 14.0, Unit::Percent, "8% 10% 12% 14% 16%"),
+        ]);
     }
 
     #[test]
     fn seconds_pick_one_unit_per_axis() {
-        assert_eq!(
-            labels(0.0, 0.7, Unit::Seconds),
-            ["0ms", "200ms", "400ms", "600ms", "800ms"]
-        );
-        assert_eq!(
-            labels(0.0, 0.9, Unit::Seconds),
-            ["0s", "0.2s", "0.4s", "0.6s", "0.8s", "1s"]
-        );
-        assert_eq!(
-            labels(0.0, 1.4, Unit::Seconds),
-            ["0s", "0.5s", "1s", "1.5s"]
-        );
-        assert_eq!(
-            labels(0.0, 110.0, Unit::Seconds),
-            ["0min", "0.5min", "1min", "1.5min", "2min"]
-        );
-        assert_eq!(
-            labels(0.0, 0.000_8, Unit::Seconds),
-            ["0ms", "0.2ms", "0.4ms", "0.6ms", "0.8ms", "1ms"]
-        );
-        assert_eq!(labels(0.0, 7200.0, Unit::Seconds), ["0h", "1h", "2h", "3h"]);
-        assert_eq!(
-            labels(0.0, 3.0 * 86400.0, Unit::Seconds),
-            ["0d", "1d", "2d", "3d", "4d"]
-        );
+        check_labels(&[
+            (0.0, 0.7, Unit::Seconds, "0ms 200ms 400ms 600ms 800ms"),
+            (0.0, 0.9, Unit::Seconds, "0s 0.2s 0.4s 0.6s 0.8s 1s"),
+            (0.0, 1.4, Unit::Seconds, "0s 0.5s 1s 1.5s"),
+            (0.0, 110.0, Unit::Seconds, "0min 0.5min 1min 1.5min 2min"),
+            (0.0, 8e-4, Unit::Seconds, "0ms 0.2ms 0.4ms 0.6ms 0.8ms 1ms"),
+            (0.0, 7200.0, Unit::Seconds, "0h 1h 2h 3h"),
+            (0.0, 3.0 * 86400.0, Unit::Seconds, "0d 1d 2d 3d 4d"),
+        ]);
     }
 
     #[test]
     fn bytes_use_binary_prefixes() {
-        assert_eq!(
-            labels(0.0, 900.0, Unit::Bytes),
-            ["0B", "200B", "400B", "600B", "800B", "1000B"]
-        );
-        assert_eq!(
-            labels(0.0, 4000.0, Unit::Bytes),
-            ["0KiB", "2KiB", "4KiB", "6KiB"]
-        );
-        assert_eq!(
-            labels(0.0, 3.5 * 1073741824.0, Unit::Bytes),
-            ["0GiB", "1GiB", "2GiB", "3GiB", "4GiB"]
-        );
-        assert_eq!(
-            labels(0.0, 1536.0 * 1024.0, Unit::Bytes),
-            ["0MiB", "0.5MiB", "1MiB", "1.5MiB", "2MiB"]
-        );
-        assert_eq!(
-            labels(0.0, 2.0 * 1099511627776.0, Unit::Bytes),
-            ["0TiB", "1TiB", "2TiB", "3TiB"]
-        );
+        const MIB: f64 = 1024.0 * 1024.0;
+        const GIB: f64 = 1024.0 * MIB;
+        const TIB: f64 = 1024.0 * GIB;
+        check_labels(&[
+            (0.0, 900.0, Unit::Bytes, "0B 200B 400B 600B 800B 1000B"),
+            (0.0, 4000.0, Unit::Bytes, "0KiB 2KiB 4KiB 6KiB"),
+            (0.0, 3.5 * GIB, Unit::Bytes, "0GiB 1GiB 2GiB 3GiB 4GiB"),
+            (0.0, 1.5 * MIB, Unit::Bytes, "0MiB 0.5MiB 1MiB 1.5MiB 2MiB"),
+            (0.0, 2.0 * TIB, Unit::Bytes, "0TiB 1TiB 2TiB 3TiB"),
+        ]);
     }
 
     #[test]
     fn plain_numbers_use_si_prefixes() {
-        assert_eq!(
-            labels(0.0, 0.84, Unit::Plain),
-            ["0", "0.2", "0.4", "0.6", "0.8", "1"]
-        );
-        assert_eq!(
-            labels(0.0, 1800.0, Unit::Plain),
-            ["0", "0.5k", "1k", "1.5k", "2k"]
-        );
-        assert_eq!(
-            labels(0.0, 1.8e6, Unit::Plain),
-            ["0", "0.5M", "1M", "1.5M", "2M"]
-        );
-        assert_eq!(
-            labels(0.2, 0.35, Unit::Plain),
-            ["150m", "200m", "250m", "300m", "350m", "400m"]
-        );
+        check_labels(&[
+            (0.0, 0.84, Unit::Plain, "0 0.2 0.4 0.6 0.8 1"),
+            (0.0, 1800.0, Unit::Plain, "0 0.5k 1k 1.5k 2k"),
+            (0.0, 1.8e6, Unit::Plain, "0 0.5M 1M 1.5M 2M"),
+            (0.2, 0.35, Unit::Plain, "150m 200m 250m 300m 350m 400m"),
+        ]);
     }
 
     #[test]
