@@ -1,11 +1,10 @@
 //! A real Alertmanager (Debian's `prometheus-alertmanager`) sending to the real binary,
 //! which posts to a fake Slack: fire, then resolve with `send_resolved: true`.
 
-use crate::delivery::webhook_with;
 use crate::fake_slack::{accepted_count, FakeSlack};
 use crate::interactions::SIGNING_SECRET;
 use crate::support::{
-    ensure_installed, free_port, request, wait_until, Server, Stack, TempDir, JSON,
+    ensure_installed, free_port, request, wait_until, Server, Stack, TempDir, FIRING, JSON,
 };
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -442,7 +441,11 @@ fn silences_that_run_out_are_followed_up_without_a_slack_token() {
     );
     let am = Alertmanager::start_on(&dir, server.addr, am_addr);
     // Alertmanager never hears of this one: as if it resolved while its silence held.
-    let goes_away = webhook_with(&[("goes-away", &[("alertname", "GoesAway")])]);
+    let mut goes_away: serde_json::Value = serde_json::from_str(FIRING).unwrap();
+    goes_away["alerts"] = serde_json::json!([goes_away["alerts"][0]]);
+    goes_away["alerts"][0]["fingerprint"] = "goes-away".into();
+    goes_away["alerts"][0]["labels"]["alertname"] = "GoesAway".into();
+    let goes_away = serde_json::to_vec(&goes_away).unwrap();
     let bearer = format!("Bearer {WEBHOOK_TOKEN}");
     let answer = server.post(
         "/api/alerts",
