@@ -3,8 +3,8 @@
 //! the chat service so that an attempt after a lost settle does not repeat it.
 
 use super::earlier::Earlier;
-use super::failure::{retry, Hold};
-use super::seams::{Chat, Edges, Store};
+use super::failure::Hold;
+use super::seams::{Chat, Edges};
 use super::settle::{record, step_done};
 use super::Courier;
 use crate::slack::message::{self, AlertView, Metadata};
@@ -16,9 +16,8 @@ pub const RESOLVE_REPLIED: u32 = 2;
 
 impl<E: Edges> Courier<'_, E> {
     pub(super) async fn fired(&self, job: &Job) -> Result<(), Hold> {
-        let stored = self.alert_of(job)?;
-        let channel = self.alert_channel(&AlertView::of(&stored.alert))?;
-        match self.store.find_message(job.alert_id).map_err(retry)? {
+        let (stored, channel, found) = self.alert_with_message(job)?;
+        match found {
             // Posted by an earlier attempt that could not complete the job.
             Some(_) => Ok(()),
             None => self.post_alert(job, &stored, &channel).await,
@@ -26,9 +25,8 @@ impl<E: Edges> Courier<'_, E> {
     }
 
     pub(super) async fn resolved(&self, job: &Job) -> Result<(), Hold> {
-        let stored = self.alert_of(job)?;
-        let channel = self.alert_channel(&AlertView::of(&stored.alert))?;
-        match self.store.find_message(job.alert_id).map_err(retry)? {
+        let (stored, channel, found) = self.alert_with_message(job)?;
+        match found {
             // Never posted (it resolved before its turn): the message goes out green.
             None => self.post_alert(job, &stored, &channel).await,
             // An attempt after a lost settle or a failed reply skips the steps already done.

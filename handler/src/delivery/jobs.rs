@@ -35,11 +35,20 @@ impl<E: Edges> Courier<'_, E> {
             .ok_or_else(|| Failure::Permanent(format!("alert {} is gone", job.alert_id)))
     }
 
-    /// The job's alert with its message; `None` while nothing was posted to redraw.
-    pub(super) fn posted_alert(&self, job: &Job) -> Result<Option<PostedAlert>, Failure> {
+    /// The job's alert, its channel, and its message once one was posted.
+    pub(super) fn alert_with_message(
+        &self,
+        job: &Job,
+    ) -> Result<(StoredAlert, String, Option<SlackMessage>), Failure> {
         let stored = self.alert_of(job)?;
         let channel = self.alert_channel(&AlertView::of(&stored.alert))?;
         let found = self.store.find_message(job.alert_id).map_err(retry)?;
+        Ok((stored, channel, found))
+    }
+
+    /// The job's alert with its message; `None` while nothing was posted to redraw.
+    pub(super) fn posted_alert(&self, job: &Job) -> Result<Option<PostedAlert>, Failure> {
+        let (stored, channel, found) = self.alert_with_message(job)?;
         Ok(found.map(|message| PostedAlert {
             stored,
             channel,
