@@ -36,31 +36,13 @@ const LEGEND_SERIES: usize = 5;
 /// Lifts a label's baseline so that its digits centre on a line (half Inter's cap height).
 const CENTRE_DROP: f64 = 4.5;
 
-const TITLE: Font = Font {
-    size: 18.0,
-    bold: true,
-};
-const SUBTITLE: Font = Font {
-    size: 12.0,
-    bold: false,
-};
-const LABEL: Font = Font {
-    size: 13.0,
-    bold: false,
-};
+const TITLE: Font = Font::bold(18.0);
+const SUBTITLE: Font = Font::regular(12.0);
+const LABEL: Font = Font::regular(13.0);
 const LEGEND: Font = LABEL;
-const LEGEND_BOLD: Font = Font {
-    bold: true,
-    ..LABEL
-};
-const NOTE: Font = Font {
-    size: 12.0,
-    bold: false,
-};
-const EMPTY: Font = Font {
-    size: 15.0,
-    bold: false,
-};
+const LEGEND_BOLD: Font = Font::bold(LABEL.size);
+const NOTE: Font = Font::regular(12.0);
+const EMPTY: Font = Font::regular(15.0);
 
 const INK: &str = "#1d1c1d";
 const MUTED: &str = "#616061";

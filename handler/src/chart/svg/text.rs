@@ -35,6 +35,14 @@ pub(super) struct Font {
 }
 
 impl Font {
+    pub(super) const fn regular(size: f64) -> Font {
+        Font { size, bold: false }
+    }
+
+    pub(super) const fn bold(size: f64) -> Font {
+        Font { size, bold: true }
+    }
+
     /// The width of `text` in pixels as Inter draws it (kerning ignored).
     pub(super) fn width(self, text: &str) -> f64 {
         self.units(text) * self.size / UNITS_PER_EM
@@ -135,10 +143,7 @@ pub(crate) fn push_escaped(out: &mut String, text: &str) {
 mod tests {
     use super::*;
 
-    const BODY: Font = Font {
-        size: 13.0,
-        bold: false,
-    };
+    const BODY: Font = Font::regular(13.0);
 
     fn escaped(text: &str) -> String {
         let mut out = String::new();
@@ -162,7 +167,7 @@ mod tests {
     fn widths_follow_the_font() {
         // "0" is 1760/2816 em: 8.125 px at 13 px.
         assert!((BODY.width("0") - 8.125).abs() < 1e-9);
-        let bold = Font { bold: true, ..BODY };
+        let bold = Font::bold(BODY.size);
         assert!(bold.width("HighErrorRate") > BODY.width("HighErrorRate"));
         assert_eq!(BODY.width(""), 0.0);
     }
