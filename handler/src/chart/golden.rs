@@ -13,6 +13,8 @@
 
 #[path = "../../benches/anchors/mod.rs"]
 mod anchors;
+#[path = "../../../renderer/tests/support/png_decode.rs"]
+mod png_decode;
 
 use std::path::{Path, PathBuf};
 
@@ -51,13 +53,8 @@ fn render(svg: &str) -> Vec<u8> {
 
 /// RGB pixels of a PNG (the renderer writes RGB when opaque; RGBA is flattened on white).
 fn pixels(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-    let mut reader = png::Decoder::new(png_bytes)
-        .read_info()
-        .expect("a PNG header");
-    let mut data = vec![0; reader.output_buffer_size()];
-    let frame = reader.next_frame(&mut data).expect("PNG data");
-    data.truncate(frame.buffer_size());
-    let rgb = match frame.color_type {
+    let (colour, width, height, data) = png_decode::decode(png_bytes);
+    let rgb = match colour {
         png::ColorType::Rgb => data,
         png::ColorType::Rgba => data
             .chunks_exact(4)
@@ -70,7 +67,7 @@ fn pixels(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
             .collect(),
         other => panic!("unexpected PNG colour type {other:?}"),
     };
-    (frame.width, frame.height, rgb)
+    (width, height, rgb)
 }
 
 fn encode(rgb: &[u8]) -> Vec<u8> {
@@ -177,6 +174,14 @@ fn series(label: &str, points: Vec<(Ms, f64)>) -> Series {
     }
 }
 
+fn threshold(op: Comparison, value: f64) -> Option<Threshold> {
+    Some(Threshold { value, op })
+}
+
+fn firing(start_ms: Ms, end_ms: Option<Ms>) -> Option<Span> {
+    Some(Span { start_ms, end_ms })
+}
+
 /// A plot with defaults for the parts a case does not set.
 fn plot(title: &str, subtitle: &str, start_ms: Ms, end_ms: Ms, unit: Unit) -> Plot {
     Plot {
@@ -219,14 +224,8 @@ fn no_data() {
         "checkout",
         vec![(t0, f64::NAN), (t0 + MINUTE, f64::INFINITY)],
     )];
-    plot.threshold = Some(Threshold {
-        value: 0.05,
-        op: Comparison::Gt,
-    });
-    plot.firing = Some(Span {
-        start_ms: t0 + 300 * MINUTE,
-        end_ms: None,
-    });
+    plot.threshold = threshold(Comparison::Gt, 0.05);
+    plot.firing = firing(t0 + 300 * MINUTE, None);
     check("no_data", &plot);
 }
 
@@ -258,14 +257,8 @@ fn latency_plot() -> Plot {
     }
     plot.series = vec![series("route=\"/api\"", api), series("route=\"/web\"", web)];
     plot.series[0].highlighted = true;
-    plot.threshold = Some(Threshold {
-        value: 1.5,
-        op: Comparison::Gt,
-    });
-    plot.firing = Some(Span {
-        start_ms: t0 + 100 * MINUTE,
-        end_ms: Some(t0 + 128 * MINUTE),
-    });
+    plot.threshold = threshold(Comparison::Gt, 1.5);
+    plot.firing = firing(t0 + 100 * MINUTE, Some(t0 + 128 * MINUTE));
     plot.resolved_at = Some(t0 + 128 * MINUTE);
     plot
 }
@@ -304,14 +297,8 @@ fn crossing_midnight() {
             series(["orders", "payments", "emails"][k], points)
         })
         .collect();
-    plot.threshold = Some(Threshold {
-        value: 1000.0,
-        op: Comparison::Gt,
-    });
-    plot.firing = Some(Span {
-        start_ms: start + 290 * MINUTE,
-        end_ms: None,
-    });
+    plot.threshold = threshold(Comparison::Gt, 1000.0);
+    plot.firing = firing(start + 290 * MINUTE, None);
     check("crossing_midnight", &plot);
 }
 
@@ -343,10 +330,7 @@ fn many_series() {
         .collect();
     // A low series: it must still be listed, drawn last and thicker.
     plot.series[2].highlighted = true;
-    plot.threshold = Some(Threshold {
-        value: 0.8,
-        op: Comparison::Gt,
-    });
+    plot.threshold = threshold(Comparison::Gt, 0.8);
     check("many_series", &plot);
 }
 
@@ -374,14 +358,8 @@ fn bytes() {
             series(["checkout-0", "checkout-1"][k], points)
         })
         .collect();
-    plot.threshold = Some(Threshold {
-        value: 3.5 * gib,
-        op: Comparison::Gt,
-    });
-    plot.firing = Some(Span {
-        start_ms: t0 + 200 * MINUTE,
-        end_ms: None,
-    });
+    plot.threshold = threshold(Comparison::Gt, 3.5 * gib);
+    plot.firing = firing(t0 + 200 * MINUTE, None);
     check("bytes", &plot);
 }
 
@@ -402,14 +380,8 @@ fn success_rate_below_threshold() {
         })
         .collect();
     plot.series = vec![series("checkout", points)];
-    plot.threshold = Some(Threshold {
-        value: 0.999,
-        op: Comparison::Lt,
-    });
-    plot.firing = Some(Span {
-        start_ms: t0 + 202 * MINUTE,
-        end_ms: Some(t0 + 262 * MINUTE),
-    });
+    plot.threshold = threshold(Comparison::Lt, 0.999);
+    plot.firing = firing(t0 + 202 * MINUTE, Some(t0 + 262 * MINUTE));
     plot.resolved_at = Some(t0 + 262 * MINUTE);
     check("success_rate_below_threshold", &plot);
 }

@@ -1,5 +1,5 @@
 //! The PNG decoder of the renderer's own tests: the unit tests (`src/lib.rs` includes this
-//! file) and `tests/render.rs` read the encoder's output the same way.
+//! file), `tests/render.rs` and the handler's golden-image tests read PNGs the same way.
 
 /// Decodes a PNG into (colour type, width, height, pixel bytes).
 pub fn decode(png: &[u8]) -> (png::ColorType, u32, u32, Vec<u8>) {
