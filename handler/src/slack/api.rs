@@ -2,6 +2,7 @@
 //! `conversations.history`, the external file upload): requests
 //! built and answers classified by plain functions, sent through Spin's outbound HTTP.
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -121,7 +122,7 @@ impl Chat for Client {
                 Vec::new(),
             )
             .await?;
-        let history = classify_history(method, status, retry_after.as_deref(), &body)
+        let history = classify_as::<Value>(method, status, retry_after.as_deref(), &body)
             .map_err(|f| f.in_channel(channel_id))?;
         Ok(find_in_history(&history, alert_id).map(|ts| Posted {
             channel: channel_id.to_owned(),
@@ -141,7 +142,7 @@ impl Chat for Client {
         let (status, retry_after, body) = self
             .send(spin_sdk::http::Method::Post, method, FORM, ask)
             .await?;
-        let answer = classify_value(method, status, retry_after.as_deref(), &body)?;
+        let answer = classify_as::<Value>(method, status, retry_after.as_deref(), &body)?;
         let (Some(upload_url), Some(file_id)) =
             (answer["upload_url"].as_str(), answer["file_id"].as_str())
         else {
@@ -167,7 +168,7 @@ impl Chat for Client {
         let (status, retry_after, body) = self
             .send(spin_sdk::http::Method::Post, method, FORM, complete)
             .await?;
-        classify_value(method, status, retry_after.as_deref(), &body).map(drop)
+        classify_as::<Value>(method, status, retry_after.as_deref(), &body).map(drop)
     }
 }
 
@@ -226,68 +227,41 @@ fn form(fields: &[(&str, &str)]) -> Vec<u8> {
         .into_bytes()
 }
 
-/// Any Web API answer: the JSON when `ok`, else the classified error.
-fn classify_value(
-    method: &str,
-    status: u16,
-    retry_after: Option<&str>,
-    body: &[u8],
-) -> Result<Value, Failure> {
-    check_status(method, status, retry_after)?;
-    let answer: Value = serde_json::from_slice(body).map_err(|e| unreadable(method, e))?;
-    if answer["ok"] == true {
-        return Ok(answer);
-    }
-    let error = answer["error"]
-        .as_str()
-        .unwrap_or("unknown_error")
-        .to_owned();
-    Err(answer_error(method, error, retry_after))
-}
-
+/// Any Web API answer: `ok` and `error`, and the method's own fields.
 #[derive(Deserialize)]
-struct History {
+struct Answer<T> {
     ok: bool,
     #[serde(default)]
     error: Option<String>,
-    #[serde(default)]
-    messages: Vec<HistoryMessage>,
+    #[serde(flatten)]
+    fields: T,
 }
 
-#[derive(Deserialize)]
-struct HistoryMessage {
-    ts: String,
-    #[serde(default)]
-    metadata: Option<Value>,
-}
-
-fn classify_history(
+/// Slack's answer to `method` (HTTP status, `Retry-After`, JSON body): its fields when `ok`,
+/// else the classified error.
+fn classify_as<T: DeserializeOwned>(
     method: &str,
     status: u16,
     retry_after: Option<&str>,
     body: &[u8],
-) -> Result<History, Failure> {
+) -> Result<T, Failure> {
     check_status(method, status, retry_after)?;
-    let history: History = serde_json::from_slice(body).map_err(|e| unreadable(method, e))?;
-    if history.ok {
-        Ok(history)
-    } else {
-        let error = history.error.unwrap_or_else(|| "unknown_error".into());
-        Err(answer_error(method, error, retry_after))
+    let answer: Answer<T> = serde_json::from_slice(body).map_err(|e| unreadable(method, e))?;
+    if answer.ok {
+        return Ok(answer.fields);
     }
+    let error = answer.error.unwrap_or_else(|| "unknown_error".into());
+    Err(answer_error(method, error, retry_after))
 }
 
 /// The ts of the message carrying `alert_id` in our metadata.
-fn find_in_history(history: &History, alert_id: i64) -> Option<String> {
-    history
-        .messages
-        .iter()
-        .find(|m| {
-            m.metadata.as_ref().is_some_and(|meta| {
-                meta["event_type"] == ALERT_EVENT && meta["event_payload"]["alert_id"] == alert_id
-            })
-        })
-        .map(|m| m.ts.clone())
+fn find_in_history(history: &Value, alert_id: i64) -> Option<String> {
+    let ours = |message: &&Value| {
+        let meta = &message["metadata"];
+        meta["event_type"] == ALERT_EVENT && meta["event_payload"]["alert_id"] == alert_id
+    };
+    let message = history["messages"].as_array()?.iter().find(ours)?;
+    message["ts"].as_str().map(str::to_owned)
 }
 
 /// The JSON body of `chat.postMessage` (no `ts`) or `chat.update` (with `ts`).
@@ -304,36 +278,30 @@ pub fn body_of(message: &Message, ts: Option<&str>) -> Vec<u8> {
     serde_json::to_vec(&json).expect("a JSON value always serialises")
 }
 
+/// What `chat.postMessage` and `chat.update` answer besides `ok`.
 #[derive(Deserialize)]
-struct Answer {
-    ok: bool,
-    #[serde(default)]
-    error: Option<String>,
+struct Sent {
     #[serde(default)]
     channel: Option<String>,
     #[serde(default)]
     ts: Option<String>,
 }
 
-/// Slack's answer to `method`: HTTP status, `Retry-After`, JSON body.
+/// Slack's answer to a post or an update: where the message is.
 pub fn classify(
     method: &str,
     status: u16,
     retry_after: Option<&str>,
     body: &[u8],
 ) -> Result<Posted, Failure> {
-    check_status(method, status, retry_after)?;
-    let answer: Answer = serde_json::from_slice(body).map_err(|e| unreadable(method, e))?;
-    match (answer.ok, answer.error, answer.channel, answer.ts) {
-        (true, _, Some(channel), Some(ts)) => Ok(Posted { channel, ts }),
-        (true, ..) => Err(Failure::Permanent(format!(
+    match classify_as::<Sent>(method, status, retry_after, body)? {
+        Sent {
+            channel: Some(channel),
+            ts: Some(ts),
+        } => Ok(Posted { channel, ts }),
+        _ => Err(Failure::Permanent(format!(
             "{method}: answer lacks channel or ts"
         ))),
-        (false, error, ..) => Err(answer_error(
-            method,
-            error.unwrap_or_else(|| "unknown_error".into()),
-            retry_after,
-        )),
     }
 }
 
@@ -442,16 +410,30 @@ mod tests {
             String::from_utf8(body).unwrap(),
             "files=%5B%7B%22id%22%3A%22F1%22%2C%22title%22%3A%22a%20b%22%7D%5D&thread_ts=1.2"
         );
-        let ok = classify_value("m", 200, None, br#"{"ok":true,"file_id":"F1"}"#).unwrap();
+        let ok = classify_as::<Value>("m", 200, None, br#"{"ok":true,"file_id":"F1"}"#).unwrap();
         assert_eq!(ok["file_id"], "F1");
         assert_eq!(
-            classify_value("m", 200, None, br#"{"ok":false,"error":"invalid_blocks"}"#),
+            classify_as::<Value>("m", 200, None, br#"{"ok":false,"error":"invalid_blocks"}"#),
             Err(Failure::Permanent("m: invalid_blocks".into()))
         );
         assert!(matches!(
-            classify_value("m", 503, None, b""),
+            classify_as::<Value>("m", 503, None, b""),
             Err(Failure::Retry { .. })
         ));
+        // An answer without a readable `ok` may have done its work: retried, in doubt.
+        for body in [&br#"{"file_id":"F1"}"#[..], br#"{"ok":"yes"}"#] {
+            let got = classify_as::<Value>("m", 200, None, body);
+            assert!(
+                matches!(
+                    got,
+                    Err(Failure::Retry {
+                        maybe_posted: true,
+                        ..
+                    })
+                ),
+                "{got:?}"
+            );
+        }
     }
 
     #[test]
@@ -468,40 +450,18 @@ mod tests {
 
     #[test]
     fn rate_limits_wait_as_told() {
-        let got = classify("chat.postMessage", 429, Some("7"), b"");
-        assert!(
-            matches!(
-                got,
-                Err(Failure::Retry {
-                    after_ms: Some(7000),
-                    ..
-                })
-            ),
-            "{got:?}"
-        );
-        let got = classify("chat.postMessage", 429, Some("soon"), b"");
-        assert!(
-            matches!(
-                got,
-                Err(Failure::Retry {
-                    after_ms: Some(30_000),
-                    ..
-                })
-            ),
-            "{got:?}"
-        );
-        let body = br#"{"ok":false,"error":"ratelimited"}"#;
-        let got = classify("chat.update", 200, Some("3"), body);
-        assert!(
-            matches!(
-                got,
-                Err(Failure::Retry {
-                    after_ms: Some(3000),
-                    ..
-                })
-            ),
-            "{got:?}"
-        );
+        let ratelimited = br#"{"ok":false,"error":"ratelimited"}"#;
+        for (method, status, retry_after, body, wait_ms) in [
+            ("chat.postMessage", 429, "7", &b""[..], 7000),
+            ("chat.postMessage", 429, "soon", b"", 30_000),
+            ("chat.update", 200, "3", ratelimited, 3000),
+        ] {
+            let got = classify(method, status, Some(retry_after), body);
+            assert!(
+                matches!(got, Err(Failure::Retry { after_ms: Some(ms), .. }) if ms == wait_ms),
+                "{method} {status} {retry_after}: {got:?}"
+            );
+        }
     }
 
     #[test]
@@ -561,10 +521,10 @@ mod tests {
             {"ts":"2.0","metadata":{"event_type":"alertgraph_alert","event_payload":{"alert_id":8}}},
             {"ts":"1.0","metadata":{"event_type":"alertgraph_alert","event_payload":{"alert_id":7}}}
         ]}"#;
-        let history = classify_history("conversations.history", 200, None, body).unwrap();
+        let history = classify_as::<Value>("conversations.history", 200, None, body).unwrap();
         assert_eq!(find_in_history(&history, 7).as_deref(), Some("1.0"));
         assert_eq!(find_in_history(&history, 9), None);
-        let refused = classify_history(
+        let refused = classify_as::<Value>(
             "conversations.history",
             200,
             None,
