@@ -14,6 +14,7 @@ use crate::config::ChartDelivery;
 use crate::slack::api::Posted;
 use crate::store::{
     Alert, AlertSilence, AlertStatus, Job, JobKind, PostingIntent, SlackMessage, StoredAlert,
+    Timestamp,
 };
 
 mod fakes;
@@ -79,6 +80,17 @@ impl Desk {
         run(self.courier().deliver(job))
     }
 
+    /// One attempt at job 7, of `kind`, for alert 1.
+    fn attempt(&self, kind: JobKind) -> Result<(), Hold> {
+        self.deliver(&job(7, kind, 1))
+    }
+
+    /// Asserts that an attempt of `kind` waits for its channel's turn at `next`, sending nothing.
+    fn assert_deferred(&self, kind: JobKind, next: Timestamp) {
+        assert_eq!(self.attempt(kind), Err(Hold::Deferred(next)));
+        assert!(self.calls().is_empty());
+    }
+
     fn add_alert(&self, id: i64, status: AlertStatus, labels: &[(&str, &str)]) {
         let mut all = vec![("alertname".to_owned(), format!("Alert{id}"))];
         all.extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
@@ -133,6 +145,12 @@ impl Desk {
     /// The JSON of the `n`th message sent (posted or updated).
     fn sent(&self, n: usize) -> String {
         serde_json::to_string(&self.chat.sent.borrow()[n]).expect("a message serializes")
+    }
+
+    /// Asserts that the `n`th message sent shows `text`.
+    fn assert_sent_shows(&self, n: usize, text: &str) {
+        let sent = self.sent(n);
+        assert!(sent.contains(text), "{text:?} not in {sent}");
     }
 }
 
@@ -197,54 +215,46 @@ fn permanent(hold: Result<(), Hold>) -> String {
 
 // What an attempt leaves in the outbox (`settle`).
 
-fn settled(desk: &Desk, job: &Job, result: Result<(), Hold>) -> Vec<String> {
-    settle(
-        &desk.store,
-        job,
-        result,
-        Instant::now() + Duration::from_secs(2),
-    );
-    desk.store.journal.borrow().clone()
+/// What the store is told when `job` settles with `result`.
+fn settled_on(store: &FakeStore, job: &Job, result: Result<(), Hold>) -> Vec<String> {
+    settle(store, job, result, Instant::now() + Duration::from_secs(2));
+    store.journal.borrow().clone()
+}
+
+/// The same, on a store that answers every call.
+fn settled(job: &Job, result: Result<(), Hold>) -> Vec<String> {
+    settled_on(&FakeStore::default(), job, result)
 }
 
 #[test]
 fn each_result_of_an_attempt_settles_its_job_by_its_class() {
     let fired = job(7, JobKind::AlertFired, 1);
-    let desk = Desk::new();
-    assert_eq!(settled(&desk, &fired, Ok(())), ["complete 7"]);
-    let desk = Desk::new();
-    assert_eq!(settled(&desk, &fired, Err(Hold::Deferred(5))), ["defer 7"]);
-    let desk = Desk::new();
+    assert_eq!(settled(&fired, Ok(())), ["complete 7"]);
+    assert_eq!(settled(&fired, Err(Hold::Deferred(5))), ["defer 7"]);
     let result = Err(retry("chat.postMessage: HTTP 503", true).into());
     assert_eq!(
-        settled(&desk, &fired, result),
+        settled(&fired, result),
         ["reschedule 7 (maybe posted): chat.postMessage: HTTP 503"]
     );
-    let desk = Desk::new();
     let result = Err(Failure::Permanent("msg_too_long".into()).into());
-    assert_eq!(
-        settled(&desk, &fired, result),
-        ["dead-letter 7: msg_too_long"]
-    );
+    assert_eq!(settled(&fired, result), ["dead-letter 7: msg_too_long"]);
 }
 
 #[test]
 fn a_configuration_fault_pauses_delivery_and_is_never_dead_lettered() {
     let mut last_try = job(7, JobKind::AlertFired, 1);
     last_try.failures = super::limits::MAX_ATTEMPTS + 5;
-    let desk = Desk::new();
     let everywhere = Err(missing_scope(None).into());
     assert_eq!(
-        settled(&desk, &last_try, everywhere),
+        settled(&last_try, everywhere),
         [
             "pause everywhere missing_scope",
             "reschedule 7: chat.postMessage: missing_scope"
         ]
     );
-    let desk = Desk::new();
     let one_channel = Err(missing_scope(Some("#alerts")).into());
     assert_eq!(
-        settled(&desk, &last_try, one_channel)[0],
+        settled(&last_try, one_channel)[0],
         "pause #alerts missing_scope"
     );
 }
@@ -253,9 +263,8 @@ fn a_configuration_fault_pauses_delivery_and_is_never_dead_lettered() {
 fn a_passing_failure_is_dead_lettered_only_at_the_last_attempt() {
     let mut last = job(7, JobKind::AlertFired, 1);
     last.failures = super::limits::MAX_ATTEMPTS - 1;
-    let desk = Desk::new();
     assert_eq!(
-        settled(&desk, &last, Err(retry("HTTP 503", false).into())),
+        settled(&last, Err(retry("HTTP 503", false).into())),
         ["dead-letter 7: gave up after 1440 attempts: HTTP 503"]
     );
 }
@@ -267,32 +276,28 @@ fn an_attempt_after_an_unanswered_post_stays_in_doubt_until_a_lookup_settles_it(
         channel: "#alerts".into(),
         since: 1,
     });
-    let desk = Desk::new();
     assert_eq!(
-        settled(&desk, &fired, Err(retry("store: busy", false).into())),
+        settled(&fired, Err(retry("store: busy", false).into())),
         ["reschedule 7 (maybe posted): store: busy"]
     );
 }
 
 #[test]
 fn a_settle_the_store_refuses_as_busy_is_written_once_it_is_free() {
-    let desk = Desk::new();
-    desk.store.busy.borrow_mut().insert("complete_job", 3);
     let fired = job(7, JobKind::AlertFired, 1);
-    assert_eq!(settled(&desk, &fired, Ok(())), ["complete 7"]);
-    let desk = Desk::new();
-    desk.store
-        .busy
-        .borrow_mut()
-        .insert("complete_job", u32::MAX);
+    let store = FakeStore::default();
+    store.busy.borrow_mut().insert("complete_job", 3);
+    assert_eq!(settled_on(&store, &fired, Ok(())), ["complete 7"]);
+    let store = FakeStore::default();
+    store.busy.borrow_mut().insert("complete_job", u32::MAX);
     settle(
-        &desk.store,
+        &store,
         &fired,
         Ok(()),
         Instant::now() + Duration::from_millis(600),
     );
     assert!(
-        desk.store.journal.borrow().is_empty(),
+        store.journal.borrow().is_empty(),
         "given up at its deadline"
     );
 }

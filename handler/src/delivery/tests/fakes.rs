@@ -90,6 +90,11 @@ impl FakeStore {
             .cloned()
             .collect()
     }
+
+    /// Another sender takes `channel`'s turn, until `next`, between the look and the take.
+    pub fn turn_taken_meanwhile(&self, channel: &str, next: Timestamp) {
+        self.taken_turn.borrow_mut().insert(channel.into(), next);
+    }
 }
 
 impl Store for FakeStore {
