@@ -56,8 +56,6 @@ const MAX_IDLE: Duration = Duration::from_secs(2);
 pub struct Options {
     pub default_channel: Option<String>,
     pub explorer_url: Option<String>,
-    /// At most one message per channel this often.
-    pub channel_interval_ms: u32,
     /// The buttons firing messages get; `None` while the chat service cannot reach us.
     pub controls: Option<Controls>,
     pub chart_delivery: ChartDelivery,
@@ -69,11 +67,10 @@ pub struct Options {
 }
 
 impl Options {
-    fn new(slack: &config::Slack, charts: &config::Charts) -> Options {
+    fn new(slack: &config::Slack, charts: &config::Charts, group_limit: u32) -> Options {
         Options {
             default_channel: slack.default_channel.clone(),
             explorer_url: slack.explorer_url.clone(),
-            channel_interval_ms: slack.channel_interval_ms,
             controls: slack.controls,
             chart_delivery: charts.delivery,
             base_url: charts.base_url.clone(),
@@ -81,7 +78,7 @@ impl Options {
                 before_ms: charts.window_before_ms,
                 after_ms: charts.window_after_ms,
             },
-            group_limit: config::group_limit(),
+            group_limit,
         }
     }
 }
@@ -97,12 +94,36 @@ pub struct Courier<'a, E: Edges> {
     pub options: &'a Options,
 }
 
-/// Delivers due jobs until none is left or the time budget is spent.
-pub async fn drain(settings: &config::Slack) {
-    let client = Client {
-        api_url: settings.api_url.clone(),
-        token: settings.token.clone(),
-    };
+/// What a drain delivers to the chat service: its client, the charts and the message options.
+struct Deliveries {
+    client: Client,
+    charts: config::Charts,
+    options: Options,
+}
+
+impl Deliveries {
+    /// `None` (logged) when the chart settings cannot be read.
+    fn new(slack: &config::Slack, group_limit: u32) -> Option<Deliveries> {
+        let charts = config::charts()
+            .map_err(|e| eprintln!("alertgraph: cannot read the chart settings: {e}"))
+            .ok()?;
+        Some(Deliveries {
+            client: Client {
+                api_url: slack.api_url.clone(),
+                token: slack.token.clone(),
+                channel_interval_ms: slack.channel_interval_ms,
+            },
+            options: Options::new(slack, &charts, group_limit),
+            charts,
+        })
+    }
+}
+
+/// Delivers due jobs until none is left or the time budget is spent, and follows up the
+/// silences that ran out. Without a chat service (`slack` is `None`: no SLACK_BOT_TOKEN) the
+/// outbox waits, but the silences made from it before are still followed up: that needs only
+/// the store and Alertmanager.
+pub async fn drain(slack: Option<config::Slack>) {
     let Some(owner) = lease_owner() else { return };
     let alertmanager = match config::alertmanager() {
         Ok(alertmanager) => alertmanager,
@@ -111,26 +132,27 @@ pub async fn drain(settings: &config::Slack) {
             return;
         }
     };
-    let charts = match config::charts() {
-        Ok(charts) => charts,
-        Err(e) => {
-            eprintln!("alertgraph: cannot read the chart settings: {e}");
-            return;
-        }
+    let group_limit = config::group_limit();
+    let deliveries = match &slack {
+        Some(slack) => match Deliveries::new(slack, group_limit) {
+            Some(deliveries) => Some(deliveries),
+            None => return,
+        },
+        None if alertmanager.is_none() => return,
+        None => None,
     };
-    let options = Options::new(settings, &charts);
-    let courier = Courier::<Live> {
+    let courier = deliveries.as_ref().map(|d| Courier::<Live> {
         store: &WitStore,
-        chat: &client,
+        chat: &d.client,
         alertmanager: alertmanager.as_ref(),
-        drawer: charts.prometheus.as_ref(),
-        options: &options,
-    };
+        drawer: d.charts.prometheus.as_ref(),
+        options: &d.options,
+    });
     let limits = Limits::for_time_limit(config::instance_time_limit());
     let started = Instant::now();
     let deadline = started + limits.budget;
     let settle_by = started + limits.settle_within;
-    let store = courier.store;
+    let store = &WitStore;
     while Instant::now() < deadline {
         let turn = match store.begin_drain(crate::now_ms(), limits.lease_ms, DRAINERS, &owner) {
             Ok(Some(turn)) => turn,
@@ -141,57 +163,31 @@ pub async fn drain(settings: &config::Slack) {
                 return;
             }
         };
-        courier
-            .deliver_due(&owner, limits.lease_ms, (deadline, settle_by))
-            .await;
+        if let Some(courier) = &courier {
+            courier
+                .deliver_due(&owner, limits.lease_ms, (deadline, settle_by))
+                .await;
+        }
         // After the deliveries, in what is left of the budget; one drainer at a time looks, so
         // concurrent drainers do not ask Alertmanager twice.
         if let (0, Some(alertmanager)) = (turn.slot, &alertmanager) {
-            settle_ended_silences(store, alertmanager, options.group_limit, deadline).await;
+            settle_ended_silences(store, alertmanager, group_limit, deadline).await;
         }
         let now = crate::now_ms();
         match store.end_drain(turn, now) {
-            Ok(Some(next)) => match wait_before_next(now, next, left(deadline)) {
-                Some(wait) => sleep(wait),
-                None => return,
-            },
-            Ok(None) => return,
+            // Only deliveries wait for a job due soon; the silences are looked at once a drain.
+            Ok(Some(next)) if courier.is_some() => {
+                match wait_before_next(now, next, left(deadline)) {
+                    Some(wait) => sleep(wait),
+                    None => return,
+                }
+            }
+            Ok(_) => return,
             Err(e) => {
                 eprintln!("alertgraph: cannot end the drain turn: {}", describe(&e));
                 return;
             }
         }
-    }
-}
-
-/// Without a chat service (no SLACK_BOT_TOKEN) the outbox waits, but the silences made from
-/// it before still run out: following them up with Alertmanager needs only the store.
-pub async fn follow_up_silences() {
-    let alertmanager = match config::alertmanager() {
-        Ok(Some(alertmanager)) => alertmanager,
-        Ok(None) => return,
-        Err(e) => {
-            eprintln!("alertgraph: cannot read variable alertmanager_url: {e}");
-            return;
-        }
-    };
-    let Some(owner) = lease_owner() else { return };
-    let limits = Limits::for_time_limit(config::instance_time_limit());
-    let deadline = Instant::now() + limits.budget;
-    let store = &WitStore;
-    // One instance at a time looks, as in a drain, so Alertmanager is not asked twice.
-    match store.begin_drain(crate::now_ms(), limits.lease_ms, DRAINERS, &owner) {
-        Ok(Some(turn)) => {
-            if turn.slot == 0 {
-                let group_limit = config::group_limit();
-                settle_ended_silences(store, &alertmanager, group_limit, deadline).await;
-            }
-            if let Err(e) = store.end_drain(turn, crate::now_ms()) {
-                eprintln!("alertgraph: cannot end the drain turn: {}", describe(&e));
-            }
-        }
-        Ok(None) => {}
-        Err(e) => eprintln!("alertgraph: cannot take a drain turn: {}", describe(&e)),
     }
 }
 

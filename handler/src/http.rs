@@ -159,8 +159,7 @@ fn retry_request(req: &IncomingRequest, target: Option<&str>) -> (Reply, AfterRe
 /// that ran out are still followed up), then sweeps what retention lets go.
 async fn drain() {
     match config::slack() {
-        Ok(Some(slack)) => delivery::drain(&slack).await,
-        Ok(None) => delivery::follow_up_silences().await,
+        Ok(slack) => delivery::drain(slack).await,
         Err(e) => eprintln!("alertgraph: cannot read the Slack settings: {e}"),
     }
     retention::sweep();

@@ -37,7 +37,7 @@ impl<E: Edges> Courier<'_, E> {
         deferred_until(self.store.take_channel_turn(
             channel,
             crate::now_ms(),
-            self.options.channel_interval_ms,
+            self.chat.channel_interval_ms(),
             posting,
         ))
     }

@@ -140,6 +140,8 @@ pub trait Store {
 
 /// What delivery needs from a chat service; Slack's Web API is the one there is.
 pub trait Chat {
+    /// The pace the service keeps: at most one message per channel this often.
+    fn channel_interval_ms(&self) -> u32;
     async fn post_message(&self, message: &Message) -> Result<Posted, Failure>;
     /// Replaces the message `ts` in `message.channel` with `message`.
     async fn update_message(&self, message: &Message, ts: &str) -> Result<Posted, Failure>;

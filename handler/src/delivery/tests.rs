@@ -40,7 +40,6 @@ impl Desk {
             options: Options {
                 default_channel: Some("#alerts".into()),
                 explorer_url: None,
-                channel_interval_ms: 1_000,
                 controls: None,
                 chart_delivery: ChartDelivery::Url,
                 base_url: Some("https://alertgraph.example".into()),

@@ -15,6 +15,8 @@ pub struct Client {
     /// Base URL without a trailing slash, e.g. `https://slack.com/api`.
     pub api_url: String,
     pub token: String,
+    /// At most one message per channel this often (`SLACK_CHANNEL_INTERVAL_MS`).
+    pub channel_interval_ms: u32,
 }
 
 /// A message Slack has accepted.
@@ -86,6 +88,10 @@ const DEFAULT_RETRY_AFTER_MS: u64 = 30_000;
 const MAX_RETRY_AFTER_MS: u64 = 5 * 60_000;
 
 impl Chat for Client {
+    fn channel_interval_ms(&self) -> u32 {
+        self.channel_interval_ms
+    }
+
     async fn post_message(&self, message: &Message) -> Result<Posted, Failure> {
         self.call("chat.postMessage", body_of(message, None))
             .await

@@ -285,6 +285,10 @@ impl FakeChat {
 }
 
 impl Chat for FakeChat {
+    fn channel_interval_ms(&self) -> u32 {
+        1_000
+    }
+
     async fn post_message(&self, message: &Message) -> Result<Posted, Failure> {
         let thread = message
             .thread_ts
