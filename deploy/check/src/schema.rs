@@ -190,11 +190,29 @@ pub fn round_trip<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Box<
         };
         format!("{}: {message}", display_path(&path))
     })?;
-    let back = serde_json::to_value(&typed).map_err(|e| format!("writing back: {e}"))?;
+    let back = to_json(&typed).map_err(|e| format!("writing back: {e}"))?;
     match first_difference(value, &back, "") {
         Some(difference) => Err(difference),
         None => Ok(Box::new(typed)),
     }
+}
+
+/// `typed` as JSON without null members: this crate's types write an unset `Option` as
+/// null, where a manifest (like k8s-openapi's types) leaves the field out.
+pub fn to_json<T: Serialize>(typed: &T) -> Result<Value, serde_json::Error> {
+    fn drop_nulls(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                map.retain(|_, member| !member.is_null());
+                map.values_mut().for_each(drop_nulls);
+            }
+            Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(typed)?;
+    drop_nulls(&mut value);
+    Ok(value)
 }
 
 /// The JSON path of each line of `serde_json::to_string_pretty(value)`: a member's first

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::cross::Folder;
-use crate::schema::{join_key, Object};
+use crate::schema::{join_key, to_json, Object};
 
 /// Env vars only the HA host sets: the libSQL server and its token.
 pub const HA_HOST_ENV: [&str; 2] = ["DB_CONNECTION_STRING", "LIBSQL_AUTH_TOKEN"];
@@ -93,8 +93,8 @@ fn object(folder: &Folder, label: &str) -> Result<Value, String> {
         .find(|item| item.label == label)
         .ok_or_else(|| format!("no {label} in the folder"))?;
     let value = match &item.object {
-        Object::Deployment(d) => serde_json::to_value(d),
-        Object::SpinApp(app) => serde_json::to_value(app),
+        Object::Deployment(d) => to_json(d),
+        Object::SpinApp(app) => to_json(app),
         _ => return Err(format!("{label}: not a Deployment or SpinApp")),
     };
     value.map_err(|e| format!("{label}: {e}"))
