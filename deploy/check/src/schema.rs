@@ -292,21 +292,34 @@ pub fn first_difference(original: &Value, back: &Value, path: &str) -> Option<St
                     })
             })
         }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
-            .iter()
-            .zip(b)
-            .enumerate()
-            .find_map(|(i, (x, y))| first_difference(x, y, &format!("{path}[{i}]"))),
-        (Value::Array(a), Value::Array(b)) => Some(format!(
-            "{at}: {} items in the file, {} after reading",
-            a.len(),
-            b.len()
-        )),
+        (Value::Array(a), Value::Array(b)) => {
+            first_item_difference(a, b, path, first_difference, |n, m| {
+                format!("{at}: {n} items in the file, {m} after reading")
+            })
+        }
         // A Kubernetes quantity may be written as a number; it reads back as a string.
         (Value::Number(n), Value::String(s)) if *s == n.to_string() => None,
         (a, b) if a == b => None,
         (a, b) => Some(format!("{at}: {a} in the file reads back as {b}")),
     }
+}
+
+/// Where two lists first differ: item by item through `differ` (at `path[i]`) when they are
+/// as long, else `lengths` of their two lengths.
+pub fn first_item_difference(
+    a: &[Value],
+    b: &[Value],
+    path: &str,
+    differ: fn(&Value, &Value, &str) -> Option<String>,
+    lengths: impl FnOnce(usize, usize) -> String,
+) -> Option<String> {
+    if a.len() != b.len() {
+        return Some(lengths(a.len(), b.len()));
+    }
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .find_map(|(i, (x, y))| differ(x, y, &format!("{path}[{i}]")))
 }
 
 /// Plain (unquoted) values that YAML 1.1, which Kubernetes' YAML reader follows, takes for
