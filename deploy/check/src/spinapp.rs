@@ -124,14 +124,8 @@ pub struct LlmCompute {
     pub options: Option<Vec<RuntimeConfigOption>>,
 }
 
-/// Required: `name`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RuntimeConfigOption {
-    pub name: String,
-    pub value: Option<String>,
-    pub value_from: Option<RuntimeConfigVarSource>,
-}
+/// An option of a store or of `llmCompute`.
+pub type RuntimeConfigOption = NamedValue<RuntimeConfigVarSource>;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -140,13 +134,17 @@ pub struct RuntimeConfigVarSource {
     pub secret_key_ref: Option<SecretKeySelector>,
 }
 
-/// A Spin variable's value; the operator passes it as `SPIN_VARIABLE_<NAME>`. Required: `name`.
+/// A Spin variable's value; the operator passes it as `SPIN_VARIABLE_<NAME>`.
+pub type SpinVar = NamedValue<VarSource>;
+
+/// A name with its value, given or taken from a `Source`: the CRD's shape of both a Spin
+/// variable and a runtime config option. Required: `name`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SpinVar {
+pub struct NamedValue<Source> {
     pub name: String,
     pub value: Option<String>,
-    pub value_from: Option<VarSource>,
+    pub value_from: Option<Source>,
 }
 
 /// The CRD's copy of a core `EnvVarSource` (the four sources it had then).
