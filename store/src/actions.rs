@@ -213,6 +213,15 @@ mod tests {
         }
     }
 
+    /// A silence set by the clicking user of [`click`], ending at `until`.
+    fn silence_until(until: Timestamp) -> AlertSilence {
+        AlertSilence {
+            id: "8e2c".into(),
+            user_id: "U123".into(),
+            until,
+        }
+    }
+
     fn pending(db: &NativeDb) -> Vec<String> {
         db.table("SELECT kind, payload FROM outbox WHERE state = 'pending' ORDER BY id")
     }
@@ -370,11 +379,7 @@ mod tests {
     #[test]
     fn a_silence_is_recorded_and_cleared_with_one_refresh_waiting() {
         let db = with_alert();
-        let silence = AlertSilence {
-            id: "8e2c".into(),
-            user_id: "U123".into(),
-            until: NOW + 3_600_000,
-        };
+        let silence = silence_until(NOW + 3_600_000);
         set_silence(&db, 1, Some(&silence), NOW).unwrap();
         assert_eq!(stored(&db).silenced, Some(silence));
         set_silence(&db, 1, None, NOW + 1).unwrap();
@@ -420,11 +425,7 @@ mod tests {
     #[test]
     fn ended_silences_of_firing_alerts_are_listed_until_cleared() {
         let db = with_alert();
-        let silence = AlertSilence {
-            id: "s".into(),
-            user_id: "U1".into(),
-            until: NOW,
-        };
+        let silence = silence_until(NOW);
         set_silence(&db, 1, Some(&silence), NOW - 10).unwrap();
         assert!(ended(&db, NOW - 1).unwrap().is_empty(), "still holding");
         assert_eq!(ended(&db, NOW).unwrap(), [1]);

@@ -367,27 +367,13 @@ mod tests {
         let a = alert("fp-a", AlertStatus::Firing, 100, &[("alertname", "A")]);
         let b = alert("fp-b", AlertStatus::Firing, 100, &[("alertname", "B")]);
         let a_resolved = alert("fp-a", AlertStatus::Resolved, 100, &[("alertname", "A")]);
-        let recorded = record(
-            &db,
-            &hook(vec![a.clone(), b.clone(), a.clone(), b]),
-            1_000,
-            5,
-            u32::MAX,
-        )
-        .unwrap();
-        assert_eq!(recorded, counts(2, 0, 0, 2));
+        let each_twice = hook(vec![a.clone(), b.clone(), a.clone(), b]);
+        assert_eq!(record_all(&db, &each_twice, 1_000), counts(2, 0, 0, 2));
         // Firing and resolved copies of a new alert: stored once, as resolved.
         let c = alert("fp-c", AlertStatus::Firing, 100, &[]);
         let c_resolved = alert("fp-c", AlertStatus::Resolved, 100, &[]);
-        let recorded = record(
-            &db,
-            &hook(vec![c_resolved, c, a_resolved, a]),
-            2_000,
-            5,
-            u32::MAX,
-        )
-        .unwrap();
-        assert_eq!(recorded, counts(1, 1, 0, 2));
+        let both_states = hook(vec![c_resolved, c, a_resolved, a]);
+        assert_eq!(record_all(&db, &both_states, 2_000), counts(1, 1, 0, 2));
         assert_eq!(db.int("SELECT count(*) FROM alerts"), 3);
         assert_eq!(
             db.int("SELECT count(*) FROM alerts WHERE status = 'resolved'"),

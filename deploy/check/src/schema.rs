@@ -190,11 +190,29 @@ pub fn round_trip<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Box<
         };
         format!("{}: {message}", display_path(&path))
     })?;
-    let back = serde_json::to_value(&typed).map_err(|e| format!("writing back: {e}"))?;
+    let back = to_json(&typed).map_err(|e| format!("writing back: {e}"))?;
     match first_difference(value, &back, "") {
         Some(difference) => Err(difference),
         None => Ok(Box::new(typed)),
     }
+}
+
+/// `typed` as JSON without null members: this crate's types write an unset `Option` as
+/// null, where a manifest (like k8s-openapi's types) leaves the field out.
+pub fn to_json<T: Serialize>(typed: &T) -> Result<Value, serde_json::Error> {
+    fn drop_nulls(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                map.retain(|_, member| !member.is_null());
+                map.values_mut().for_each(drop_nulls);
+            }
+            Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(typed)?;
+    drop_nulls(&mut value);
+    Ok(value)
 }
 
 /// The JSON path of each line of `serde_json::to_string_pretty(value)`: a member's first
@@ -274,21 +292,34 @@ pub fn first_difference(original: &Value, back: &Value, path: &str) -> Option<St
                     })
             })
         }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
-            .iter()
-            .zip(b)
-            .enumerate()
-            .find_map(|(i, (x, y))| first_difference(x, y, &format!("{path}[{i}]"))),
-        (Value::Array(a), Value::Array(b)) => Some(format!(
-            "{at}: {} items in the file, {} after reading",
-            a.len(),
-            b.len()
-        )),
+        (Value::Array(a), Value::Array(b)) => {
+            first_item_difference(a, b, path, first_difference, |n, m| {
+                format!("{at}: {n} items in the file, {m} after reading")
+            })
+        }
         // A Kubernetes quantity may be written as a number; it reads back as a string.
         (Value::Number(n), Value::String(s)) if *s == n.to_string() => None,
         (a, b) if a == b => None,
         (a, b) => Some(format!("{at}: {a} in the file reads back as {b}")),
     }
+}
+
+/// Where two lists first differ: item by item through `differ` (at `path[i]`) when they are
+/// as long, else `lengths` of their two lengths.
+pub fn first_item_difference(
+    a: &[Value],
+    b: &[Value],
+    path: &str,
+    differ: fn(&Value, &Value, &str) -> Option<String>,
+    lengths: impl FnOnce(usize, usize) -> String,
+) -> Option<String> {
+    if a.len() != b.len() {
+        return Some(lengths(a.len(), b.len()));
+    }
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .find_map(|(i, (x, y))| differ(x, y, &format!("{path}[{i}]")))
 }
 
 /// Plain (unquoted) values that YAML 1.1, which Kubernetes' YAML reader follows, takes for

@@ -10,7 +10,7 @@ use crate::schema::{read_documents, round_trip};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
-    #[serde(rename = "_metadata", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_metadata")]
     pub metadata: Option<Metadata>,
     pub display_information: DisplayInformation,
     pub features: Features,
@@ -22,7 +22,6 @@ pub struct Manifest {
 #[serde(deny_unknown_fields)]
 pub struct Metadata {
     pub major_version: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minor_version: Option<u32>,
 }
 
@@ -30,11 +29,8 @@ pub struct Metadata {
 #[serde(deny_unknown_fields)]
 pub struct DisplayInformation {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long_description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_color: Option<String>,
 }
 
@@ -48,7 +44,6 @@ pub struct Features {
 #[serde(deny_unknown_fields)]
 pub struct BotUser {
     pub display_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub always_online: Option<bool>,
 }
 
@@ -67,7 +62,6 @@ pub struct Scopes {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interactivity: Option<Interactivity>,
     pub org_deploy_enabled: bool,
     pub socket_mode_enabled: bool,
@@ -78,9 +72,7 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct Interactivity {
     pub is_enabled: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_menu_options_url: Option<String>,
 }
 

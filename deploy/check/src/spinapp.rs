@@ -43,43 +43,27 @@ pub enum Kind {
 pub struct SpinAppSpec {
     pub executor: String,
     pub image: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_pull_secrets: Option<Vec<LocalObjectReference>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checks: Option<HealthChecks>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_autoscaling: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_config: Option<RuntimeConfig>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<Volume>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_mounts: Option<Vec<VolumeMount>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<Vec<SpinVar>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_annotations: Option<BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_annotations: Option<BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_annotations: Option<BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_labels: Option<BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
     /// `minItems: 1` in the CRD.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct HealthChecks {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness: Option<HealthProbe>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness: Option<HealthProbe>,
 }
 
@@ -87,17 +71,11 @@ pub struct HealthChecks {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct HealthProbe {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_get: Option<HttpHealthProbe>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_delay_seconds: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period_seconds: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success_threshold: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_threshold: Option<i32>,
 }
 
@@ -106,7 +84,6 @@ pub struct HealthProbe {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct HttpHealthProbe {
     pub path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_headers: Option<Vec<HttpHeader>>,
 }
 
@@ -122,13 +99,9 @@ pub struct HttpHeader {
 pub struct RuntimeConfig {
     /// A Secret whose key `runtime-config.toml` is Spin's runtime config; when set, the
     /// other fields are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_from_secret: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sqlite_databases: Option<Vec<StoreConfig>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_value_stores: Option<Vec<StoreConfig>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub llm_compute: Option<LlmCompute>,
 }
 
@@ -139,7 +112,6 @@ pub struct StoreConfig {
     pub name: String,
     #[serde(rename = "type")]
     pub type_: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<RuntimeConfigOption>>,
 }
 
@@ -149,61 +121,46 @@ pub struct StoreConfig {
 pub struct LlmCompute {
     #[serde(rename = "type")]
     pub type_: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<RuntimeConfigOption>>,
 }
 
-/// Required: `name`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RuntimeConfigOption {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_from: Option<RuntimeConfigVarSource>,
-}
+/// An option of a store or of `llmCompute`.
+pub type RuntimeConfigOption = NamedValue<RuntimeConfigVarSource>;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RuntimeConfigVarSource {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_map_key_ref: Option<ConfigMapKeySelector>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_key_ref: Option<SecretKeySelector>,
 }
 
-/// A Spin variable's value; the operator passes it as `SPIN_VARIABLE_<NAME>`. Required: `name`.
+/// A Spin variable's value; the operator passes it as `SPIN_VARIABLE_<NAME>`.
+pub type SpinVar = NamedValue<VarSource>;
+
+/// A name with its value, given or taken from a `Source`: the CRD's shape of both a Spin
+/// variable and a runtime config option. Required: `name`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SpinVar {
+pub struct NamedValue<Source> {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_from: Option<VarSource>,
+    pub value_from: Option<Source>,
 }
 
 /// The CRD's copy of a core `EnvVarSource` (the four sources it had then).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VarSource {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_map_key_ref: Option<ConfigMapKeySelector>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_ref: Option<ObjectFieldSelector>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_field_ref: Option<ResourceFieldSelector>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_key_ref: Option<SecretKeySelector>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<BTreeMap<String, Quantity>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests: Option<BTreeMap<String, Quantity>>,
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::cross::Folder;
-use crate::schema::{join_key, Object};
+use crate::schema::{first_item_difference, join_key, to_json, Object};
 
 /// Env vars only the HA host sets: the libSQL server and its token.
 pub const HA_HOST_ENV: [&str; 2] = ["DB_CONNECTION_STRING", "LIBSQL_AUTH_TOKEN"];
@@ -93,8 +93,8 @@ fn object(folder: &Folder, label: &str) -> Result<Value, String> {
         .find(|item| item.label == label)
         .ok_or_else(|| format!("no {label} in the folder"))?;
     let value = match &item.object {
-        Object::Deployment(d) => serde_json::to_value(d),
-        Object::SpinApp(app) => serde_json::to_value(app),
+        Object::Deployment(d) => to_json(d),
+        Object::SpinApp(app) => to_json(app),
         _ => return Err(format!("{label}: not a Deployment or SpinApp")),
     };
     value.map_err(|e| format!("{label}: {e}"))
@@ -152,16 +152,11 @@ pub fn first_change(base: &Value, variant: &Value, path: &str) -> Option<String>
                 }
             })
         }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
-            .iter()
-            .zip(b)
-            .enumerate()
-            .find_map(|(i, (x, y))| first_change(x, y, &format!("{path}[{i}]"))),
-        (Value::Array(a), Value::Array(b)) => Some(format!(
-            "{at}: {} items in the base, {} in the variant",
-            a.len(),
-            b.len()
-        )),
+        (Value::Array(a), Value::Array(b)) => {
+            first_item_difference(a, b, path, first_change, |n, m| {
+                format!("{at}: {n} items in the base, {m} in the variant")
+            })
+        }
         (a, b) if a == b => None,
         (a, b) => Some(format!("{at}: {a} in the base, {b} in the variant")),
     }

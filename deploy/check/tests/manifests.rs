@@ -55,8 +55,23 @@ fn folders(names: &[&str]) -> Folder {
     Folder::from_documents(&docs).unwrap_or_else(|problems| panic!("{}", problems.join("\n")))
 }
 
-fn kinds(folder: &Folder) -> BTreeSet<String> {
-    folder.items.iter().map(|item| item.label.clone()).collect()
+/// The sets of folders under deploy/kubernetes that are applied together.
+const SPINKUBE: &[&str] = &["spinkube"];
+const HOST: &[&str] = &["host"];
+const HOST_HA: &[&str] = &["sqld", "host-ha"];
+const SPINKUBE_HA: &[&str] = &["sqld", "spinkube-ha"];
+
+/// `set` holds exactly the objects `expected` (`Kind name`) and passes every cross-check.
+fn assert_consistent(set: &[&str], expected: &[&str]) {
+    let folder = folders(set);
+    let kinds: BTreeSet<&str> = folder
+        .items
+        .iter()
+        .map(|item| item.label.as_str())
+        .collect();
+    assert_eq!(kinds, expected.iter().copied().collect());
+    let problems = folder.check(&project());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 // ---- the manifests as they are ----
@@ -84,63 +99,59 @@ fn every_kubernetes_document_matches_its_schema() {
 
 #[test]
 fn spinkube_folder_is_consistent() {
-    let folder = folder("spinkube");
-    let expected = [
-        "CronJob alertgraph-drain",
-        "Deployment alertgraph-renderer",
-        "PersistentVolumeClaim alertgraph-spin-data",
-        "Secret alertgraph",
-        "Secret alertgraph-runtime-config",
-        "Service alertgraph-renderer",
-        "SpinApp alertgraph",
-    ];
-    assert_eq!(kinds(&folder), expected.map(String::from).into());
-    let problems = folder.check(&project());
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_consistent(
+        SPINKUBE,
+        &[
+            "CronJob alertgraph-drain",
+            "Deployment alertgraph-renderer",
+            "PersistentVolumeClaim alertgraph-spin-data",
+            "Secret alertgraph",
+            "Secret alertgraph-runtime-config",
+            "Service alertgraph-renderer",
+            "SpinApp alertgraph",
+        ],
+    );
 }
 
 #[test]
 fn host_folder_is_consistent() {
-    let folder = folder("host");
-    let expected = [
-        "Deployment alertgraph",
-        "PersistentVolumeClaim alertgraph-data",
-        "Secret alertgraph",
-        "Service alertgraph",
-    ];
-    assert_eq!(kinds(&folder), expected.map(String::from).into());
-    let problems = folder.check(&project());
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_consistent(
+        HOST,
+        &[
+            "Deployment alertgraph",
+            "PersistentVolumeClaim alertgraph-data",
+            "Secret alertgraph",
+            "Service alertgraph",
+        ],
+    );
 }
 
 #[test]
 fn sqld_folder_is_consistent() {
-    let folder = folder("sqld");
-    let expected = [
-        "Secret alertgraph-db-auth",
-        "Service alertgraph-db",
-        "StatefulSet alertgraph-db",
-    ];
-    assert_eq!(kinds(&folder), expected.map(String::from).into());
-    let problems = folder.check(&project());
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_consistent(
+        &["sqld"],
+        &[
+            "Secret alertgraph-db-auth",
+            "Service alertgraph-db",
+            "StatefulSet alertgraph-db",
+        ],
+    );
 }
 
 #[test]
 fn host_ha_folders_are_consistent_and_the_host_but_replicated() {
-    let set = folders(&["sqld", "host-ha"]);
-    let expected = [
-        "Deployment alertgraph",
-        "PodDisruptionBudget alertgraph",
-        "Secret alertgraph",
-        "Secret alertgraph-db-auth",
-        "Service alertgraph",
-        "Service alertgraph-db",
-        "StatefulSet alertgraph-db",
-    ];
-    assert_eq!(kinds(&set), expected.map(String::from).into());
-    let problems = set.check(&project());
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_consistent(
+        HOST_HA,
+        &[
+            "Deployment alertgraph",
+            "PodDisruptionBudget alertgraph",
+            "Secret alertgraph",
+            "Secret alertgraph-db-auth",
+            "Service alertgraph",
+            "Service alertgraph-db",
+            "StatefulSet alertgraph-db",
+        ],
+    );
     variants::host_ha_matches(&folder("host"), &folder("host-ha"))
         .unwrap_or_else(|e| panic!("{e}"));
     let dir = deploy().join("kubernetes");
@@ -159,22 +170,21 @@ fn host_ha_folders_are_consistent_and_the_host_but_replicated() {
 
 #[test]
 fn spinkube_ha_folders_are_consistent_and_the_spin_app_but_replicated() {
-    let set = folders(&["sqld", "spinkube-ha"]);
-    let expected = [
-        "CronJob alertgraph-drain",
-        "Deployment alertgraph-renderer",
-        "PodDisruptionBudget alertgraph",
-        "Secret alertgraph",
-        "Secret alertgraph-db-auth",
-        "Secret alertgraph-runtime-config",
-        "Service alertgraph-db",
-        "Service alertgraph-renderer",
-        "SpinApp alertgraph",
-        "StatefulSet alertgraph-db",
-    ];
-    assert_eq!(kinds(&set), expected.map(String::from).into());
-    let problems = set.check(&project());
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_consistent(
+        SPINKUBE_HA,
+        &[
+            "CronJob alertgraph-drain",
+            "Deployment alertgraph-renderer",
+            "PodDisruptionBudget alertgraph",
+            "Secret alertgraph",
+            "Secret alertgraph-db-auth",
+            "Secret alertgraph-runtime-config",
+            "Service alertgraph-db",
+            "Service alertgraph-renderer",
+            "SpinApp alertgraph",
+            "StatefulSet alertgraph-db",
+        ],
+    );
     variants::spinkube_ha_matches(&folder("spinkube"), &folder("spinkube-ha"))
         .unwrap_or_else(|e| panic!("{e}"));
     let dir = deploy().join("kubernetes");
@@ -376,27 +386,8 @@ fn project_facts_are_read() {
 
 // ---- every check fails on a broken copy ----
 
-/// The real spinkube folder's files, with `file`'s text edited by `edit`.
-fn spinkube_with(file: &str, edit: impl Fn(&str) -> String) -> Result<Folder, String> {
-    edited_folder("spinkube", file, edit)
-}
-
-fn host_with(file: &str, edit: impl Fn(&str) -> String) -> Result<Folder, String> {
-    edited_folder("host", file, edit)
-}
-
 fn edited_folder(name: &str, file: &str, edit: impl Fn(&str) -> String) -> Result<Folder, String> {
     edited_set(&[name], &format!("{name}/{file}"), edit)
-}
-
-/// sqld/ with host-ha/, `file` (`folder/name.yaml`) edited.
-fn host_ha_with(file: &str, edit: impl Fn(&str) -> String) -> Result<Folder, String> {
-    edited_set(&["sqld", "host-ha"], file, edit)
-}
-
-/// sqld/ with spinkube-ha/, `file` (`folder/name.yaml`) edited.
-fn spinkube_ha_with(file: &str, edit: impl Fn(&str) -> String) -> Result<Folder, String> {
-    edited_set(&["sqld", "spinkube-ha"], file, edit)
 }
 
 /// The files of `names` (folders under deploy/kubernetes) with `file` (`folder/name.yaml`)
@@ -433,6 +424,17 @@ fn edited_set(names: &[&str], file: &str, edit: impl Fn(&str) -> String) -> Resu
 fn cross_problems(folder: Result<Folder, String>) -> String {
     let folder = folder.unwrap_or_else(|e| panic!("schema failed where a cross-check should: {e}"));
     folder.check(&project()).join("\n")
+}
+
+/// Each case `(file, from, to, expected)` breaks a copy of `set`: every `from` in `file`
+/// (`folder/name.yaml`) becomes `to`, and the cross-checks must report each of `expected`.
+fn assert_cross_catches(set: &[&str], cases: &[(&str, &str, &str, &[&str])]) {
+    for &(file, from, to, expected) in cases {
+        assert_has(
+            &cross_problems(edited_set(set, file, |t| t.replace(from, to))),
+            expected,
+        );
+    }
 }
 
 fn assert_has(text: &str, needles: &[&str]) {
@@ -579,226 +581,253 @@ fn schema_round_trip_reports_the_first_difference_by_path() {
 
 #[test]
 fn cross_check_catches_a_wrong_selector() {
-    let problems = cross_problems(spinkube_with("renderer.yaml", |t| {
-        t.replace(
+    assert_cross_catches(
+        SPINKUBE,
+        &[(
+            "spinkube/renderer.yaml",
             "  selector:\n    app.kubernetes.io/name: alertgraph-renderer",
             "  selector:\n    app.kubernetes.io/name: alertgraph-rendrer",
-        )
-    }));
-    assert_has(
-        &problems,
-        &[
-            "renderer.yaml: Service alertgraph-renderer: selector",
-            "matches the pod labels of no Deployment",
-        ],
+            &[
+                "renderer.yaml: Service alertgraph-renderer: selector",
+                "matches the pod labels of no Deployment",
+            ],
+        )],
     );
-    let problems = cross_problems(host_with("deployment.yaml", |t| {
-        t.replacen(
-            "      app.kubernetes.io/name: alertgraph\n",
-            "      app.kubernetes.io/name: other\n",
-            1,
-        )
-    }));
-    assert_has(
-        &problems,
-        &["Deployment alertgraph: spec.selector.matchLabels"],
+    assert_cross_catches(
+        HOST,
+        &[(
+            "host/deployment.yaml",
+            "    matchLabels:\n      app.kubernetes.io/name: alertgraph\n",
+            "    matchLabels:\n      app.kubernetes.io/name: other\n",
+            &["Deployment alertgraph: spec.selector.matchLabels"],
+        )],
     );
 }
 
 #[test]
 fn cross_check_catches_a_wrong_target_port_and_probe_port() {
-    let problems = cross_problems(host_with("service.yaml", |t| {
-        t.replace("targetPort: http", "targetPort: 8080")
-    }));
-    assert_has(&problems, &["Service alertgraph: port 3031 targets 8080, which no container of Deployment alertgraph exposes"]);
-    let problems = cross_problems(spinkube_with("renderer.yaml", |t| {
-        t.replacen("              port: http", "              port: metrics", 1)
-    }));
-    assert_has(
-        &problems,
-        &["container renderer: readinessProbe uses port \"metrics\""],
+    assert_cross_catches(
+        HOST,
+        &[(
+            "host/service.yaml",
+            "targetPort: http",
+            "targetPort: 8080",
+            &["Service alertgraph: port 3031 targets 8080, which no container of Deployment alertgraph exposes"],
+        )],
+    );
+    assert_cross_catches(
+        SPINKUBE,
+        &[(
+            "spinkube/renderer.yaml",
+            "readinessProbe:\n            httpGet:\n              path: /healthz\n              port: http",
+            "readinessProbe:\n            httpGet:\n              path: /healthz\n              port: metrics",
+            &["container renderer: readinessProbe uses port \"metrics\""],
+        )],
     );
 }
 
 #[test]
 fn cross_check_catches_a_port_the_program_does_not_listen_on() {
-    let problems = cross_problems(host_with("deployment.yaml", |t| {
-        t.replace("            - name: STORAGE_DIR", "            - name: PORT\n              value: \"8080\"\n            - name: STORAGE_DIR")
-    }));
-    assert_has(
-        &problems,
-        &["container alertgraph: listens on 8080 (PORT as set)"],
+    assert_cross_catches(
+        HOST,
+        &[(
+            "host/deployment.yaml",
+            "            - name: STORAGE_DIR",
+            "            - name: PORT\n              value: \"8080\"\n            - name: STORAGE_DIR",
+            &["container alertgraph: listens on 8080 (PORT as set)"],
+        )],
     );
 }
 
 #[test]
 fn cross_check_catches_an_unknown_env_var() {
-    let problems = cross_problems(host_with("deployment.yaml", |t| {
-        t.replace("name: SLACK_CHANNEL", "name: SLACK_CHANEL")
-    }));
-    assert_has(
-        &problems,
-        &["env SLACK_CHANEL is not a setting of the alertgraph host"],
+    assert_cross_catches(
+        HOST,
+        &[(
+            "host/deployment.yaml",
+            "name: SLACK_CHANNEL",
+            "name: SLACK_CHANEL",
+            &["env SLACK_CHANEL is not a setting of the alertgraph host"],
+        )],
     );
-    let problems = cross_problems(spinkube_with("renderer.yaml", |t| {
-        t.replace("name: LOG_JSON", "name: STORAGE_DIR")
-    }));
-    assert_has(
-        &problems,
-        &["env STORAGE_DIR is not a setting of the renderer sidecar"],
+    assert_cross_catches(
+        SPINKUBE,
+        &[(
+            "spinkube/renderer.yaml",
+            "name: LOG_JSON",
+            "name: STORAGE_DIR",
+            &["env STORAGE_DIR is not a setting of the renderer sidecar"],
+        )],
     );
 }
 
 #[test]
 fn cross_check_catches_an_undefined_env_reference() {
-    let problems = cross_problems(spinkube_with("drain-cronjob.yaml", |t| {
-        t.replace("$(DRAIN_TOKEN)", "$(DRAIN_TOKN)")
-    }));
-    assert_has(
-        &problems,
-        &["CronJob alertgraph-drain: container drain: args[6] uses $(DRAIN_TOKN)"],
+    assert_cross_catches(
+        SPINKUBE,
+        &[(
+            "spinkube/drain-cronjob.yaml",
+            "$(DRAIN_TOKEN)",
+            "$(DRAIN_TOKN)",
+            &["CronJob alertgraph-drain: container drain: args[6] uses $(DRAIN_TOKN)"],
+        )],
     );
 }
 
 #[test]
 fn cross_check_catches_a_missing_secret_or_key() {
-    let problems = cross_problems(spinkube_with("secret.yaml", |t| {
-        t.replace("  drain-token: change-me\n", "")
-    }));
-    assert_has(
-        &problems,
+    assert_cross_catches(
+        SPINKUBE,
         &[
-            "SpinApp alertgraph: variable drain_token: Secret alertgraph has no key \"drain-token\"",
-            "CronJob alertgraph-drain: container drain env DRAIN_TOKEN: Secret alertgraph has no key",
+            (
+                "spinkube/secret.yaml",
+                "  drain-token: change-me\n",
+                "",
+                &[
+                    "SpinApp alertgraph: variable drain_token: Secret alertgraph has no key \"drain-token\"",
+                    "CronJob alertgraph-drain: container drain env DRAIN_TOKEN: Secret alertgraph has no key",
+                ],
+            ),
+            (
+                "spinkube/runtime-config.yaml",
+                "name: alertgraph-runtime-config",
+                "name: alertgraph-runtime",
+                &["runtimeConfig.loadFromSecret: Secret \"alertgraph-runtime-config\" is not defined in this folder"],
+            ),
         ],
     );
-    let problems = cross_problems(spinkube_with("runtime-config.yaml", |t| {
-        t.replace(
-            "name: alertgraph-runtime-config",
-            "name: alertgraph-runtime",
-        )
-    }));
-    assert_has(&problems, &["runtimeConfig.loadFromSecret: Secret \"alertgraph-runtime-config\" is not defined in this folder"]);
 }
 
 #[test]
 fn cross_check_catches_spin_variable_mistakes() {
-    let problems = cross_problems(spinkube_with("spinapp.yaml", |t| {
-        t.replace("name: base_url", "name: base_uri")
-    }));
-    assert_has(
-        &problems,
-        &["variable base_uri: is not in spin.toml's [variables]"],
+    assert_cross_catches(
+        SPINKUBE,
+        &[
+            (
+                "spinkube/spinapp.yaml",
+                "name: base_url",
+                "name: base_uri",
+                &["variable base_uri: is not in spin.toml's [variables]"],
+            ),
+            (
+                "spinkube/spinapp.yaml",
+                "    - name: webhook_token\n      valueFrom:\n        secretKeyRef:\n          name: alertgraph\n          key: webhook-token\n",
+                "    - name: webhook_token\n      value: hunter2\n",
+                &["variable webhook_token: is secret in spin.toml, so it must come from a Secret"],
+            ),
+            (
+                "spinkube/spinapp.yaml",
+                "http://prometheus.monitoring.svc:9090",
+                "http://prometheus.monitoring.svc:9090/prometheus",
+                &["variable prometheus_url: \"http://prometheus.monitoring.svc:9090/prometheus\" goes into allowed_outbound_hosts"],
+            ),
+        ],
     );
-    let problems = cross_problems(spinkube_with("spinapp.yaml", |t| {
-        t.replace(
-            "    - name: webhook_token\n      valueFrom:\n        secretKeyRef:\n          name: alertgraph\n          key: webhook-token\n",
-            "    - name: webhook_token\n      value: hunter2\n",
-        )
-    }));
-    assert_has(
-        &problems,
-        &["variable webhook_token: is secret in spin.toml, so it must come from a Secret"],
-    );
-    let problems = cross_problems(spinkube_with("spinapp.yaml", |t| {
-        t.replace(
-            "http://prometheus.monitoring.svc:9090",
-            "http://prometheus.monitoring.svc:9090/prometheus",
-        )
-    }));
-    assert_has(&problems, &["variable prometheus_url: \"http://prometheus.monitoring.svc:9090/prometheus\" goes into allowed_outbound_hosts"]);
 }
 
 #[test]
 fn cross_check_catches_tokens_from_different_keys() {
-    let problems = cross_problems(spinkube_with("drain-cronjob.yaml", |t| {
-        t.replace("key: drain-token", "key: webhook-token")
-    }));
-    assert_has(&problems, &["env DRAIN_TOKEN must come from Secret alertgraph key drain-token like variable drain_token"]);
+    assert_cross_catches(
+        SPINKUBE,
+        &[(
+            "spinkube/drain-cronjob.yaml",
+            "key: drain-token",
+            "key: webhook-token",
+            &["env DRAIN_TOKEN must come from Secret alertgraph key drain-token like variable drain_token"],
+        )],
+    );
 }
 
 #[test]
 fn cross_check_catches_volume_mistakes() {
-    let problems = cross_problems(host_with("deployment.yaml", |t| {
-        t.replace("claimName: alertgraph-data", "claimName: alertgraph-dat")
-    }));
-    assert_has(
-        &problems,
-        &["volume data uses PersistentVolumeClaim \"alertgraph-dat\", which is not defined"],
-    );
-    let problems = cross_problems(host_with("deployment.yaml", |t| {
-        t.replace("    type: Recreate", "    type: RollingUpdate")
-    }));
-    assert_has(
-        &problems,
-        &["uses ReadWriteOnce PersistentVolumeClaim alertgraph-data but not strategy Recreate"],
-    );
-    let problems = cross_problems(host_with("deployment.yaml", |t| {
-        t.replace("  replicas: 1", "  replicas: 2")
-    }));
-    assert_has(
-        &problems,
-        &["2 replicas share ReadWriteOnce PersistentVolumeClaim alertgraph-data"],
-    );
-    let problems = cross_problems(host_with("deployment.yaml", |t| {
-        t.replace(
-            "            - name: tmp\n              mountPath",
-            "            - name: scratch\n              mountPath",
-        )
-    }));
-    assert_has(
-        &problems,
-        &["container alertgraph mounts volume \"scratch\" at /tmp, which the pod does not define"],
+    assert_cross_catches(
+        HOST,
+        &[
+            (
+                "host/deployment.yaml",
+                "claimName: alertgraph-data",
+                "claimName: alertgraph-dat",
+                &["volume data uses PersistentVolumeClaim \"alertgraph-dat\", which is not defined"],
+            ),
+            (
+                "host/deployment.yaml",
+                "    type: Recreate",
+                "    type: RollingUpdate",
+                &["uses ReadWriteOnce PersistentVolumeClaim alertgraph-data but not strategy Recreate"],
+            ),
+            (
+                "host/deployment.yaml",
+                "  replicas: 1",
+                "  replicas: 2",
+                &["2 replicas share ReadWriteOnce PersistentVolumeClaim alertgraph-data"],
+            ),
+            (
+                "host/deployment.yaml",
+                "            - name: tmp\n              mountPath",
+                "            - name: scratch\n              mountPath",
+                &["container alertgraph mounts volume \"scratch\" at /tmp, which the pod does not define"],
+            ),
+        ],
     );
 }
 
 #[test]
 fn cross_check_catches_runtime_config_mistakes() {
-    let problems = cross_problems(spinkube_with("runtime-config.yaml", |t| {
-        t.replace(
-            "path = \"/data/alertgraph.db\"",
-            "path = \"/var/alertgraph.db\"",
-        )
-    }));
-    assert_has(&problems, &["[sqlite_database.default]: path \"/var/alertgraph.db\" is not on a PersistentVolumeClaim"]);
-    let problems = cross_problems(spinkube_with("runtime-config.yaml", |t| {
-        t.replace(
-            "[sqlite_database.default]\n    type = \"spin\"",
-            "[sqlite_database.other]\n    type = \"spin\"",
-        )
-    }));
-    assert_has(&problems, &["[sqlite_database.default]: missing"]);
-    let problems = cross_problems(spinkube_with("spinapp.yaml", |t| {
-        t.replace("  replicas: 1", "  replicas: 3")
-    }));
-    assert_has(
-        &problems,
+    assert_cross_catches(
+        SPINKUBE,
         &[
-            "a SQLite file serves one replica",
-            "3 replicas share ReadWriteOnce",
+            (
+                "spinkube/runtime-config.yaml",
+                "path = \"/data/alertgraph.db\"",
+                "path = \"/var/alertgraph.db\"",
+                &["[sqlite_database.default]: path \"/var/alertgraph.db\" is not on a PersistentVolumeClaim"],
+            ),
+            (
+                "spinkube/runtime-config.yaml",
+                "[sqlite_database.default]\n    type = \"spin\"",
+                "[sqlite_database.other]\n    type = \"spin\"",
+                &["[sqlite_database.default]: missing"],
+            ),
+            (
+                "spinkube/spinapp.yaml",
+                "  replicas: 1",
+                "  replicas: 3",
+                &["a SQLite file serves one replica", "3 replicas share ReadWriteOnce"],
+            ),
+            (
+                "spinkube/runtime-config.yaml",
+                "type = \"spin\"",
+                "type = \"spin\" type",
+                &["runtime-config.toml is not TOML"],
+            ),
         ],
     );
-    let problems = cross_problems(spinkube_with("runtime-config.yaml", |t| {
-        t.replace("type = \"spin\"", "type = \"spin\" type")
-    }));
-    assert_has(&problems, &["runtime-config.toml is not TOML"]);
 }
 
 #[test]
 fn cross_check_catches_a_url_to_a_missing_service_or_port() {
-    let problems = cross_problems(spinkube_with("drain-cronjob.yaml", |t| {
-        t.replace("http://alertgraph:80/", "http://alertgraph:3031/")
-    }));
-    assert_has(&problems, &["http://alertgraph:3031/api/outbox/drain uses port 3031 of Service alertgraph, which has [80]"]);
-    let problems = cross_problems(spinkube_with("spinapp.yaml", |t| {
-        t.replace("http://alertgraph-renderer:3032", "http://renderer:3032")
-    }));
-    assert_has(&problems, &["variable renderer_url: http://renderer:3032 names Service renderer, which this folder does not define"]);
+    assert_cross_catches(
+        SPINKUBE,
+        &[
+            (
+                "spinkube/drain-cronjob.yaml",
+                "http://alertgraph:80/",
+                "http://alertgraph:3031/",
+                &["http://alertgraph:3031/api/outbox/drain uses port 3031 of Service alertgraph, which has [80]"],
+            ),
+            (
+                "spinkube/spinapp.yaml",
+                "http://alertgraph-renderer:3032",
+                "http://renderer:3032",
+                &["variable renderer_url: http://renderer:3032 names Service renderer, which this folder does not define"],
+            ),
+        ],
+    );
 }
 
 #[test]
 fn cross_check_catches_root_and_writable_containers() {
-    let problems = cross_problems(spinkube_with("renderer.yaml", |t| {
+    let problems = cross_problems(edited_set(SPINKUBE, "spinkube/renderer.yaml", |t| {
         t.replace(
             "readOnlyRootFilesystem: true",
             "readOnlyRootFilesystem: false",
@@ -806,31 +835,36 @@ fn cross_check_catches_root_and_writable_containers() {
         .replace("runAsUser: 10001", "runAsUser: 0")
     }));
     assert_has(&problems, &["container renderer: securityContext lacks runAsNonRoot: true (and a user other than 0), readOnlyRootFilesystem: true"]);
-    let problems = cross_problems(spinkube_with("drain-cronjob.yaml", |t| {
-        t.replace("drop: [\"ALL\"]", "drop: [\"NET_RAW\"]")
-    }));
-    assert_has(
-        &problems,
-        &["container drain: securityContext lacks capabilities.drop: [ALL]"],
+    assert_cross_catches(
+        SPINKUBE,
+        &[(
+            "spinkube/drain-cronjob.yaml",
+            "drop: [\"ALL\"]",
+            "drop: [\"NET_RAW\"]",
+            &["container drain: securityContext lacks capabilities.drop: [ALL]"],
+        )],
     );
 }
 
 #[test]
 fn cross_check_catches_missing_resources_and_registry_hosts() {
-    let problems = cross_problems(spinkube_with("renderer.yaml", |t| {
-        t.replace("              memory: 256Mi\n", "")
-    }));
-    assert_has(
-        &problems,
-        &["container renderer: resources lack limits.memory"],
+    assert_cross_catches(
+        SPINKUBE,
+        &[
+            (
+                "spinkube/renderer.yaml",
+                "              memory: 256Mi\n",
+                "",
+                &["container renderer: resources lack limits.memory"],
+            ),
+            (
+                "spinkube/spinapp.yaml",
+                "image: alertgraph-spin:0.1.0",
+                "image: registry.example.com:5000/alertgraph-spin:0.1.0",
+                &["SpinApp alertgraph: image \"registry.example.com:5000/alertgraph-spin:0.1.0\": names a registry host"],
+            ),
+        ],
     );
-    let problems = cross_problems(spinkube_with("spinapp.yaml", |t| {
-        t.replace(
-            "image: alertgraph-spin:0.1.0",
-            "image: registry.example.com:5000/alertgraph-spin:0.1.0",
-        )
-    }));
-    assert_has(&problems, &["SpinApp alertgraph: image \"registry.example.com:5000/alertgraph-spin:0.1.0\": names a registry host"]);
     assert_eq!(
         image_problem("alertgraph:latest"),
         Some("needs a version tag (not latest) or a digest")
@@ -923,42 +957,38 @@ fn yaml_documents_are_split_and_empty_ones_skipped() {
 
 #[test]
 fn cross_check_catches_loopback_and_twice_set_env() {
-    let problems = cross_problems(host_with("deployment.yaml", |t| {
-        t.replace(
+    assert_cross_catches(
+        HOST,
+        &[(
+            "host/deployment.yaml",
             "            - name: STORAGE_DIR\n              value: /data\n",
             "            - name: STORAGE_DIR\n              value: /data\n            - name: LISTEN_HOST\n              value: 127.0.0.1\n            - name: STORAGE_DIR\n              value: /var\n",
-        )
-    }));
-    assert_has(
-        &problems,
-        &[
-            "container alertgraph: env STORAGE_DIR is set twice",
-            "container alertgraph: LISTEN_HOST 127.0.0.1 is loopback",
-        ],
+            &[
+                "container alertgraph: env STORAGE_DIR is set twice",
+                "container alertgraph: LISTEN_HOST 127.0.0.1 is loopback",
+            ],
+        )],
     );
 }
 
 #[test]
 fn cross_check_catches_a_database_without_a_home() {
-    let problems = cross_problems(spinkube_with("runtime-config.yaml", |t| {
-        t.replace(
-            "    type = \"spin\"\n    path = \"/data/alertgraph.db\"\n",
-            "    type = \"libsql\"\n    url = \"https://db.example.com\"\n",
-        )
-    }));
-    assert_has(
-        &problems,
-        &["[sqlite_database.default]: type libsql needs token"],
-    );
-    let problems = cross_problems(spinkube_with("spinapp.yaml", |t| {
-        t.replace(
-            "  runtimeConfig:\n    loadFromSecret: alertgraph-runtime-config\n",
-            "",
-        )
-    }));
-    assert_has(
-        &problems,
-        &["SpinApp alertgraph: no runtimeConfig.loadFromSecret: the SQLite databases"],
+    assert_cross_catches(
+        SPINKUBE,
+        &[
+            (
+                "spinkube/runtime-config.yaml",
+                "    type = \"spin\"\n    path = \"/data/alertgraph.db\"\n",
+                "    type = \"libsql\"\n    url = \"https://db.example.com\"\n",
+                &["[sqlite_database.default]: type libsql needs token"],
+            ),
+            (
+                "spinkube/spinapp.yaml",
+                "  runtimeConfig:\n    loadFromSecret: alertgraph-runtime-config\n",
+                "",
+                &["SpinApp alertgraph: no runtimeConfig.loadFromSecret: the SQLite databases"],
+            ),
+        ],
     );
 }
 
@@ -966,143 +996,151 @@ fn cross_check_catches_a_database_without_a_home() {
 
 #[test]
 fn cross_check_catches_statefulset_and_anti_affinity_selectors() {
-    let problems = cross_problems(host_ha_with("sqld/statefulset.yaml", |t| {
-        t.replace("  serviceName: alertgraph-db", "  serviceName: sqld")
-    }));
-    assert_has(
-        &problems,
-        &["StatefulSet alertgraph-db: spec.serviceName sqld is not a Service of this folder"],
-    );
-    let problems = cross_problems(host_ha_with("sqld/service.yaml", |t| {
-        t.replace(
-            "  selector:\n    app.kubernetes.io/name: alertgraph-db",
-            "  selector:\n    app.kubernetes.io/name: alertgraph-sqld",
-        )
-    }));
-    assert_has(
-        &problems,
+    assert_cross_catches(
+        HOST_HA,
         &[
-            "Service alertgraph-db: selector",
-            "matches the pod labels of no Deployment or StatefulSet",
-            "spec.serviceName alertgraph-db: that Service's selector",
+            (
+                "sqld/statefulset.yaml",
+                "  serviceName: alertgraph-db",
+                "  serviceName: sqld",
+                &["StatefulSet alertgraph-db: spec.serviceName sqld is not a Service of this folder"],
+            ),
+            (
+                "sqld/service.yaml",
+                "  selector:\n    app.kubernetes.io/name: alertgraph-db",
+                "  selector:\n    app.kubernetes.io/name: alertgraph-sqld",
+                &[
+                    "Service alertgraph-db: selector",
+                    "matches the pod labels of no Deployment or StatefulSet",
+                    "spec.serviceName alertgraph-db: that Service's selector",
+                ],
+            ),
+            (
+                "host-ha/deployment.yaml",
+                "                    app.kubernetes.io/name: alertgraph\n",
+                "                    app.kubernetes.io/name: alertgrahp\n",
+                &["host-ha/deployment.yaml: Deployment alertgraph: podAntiAffinity (topologyKey kubernetes.io/hostname) selects {\"app.kubernetes.io/name\": \"alertgrahp\"}, the labels of no pods in this folder"],
+            ),
         ],
     );
-    let problems = cross_problems(host_ha_with("host-ha/deployment.yaml", |t| {
-        t.replace(
-            "                    app.kubernetes.io/name: alertgraph\n",
-            "                    app.kubernetes.io/name: alertgrahp\n",
-        )
-    }));
-    assert_has(&problems, &["host-ha/deployment.yaml: Deployment alertgraph: podAntiAffinity (topologyKey kubernetes.io/hostname) selects {\"app.kubernetes.io/name\": \"alertgrahp\"}, the labels of no pods in this folder"]);
 }
 
 #[test]
 fn cross_check_catches_disruption_budget_mistakes() {
-    let problems = cross_problems(host_ha_with("host-ha/pdb.yaml", |t| {
-        t.replace("minAvailable: 1", "minAvailable: 2")
-    }));
-    assert_has(&problems, &["host-ha/pdb.yaml: PodDisruptionBudget alertgraph: lets none of the 2 pods of Deployment alertgraph be evicted"]);
-    let problems = cross_problems(host_ha_with("host-ha/pdb.yaml", |t| {
-        t.replace(
-            "  minAvailable: 1\n",
-            "  minAvailable: 1\n  maxUnavailable: 1\n",
-        )
-    }));
-    assert_has(&problems, &["sets both minAvailable and maxUnavailable"]);
-    let problems = cross_problems(host_ha_with("host-ha/pdb.yaml", |t| {
-        t.replace(
-            "      app.kubernetes.io/name: alertgraph\n",
-            "      app: alertgraph\n",
-        )
-    }));
-    assert_has(&problems, &["PodDisruptionBudget alertgraph: selector {\"app\": \"alertgraph\"} matches the pods of no Deployment, StatefulSet or SpinApp"]);
-    // The SpinApp's pods carry its podLabels: without them the budget covers nothing.
-    let problems = cross_problems(spinkube_ha_with("spinkube-ha/spinapp.yaml", |t| {
-        t.replace("  podLabels:\n    app.kubernetes.io/name: alertgraph\n", "")
-    }));
-    assert_has(
-        &problems,
+    assert_cross_catches(
+        HOST_HA,
         &[
-            "spinkube-ha/pdb.yaml: PodDisruptionBudget alertgraph: selector",
-            "core.spinkube.dev/app-name",
+            (
+                "host-ha/pdb.yaml",
+                "minAvailable: 1",
+                "minAvailable: 2",
+                &["host-ha/pdb.yaml: PodDisruptionBudget alertgraph: lets none of the 2 pods of Deployment alertgraph be evicted"],
+            ),
+            (
+                "host-ha/pdb.yaml",
+                "  minAvailable: 1\n",
+                "  minAvailable: 1\n  maxUnavailable: 1\n",
+                &["sets both minAvailable and maxUnavailable"],
+            ),
+            (
+                "host-ha/pdb.yaml",
+                "      app.kubernetes.io/name: alertgraph\n",
+                "      app: alertgraph\n",
+                &["PodDisruptionBudget alertgraph: selector {\"app\": \"alertgraph\"} matches the pods of no Deployment, StatefulSet or SpinApp"],
+            ),
+        ],
+    );
+    assert_cross_catches(
+        SPINKUBE_HA,
+        &[
+            (
+                "spinkube-ha/spinapp.yaml",
+                "  replicas: 2",
+                "  replicas: 1",
+                &["lets none of the 1 pods of SpinApp alertgraph be evicted"],
+            ),
+            // The SpinApp's pods carry its podLabels: without them the budget covers nothing.
+            (
+                "spinkube-ha/spinapp.yaml",
+                "  podLabels:\n    app.kubernetes.io/name: alertgraph\n",
+                "",
+                &[
+                    "spinkube-ha/pdb.yaml: PodDisruptionBudget alertgraph: selector",
+                    "core.spinkube.dev/app-name",
+                ],
+            ),
         ],
     );
     // ... or the operator's own label.
-    let problems = cross_problems(spinkube_ha_with("spinkube-ha/pdb.yaml", |t| {
+    let problems = cross_problems(edited_set(SPINKUBE_HA, "spinkube-ha/pdb.yaml", |t| {
         t.replace(
             "      app.kubernetes.io/name: alertgraph\n",
             "      core.spinkube.dev/app-name: alertgraph\n",
         )
     }));
     assert_eq!(problems, "");
-    let problems = cross_problems(spinkube_ha_with("spinkube-ha/spinapp.yaml", |t| {
-        t.replace("  replicas: 2", "  replicas: 1")
-    }));
-    assert_has(
-        &problems,
-        &["lets none of the 1 pods of SpinApp alertgraph be evicted"],
-    );
 }
 
 #[test]
 fn cross_check_catches_a_host_database_that_does_not_last_or_is_not_shared() {
-    let without_server = |t: &str| {
-        t.replace(
-            "            - name: DB_CONNECTION_STRING\n              value: \"http://alertgraph-db:8080\"\n",
-            "",
-        )
-    };
-    let problems = cross_problems(host_ha_with("host-ha/deployment.yaml", without_server));
-    assert_has(
-        &problems,
+    assert_cross_catches(
+        HOST_HA,
         &[
-            "container alertgraph: LIBSQL_AUTH_TOKEN is set, but DB_CONNECTION_STRING names no libSQL server",
-            "container alertgraph: the SQLite file /data/alertgraph.db is not on a PersistentVolumeClaim",
-            "container alertgraph: 2 replicas on the SQLite file /data/alertgraph.db: a file serves one replica",
+            (
+                "host-ha/deployment.yaml",
+                "            - name: DB_CONNECTION_STRING\n              value: \"http://alertgraph-db:8080\"\n",
+                "",
+                &[
+                    "container alertgraph: LIBSQL_AUTH_TOKEN is set, but DB_CONNECTION_STRING names no libSQL server",
+                    "container alertgraph: the SQLite file /data/alertgraph.db is not on a PersistentVolumeClaim",
+                    "container alertgraph: 2 replicas on the SQLite file /data/alertgraph.db: a file serves one replica",
+                ],
+            ),
+            // The server's URL names a Service of the set, on its port.
+            (
+                "host-ha/deployment.yaml",
+                "http://alertgraph-db:8080",
+                "http://sqld:8080",
+                &["env DB_CONNECTION_STRING: http://sqld:8080 names Service sqld, which this folder does not define"],
+            ),
         ],
     );
-    // A file named by DB_CONNECTION_STRING, in the seed's syntax, off the claim.
-    let problems = cross_problems(host_with("deployment.yaml", |t| {
-        t.replace(
-            "            - name: STORAGE_DIR\n              value: /data\n",
-            "            - name: STORAGE_DIR\n              value: /data\n            - name: DB_CONNECTION_STRING\n              value: \"sqlite:///tmp/slack-app.db?mode=rwc\"\n",
-        )
-    }));
-    assert_has(
-        &problems,
-        &["the SQLite file /tmp/slack-app.db is not on a PersistentVolumeClaim"],
+    assert_cross_catches(
+        HOST,
+        &[
+            // A file named by DB_CONNECTION_STRING, in the seed's syntax, off the claim.
+            (
+                "host/deployment.yaml",
+                "            - name: STORAGE_DIR\n              value: /data\n",
+                "            - name: STORAGE_DIR\n              value: /data\n            - name: DB_CONNECTION_STRING\n              value: \"sqlite:///tmp/slack-app.db?mode=rwc\"\n",
+                &["the SQLite file /tmp/slack-app.db is not on a PersistentVolumeClaim"],
+            ),
+            (
+                "host/deployment.yaml",
+                "              value: /data\n",
+                "              value: ./data\n",
+                &["the SQLite file ./data/alertgraph.db is not on a PersistentVolumeClaim"],
+            ),
+        ],
     );
-    let problems = cross_problems(host_with("deployment.yaml", |t| {
-        t.replace(
-            "              value: /data\n",
-            "              value: ./data\n",
-        )
-    }));
-    assert_has(
-        &problems,
-        &["the SQLite file ./data/alertgraph.db is not on a PersistentVolumeClaim"],
-    );
-    // The server's URL names a Service of the set, on its port.
-    let problems = cross_problems(host_ha_with("host-ha/deployment.yaml", |t| {
-        t.replace("http://alertgraph-db:8080", "http://sqld:8080")
-    }));
-    assert_has(&problems, &["env DB_CONNECTION_STRING: http://sqld:8080 names Service sqld, which this folder does not define"]);
 }
 
 #[test]
 fn cross_check_catches_a_secret_setting_in_plain_text() {
-    let problems = cross_problems(host_ha_with("host-ha/deployment.yaml", |t| {
-        t.replace(
+    assert_cross_catches(
+        HOST_HA,
+        &[(
+            "host-ha/deployment.yaml",
             "            - name: LIBSQL_AUTH_TOKEN\n              valueFrom:\n                secretKeyRef:\n                  name: alertgraph\n                  key: libsql-auth-token\n",
             "            - name: LIBSQL_AUTH_TOKEN\n              value: eyJhbGciOiJFZERTQSJ9.e30.c2ln\n",
-        )
-    }));
-    assert_has(&problems, &["container alertgraph: env LIBSQL_AUTH_TOKEN is secret (README's Configuration table): take it from a Secret"]);
+            &["container alertgraph: env LIBSQL_AUTH_TOKEN is secret (README's Configuration table): take it from a Secret"],
+        )],
+    );
 }
 
 #[test]
 fn cross_check_catches_secrets_that_are_not_placeholders() {
-    let problems = cross_problems(host_ha_with("host-ha/secret.yaml", |t| {
+    let problems = cross_problems(edited_set(HOST_HA, "host-ha/secret.yaml", |t| {
         t.replace("slack-bot-token: change-me", "slack-bot-token: xoxb-1234")
     }));
     assert_has(&problems, &["host-ha/secret.yaml: Secret alertgraph: stringData slack-bot-token is not the placeholder change-me"]);
@@ -1110,100 +1148,105 @@ fn cross_check_catches_secrets_that_are_not_placeholders() {
         !problems.contains("xoxb-1234"),
         "the message repeats the secret: {problems}"
     );
-    let problems = cross_problems(spinkube_ha_with("spinkube-ha/runtime-config.yaml", |t| {
-        t.replace(
+    assert_cross_catches(
+        SPINKUBE_HA,
+        &[(
+            "spinkube-ha/runtime-config.yaml",
             "token = \"change-me\"",
             "token = \"eyJhbGciOiJFZERTQSJ9.e30.c2ln\"",
-        )
-    }));
-    assert_has(&problems, &["Secret alertgraph-runtime-config: stringData runtime-config.toml: a token is not the placeholder change-me"]);
-    let problems = cross_problems(host_ha_with("sqld/secret.yaml", |t| {
-        t.replace(
+            &["Secret alertgraph-runtime-config: stringData runtime-config.toml: a token is not the placeholder change-me"],
+        )],
+    );
+    assert_cross_catches(
+        HOST_HA,
+        &[(
+            "sqld/secret.yaml",
             "stringData:\n  jwt-public-key.pem: change-me\n",
             "data:\n  jwt-public-key.pem: Y2hhbmdlLW1l\n",
-        )
-    }));
-    assert_has(&problems, &["Secret alertgraph-db-auth: data [\"jwt-public-key.pem\"]: put placeholders in stringData"]);
+            &["Secret alertgraph-db-auth: data [\"jwt-public-key.pem\"]: put placeholders in stringData"],
+        )],
+    );
 }
 
 #[test]
 fn cross_check_catches_sqld_mistakes() {
-    let sqld_with =
-        |edit: &dyn Fn(&str) -> String| cross_problems(host_ha_with("sqld/statefulset.yaml", edit));
-    let at = "sqld/statefulset.yaml: StatefulSet alertgraph-db: container sqld: ";
-    let problems = sqld_with(&|t| t.replace("  replicas: 1", "  replicas: 2"));
-    assert_has(
-        &problems,
-        &[&format!("{at}2 replicas: sqld is a single writer")],
+    let file = "sqld/statefulset.yaml";
+    assert_cross_catches(
+        HOST_HA,
+        &[
+            (
+                file,
+                "  replicas: 1",
+                "  replicas: 2",
+                &["sqld/statefulset.yaml: StatefulSet alertgraph-db: container sqld: 2 replicas: sqld is a single writer"],
+            ),
+            (
+                file,
+                "\"0.0.0.0:8080\"",
+                "\"127.0.0.1:8080\"",
+                &["sqld/statefulset.yaml: StatefulSet alertgraph-db: container sqld: --http-listen-addr 127.0.0.1:8080 is loopback"],
+            ),
+            (
+                file,
+                "            - \"--http-listen-addr\"\n            - \"0.0.0.0:8080\"\n",
+                "",
+                &["--http-listen-addr 127.0.0.1:8080 (sqld's default) is loopback"],
+            ),
+            (
+                file,
+                "\"0.0.0.0:8080\"",
+                "\"0.0.0.0:8081\"",
+                &["sqld/statefulset.yaml: StatefulSet alertgraph-db: container sqld: sqld listens on 0.0.0.0:8081, whose port is not a containerPort (it has 8080 (http))"],
+            ),
+            (
+                file,
+                "\"/var/lib/sqld\"",
+                "\"/tmp/sqld\"",
+                &["sqld/statefulset.yaml: StatefulSet alertgraph-db: container sqld: --db-path /tmp/sqld is not on a PersistentVolumeClaim"],
+            ),
+            (
+                file,
+                "            - \"--auth-jwt-key-file\"\n            - \"/etc/sqld/jwt-public-key.pem\"\n",
+                "",
+                &["sqld/statefulset.yaml: StatefulSet alertgraph-db: container sqld: no --auth-jwt-key-file: sqld would let whoever reaches it read and write every alert"],
+            ),
+            (
+                file,
+                "\"/etc/sqld/jwt-public-key.pem\"",
+                "\"/tmp/jwt-public-key.pem\"",
+                &["sqld/statefulset.yaml: StatefulSet alertgraph-db: container sqld: --auth-jwt-key-file /tmp/jwt-public-key.pem is not in a mounted Secret"],
+            ),
+            // A mount of the claim template under another name.
+            (
+                file,
+                "            - name: data\n              mountPath: /var/lib/sqld",
+                "            - name: state\n              mountPath: /var/lib/sqld",
+                &["container sqld mounts volume \"state\" at /var/lib/sqld, which the pod does not define"],
+            ),
+        ],
     );
-    let problems = sqld_with(&|t| t.replace("\"0.0.0.0:8080\"", "\"127.0.0.1:8080\""));
-    assert_has(
-        &problems,
-        &[&format!(
-            "{at}--http-listen-addr 127.0.0.1:8080 is loopback"
-        )],
-    );
-    let problems = sqld_with(&|t| {
-        t.replace(
-            "            - \"--http-listen-addr\"\n            - \"0.0.0.0:8080\"\n",
-            "",
-        )
-    });
-    assert_has(
-        &problems,
-        &["--http-listen-addr 127.0.0.1:8080 (sqld's default) is loopback"],
-    );
-    let problems = sqld_with(&|t| t.replace("\"0.0.0.0:8080\"", "\"0.0.0.0:8081\""));
-    assert_has(&problems, &[&format!("{at}sqld listens on 0.0.0.0:8081, whose port is not a containerPort (it has 8080 (http))")]);
-    let problems = sqld_with(&|t| t.replace("\"/var/lib/sqld\"", "\"/tmp/sqld\""));
-    assert_has(
-        &problems,
-        &[&format!(
-            "{at}--db-path /tmp/sqld is not on a PersistentVolumeClaim"
-        )],
-    );
-    let problems = sqld_with(&|t| {
-        t.replace("            - \"--auth-jwt-key-file\"\n            - \"/etc/sqld/jwt-public-key.pem\"\n", "")
-    });
-    assert_has(&problems, &[&format!("{at}no --auth-jwt-key-file: sqld would let whoever reaches it read and write every alert")]);
-    let problems = sqld_with(&|t| {
-        t.replace(
-            "\"/etc/sqld/jwt-public-key.pem\"",
-            "\"/tmp/jwt-public-key.pem\"",
-        )
-    });
-    assert_has(
-        &problems,
-        &[&format!(
-            "{at}--auth-jwt-key-file /tmp/jwt-public-key.pem is not in a mounted Secret"
-        )],
-    );
-    // A mount of the claim template under another name.
-    let problems = sqld_with(&|t| {
-        t.replace(
-            "            - name: data\n              mountPath: /var/lib/sqld",
-            "            - name: state\n              mountPath: /var/lib/sqld",
-        )
-    });
-    assert_has(&problems, &["container sqld mounts volume \"state\" at /var/lib/sqld, which the pod does not define"]);
 }
 
 #[test]
 fn cross_check_catches_a_runtime_config_url_to_a_missing_port() {
-    let problems = cross_problems(spinkube_ha_with("spinkube-ha/runtime-config.yaml", |t| {
-        t.replace(
+    assert_cross_catches(
+        SPINKUBE_HA,
+        &[(
+            "spinkube-ha/runtime-config.yaml",
             "url = \"http://alertgraph-db:8080\"",
             "url = \"http://alertgraph-db:8081\"",
-        )
-    }));
-    assert_has(&problems, &["SpinApp alertgraph: Secret alertgraph-runtime-config runtime-config.toml: http://alertgraph-db:8081 uses port 8081 of Service alertgraph-db, which has [8080]"]);
+            &["SpinApp alertgraph: Secret alertgraph-runtime-config runtime-config.toml: http://alertgraph-db:8081 uses port 8081 of Service alertgraph-db, which has [8080]"],
+        )],
+    );
     // Without sqld/ the server is not there at all.
-    let alone = edited_set(&["spinkube-ha"], "spinkube-ha/pdb.yaml", |t| {
-        t.replace("minAvailable: 1", "maxUnavailable: 1")
-    });
-    assert_has(
-        &cross_problems(alone),
-        &["names Service alertgraph-db, which this folder does not define"],
+    assert_cross_catches(
+        &["spinkube-ha"],
+        &[(
+            "spinkube-ha/pdb.yaml",
+            "minAvailable: 1",
+            "maxUnavailable: 1",
+            &["names Service alertgraph-db, which this folder does not define"],
+        )],
     );
 }
 
