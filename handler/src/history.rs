@@ -229,7 +229,7 @@ fn entry_json(entry: &AlertEntry, base_url: Option<&str>, now: i64) -> Value {
 mod tests {
     use super::*;
     use crate::store::{
-        Acknowledgement, Alert, AlertHistory, AlertSilence, SlackMessage, StoredAlert,
+        Acknowledgement, Alert, AlertHistory, AlertSilence, ChatMessage, StoredAlert,
     };
 
     pub fn entry(id: i64, status: AlertStatus, changes_last_hour: u32) -> AlertEntry {
@@ -337,7 +337,7 @@ mod tests {
             user_id: "U1".into(),
             at: 1_795_639_651_731 + 30_000,
         });
-        resolved.message = Some(SlackMessage {
+        resolved.message = Some(ChatMessage {
             channel: "C0123".into(),
             ts: "1795639652.000100".into(),
         });

@@ -290,7 +290,7 @@ async fn interactions(req: IncomingRequest) -> (Reply, AfterReply) {
     let refused = |status, counted: Option<&str>, reason: &str| {
         eprintln!("alertgraph: refused a Slack interaction: {reason}");
         if let Some(counted) = counted {
-            if let Err(e) = chat_state::record_slack_refusal(counted) {
+            if let Err(e) = chat_state::record_action_refusal(counted) {
                 eprintln!(
                     "could not count a refused Slack request ({counted}): {}",
                     reply::describe(&e)
@@ -360,7 +360,7 @@ async fn interactions(req: IncomingRequest) -> (Reply, AfterReply) {
         Err(bad) => return refused(400, Some("bad_payload"), &format!("bad interaction: {bad}")),
     };
     let signature = String::from_utf8_lossy(&signature.unwrap_or_default()).into_owned();
-    match chat_state::record_slack_action(&action, &signature, now) {
+    match chat_state::record_action(&action, &signature, now) {
         Ok(ActionOutcome::Recorded) => (Reply::text(200, ""), AfterReply::Drain),
         Ok(ActionOutcome::Replayed) => refused(401, None, "unauthorized: replayed request"),
         Ok(ActionOutcome::UnknownAlert) => refused(

@@ -3,7 +3,7 @@
 //! the Alertmanager calls and the message redraws are outbox jobs.
 
 use crate::api::{
-    ActionOutcome, ActionRequest, AlertSilence, JobKind, SlackAction, StoreError, Timestamp,
+    ActionOutcome, ActionRequest, AlertSilence, ChatAction, JobKind, StoreError, Timestamp,
 };
 use crate::db::{changed, int, opt_int, opt_text, query_opt, text, Db};
 use crate::errors::invalid;
@@ -28,7 +28,7 @@ pub struct ClickPayload {
 /// Record a verified click; a replayed signature or an unknown alert writes nothing.
 pub fn record(
     db: &dyn Db,
-    action: &SlackAction,
+    action: &ChatAction,
     signature: &str,
     now: Timestamp,
 ) -> Result<ActionOutcome, StoreError> {
@@ -204,8 +204,8 @@ mod tests {
         db
     }
 
-    fn click(request: ActionRequest) -> SlackAction {
-        SlackAction {
+    fn click(request: ActionRequest) -> ChatAction {
+        ChatAction {
             alert_id: 1,
             request,
             user_id: "U123".into(),
@@ -347,7 +347,7 @@ mod tests {
     #[test]
     fn bad_clicks_are_invalid_and_write_nothing() {
         let db = with_alert();
-        let unknown = SlackAction {
+        let unknown = ChatAction {
             alert_id: 42,
             ..click(ActionRequest::Acknowledge)
         };
@@ -360,7 +360,7 @@ mod tests {
             (click(ActionRequest::Silence(MAX_SILENCE_MS + 1)), "v0=y"),
             (click(ActionRequest::Acknowledge), ""),
             (
-                SlackAction {
+                ChatAction {
                     user_id: " ".into(),
                     ..click(ActionRequest::Acknowledge)
                 },

@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn history_entries_carry_the_message_the_newest_chart_and_the_past() {
         let db = sample();
-        let message = crate::api::SlackMessage {
+        let message = crate::api::ChatMessage {
             channel: "C1".into(),
             ts: "1.2".into(),
         };

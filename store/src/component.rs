@@ -1,9 +1,9 @@
 //! The wasm export: Spin's SQLite as a [`Db`], and the store's WIT interfaces over it.
 
 use crate::api::{
-    ActionOutcome, AlertFilter, AlertHistory, AlertPage, AlertSilence, Chart, DeliveryPause,
-    DrainTurn, HistoryPage, Job, MetricsSnapshot, Paused, PostingJob, Recorded, Retention,
-    SlackAction, SlackMessage, StoreError, StoredAlert, Swept, Timestamp, Webhook,
+    ActionOutcome, AlertFilter, AlertHistory, AlertPage, AlertSilence, Chart, ChatAction,
+    ChatMessage, DeliveryPause, DrainTurn, HistoryPage, Job, MetricsSnapshot, Paused, PostingJob,
+    Recorded, Retention, StoreError, StoredAlert, Swept, Timestamp, Webhook,
 };
 use crate::bindings::exports::alertgraph::app as exports;
 use crate::db::{Db, Rows, Value};
@@ -158,13 +158,13 @@ impl exports::outbox::Guest for Store {
 }
 
 impl exports::chat_state::Guest for Store {
-    fn find_message(alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {
+    fn find_message(alert_id: i64) -> Result<Option<ChatMessage>, StoreError> {
         with_db(|db| messages::find(db, alert_id))
     }
 
     fn save_message(
         alert_id: i64,
-        message: SlackMessage,
+        message: ChatMessage,
         requested_channel: String,
         now: Timestamp,
         unverified: bool,
@@ -201,15 +201,15 @@ impl exports::chat_state::Guest for Store {
         with_db(|db| pauses::resume(db, &channel))
     }
 
-    fn record_slack_action(
-        action: SlackAction,
+    fn record_action(
+        action: ChatAction,
         signature: String,
         now: Timestamp,
     ) -> Result<ActionOutcome, StoreError> {
         with_db(|db| actions::record(db, &action, &signature, now))
     }
 
-    fn record_slack_refusal(reason: String) -> Result<(), StoreError> {
+    fn record_action_refusal(reason: String) -> Result<(), StoreError> {
         with_db(|db| actions::refuse(db, &reason))
     }
 }

@@ -1,18 +1,18 @@
 //! The Slack message that carries an alert: one per alert, written once.
 
-use crate::api::{SlackMessage, StoreError, Timestamp};
+use crate::api::{ChatMessage, StoreError, Timestamp};
 use crate::db::{int, query_opt, query_opt_with, text, Db};
 use crate::errors::invalid;
 use crate::metrics::{bump, POSTS_UNVERIFIED};
 use crate::tx;
 
-pub fn find(db: &dyn Db, alert_id: i64) -> Result<Option<SlackMessage>, StoreError> {
+pub fn find(db: &dyn Db, alert_id: i64) -> Result<Option<ChatMessage>, StoreError> {
     query_opt_with(
         db,
         "SELECT channel, ts FROM messages WHERE alert_id = ?",
         &[int(alert_id)],
         |row| {
-            Ok(SlackMessage {
+            Ok(ChatMessage {
                 channel: row.text(0)?,
                 ts: row.text(1)?,
             })
@@ -26,7 +26,7 @@ pub fn find(db: &dyn Db, alert_id: i64) -> Result<Option<SlackMessage>, StoreErr
 pub fn save(
     db: &dyn Db,
     alert_id: i64,
-    message: &SlackMessage,
+    message: &ChatMessage,
     requested_channel: &str,
     now: Timestamp,
     unverified: bool,
@@ -82,8 +82,8 @@ mod tests {
     use crate::testing::{fixture_firing, NativeDb};
     use crate::webhook;
 
-    fn message(channel: &str, ts: &str) -> SlackMessage {
-        SlackMessage {
+    fn message(channel: &str, ts: &str) -> ChatMessage {
+        ChatMessage {
             channel: channel.into(),
             ts: ts.into(),
         }

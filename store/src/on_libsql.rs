@@ -3,7 +3,7 @@
 //! store counts changed rows or needs a new row's id, which a libSQL connection does not
 //! report as a file does.
 
-use crate::api::{ActionOutcome, ActionRequest, Retention, SlackAction, StoreError};
+use crate::api::{ActionOutcome, ActionRequest, ChatAction, Retention, StoreError};
 use crate::db::{Db, Rows, Value};
 use crate::errors::classify;
 use crate::testing::{fixture_firing, fixture_resolved};
@@ -162,7 +162,7 @@ fn a_webhook_its_jobs_a_click_and_the_sweep_work_on_a_libsql_server() {
     assert!(!outbox::enqueue_chart_redraw(&db, alert_id, 4_000, 4_000).unwrap());
 
     // A click is recorded once; its replay is told apart by the row it did not insert.
-    let click = SlackAction {
+    let click = ChatAction {
         alert_id,
         request: ActionRequest::Acknowledge,
         user_id: "U1".into(),

@@ -189,7 +189,7 @@ fn give_back_pages(db: &dyn Db) -> Result<i64, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{AlertHistory, AlertStatus, SlackMessage};
+    use crate::api::{AlertHistory, AlertStatus, ChatMessage};
     use crate::testing::{alert, hook, temp_path, NativeDb};
     use crate::{alerts, charts, messages, outbox, webhook};
 
@@ -247,7 +247,7 @@ mod tests {
     }
 
     fn post(db: &NativeDb, id: i64, now: Timestamp) {
-        let message = SlackMessage {
+        let message = ChatMessage {
             channel: "C1".into(),
             ts: format!("{id}.0"),
         };
@@ -526,7 +526,7 @@ mod simulated_year {
     //! hours: the database must level off and stay level, and history lines stay right.
 
     use super::*;
-    use crate::api::{AlertHistory, AlertStatus, SlackMessage};
+    use crate::api::{AlertHistory, AlertStatus, ChatMessage};
     use crate::testing::{alert, hook, NativeDb};
     use crate::{alerts, charts, messages, outbox, webhook};
 
@@ -580,7 +580,7 @@ mod simulated_year {
                     self.png[..8].copy_from_slice(&job.id.to_le_bytes());
                     let token =
                         charts::save(&self.db, job.alert_id, self.png.clone(), now).unwrap();
-                    let message = SlackMessage {
+                    let message = ChatMessage {
                         channel: "C1".into(),
                         ts: format!("{}.0", job.alert_id),
                     };

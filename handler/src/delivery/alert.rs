@@ -8,7 +8,7 @@ use super::seams::{Chat, Edges};
 use super::settle::{record, step_done};
 use super::Courier;
 use crate::slack::message::{self, AlertView, Metadata};
-use crate::store::{Job, SlackMessage, StoredAlert};
+use crate::store::{ChatMessage, Job, StoredAlert};
 
 /// The steps of an `alert-resolved` job, as `record-job-step` counts them.
 pub const RESOLVE_EDITED: u32 = 1;
@@ -79,7 +79,7 @@ impl<E: Edges> Courier<'_, E> {
         job: &Job,
         stored: &StoredAlert,
         channel: &str,
-        original: &SlackMessage,
+        original: &ChatMessage,
     ) -> Result<(), Hold> {
         self.wait_for_turn(&original.channel)?;
         let alert = AlertView::of(&stored.alert);

@@ -5,13 +5,13 @@ use super::failure::{retry, Failure, Hold};
 use super::seams::{Edges, Store};
 use super::Courier;
 use crate::slack::message::{self, AlertView};
-use crate::store::{Job, JobKind, SlackMessage, StoredAlert};
+use crate::store::{ChatMessage, Job, JobKind, StoredAlert};
 
 /// An alert whose message is out: what redrawing that message needs.
 pub(super) struct PostedAlert {
     pub stored: StoredAlert,
     pub channel: String,
-    pub message: SlackMessage,
+    pub message: ChatMessage,
 }
 
 impl<E: Edges> Courier<'_, E> {
@@ -39,7 +39,7 @@ impl<E: Edges> Courier<'_, E> {
     pub(super) fn alert_with_message(
         &self,
         job: &Job,
-    ) -> Result<(StoredAlert, String, Option<SlackMessage>), Failure> {
+    ) -> Result<(StoredAlert, String, Option<ChatMessage>), Failure> {
         let stored = self.alert_of(job)?;
         let channel = self.alert_channel(&AlertView::of(&stored.alert))?;
         let found = self.store.find_message(job.alert_id).map_err(retry)?;

@@ -10,7 +10,7 @@ use crate::chart::prometheus::Prometheus;
 use crate::slack::api::{Client, Posted, Upload};
 use crate::slack::message::Message;
 use crate::store::{
-    AlertHistory, AlertSilence, DeliveryPause, DrainTurn, Job, Paused, PostingJob, SlackMessage,
+    AlertHistory, AlertSilence, ChatMessage, DeliveryPause, DrainTurn, Job, Paused, PostingJob,
     StoreError, StoredAlert, Timestamp, Webhook,
 };
 use crate::{alerts, charts, chat_state, outbox};
@@ -91,13 +91,13 @@ pub trait Store {
     }
 
     // What delivery knows of the chat service: messages, channels, turns and pauses.
-    fn find_message(&self, alert_id: i64) -> Stored<Option<SlackMessage>> {
+    fn find_message(&self, alert_id: i64) -> Stored<Option<ChatMessage>> {
         chat_state::find_message(alert_id)
     }
     fn save_message(
         &self,
         alert_id: i64,
-        message: &SlackMessage,
+        message: &ChatMessage,
         requested_channel: &str,
         now: Timestamp,
         unverified: bool,

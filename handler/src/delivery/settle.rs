@@ -10,7 +10,7 @@ use super::pauses::pause_delivery;
 use super::seams::Store;
 use super::sleep;
 use crate::slack::api::Posted;
-use crate::store::{Job, SlackMessage, StoreError, Timestamp};
+use crate::store::{ChatMessage, Job, StoreError, Timestamp};
 
 /// The longest wait between two tries: once Slack is back, a backlog goes out within a minute.
 const MAX_BACKOFF_MS: u64 = 60_000;
@@ -29,7 +29,7 @@ pub(super) fn record(
     requested_channel: &str,
     unverified: bool,
 ) -> Result<(), Failure> {
-    let message = SlackMessage {
+    let message = ChatMessage {
         channel: posted.channel,
         ts: posted.ts,
     };

@@ -13,7 +13,7 @@ use crate::chart::draw::{DrawFailure, Window};
 use crate::config::ChartDelivery;
 use crate::slack::api::Posted;
 use crate::store::{
-    Alert, AlertSilence, AlertStatus, Job, JobKind, PostingIntent, SlackMessage, StoredAlert,
+    Alert, AlertSilence, AlertStatus, ChatMessage, Job, JobKind, PostingIntent, StoredAlert,
     Timestamp,
 };
 
@@ -130,7 +130,7 @@ impl Desk {
 
     /// Alert `id`'s message as posted earlier, in channel `C0ALERTS0`.
     fn posted_earlier(&self, id: i64) {
-        let message = SlackMessage {
+        let message = ChatMessage {
             channel: "C0ALERTS0".into(),
             ts: "100.000100".into(),
         };

@@ -184,7 +184,7 @@ mod tests {
     use super::*;
     use crate::history::parse_query;
     use crate::history::tests::entry;
-    use crate::store::{Acknowledgement, SlackMessage};
+    use crate::store::{Acknowledgement, ChatMessage};
 
     #[test]
     fn flapping_alerts_come_first_and_text_is_escaped() {
@@ -192,7 +192,7 @@ mod tests {
         let mut flapping = entry(3, AlertStatus::Resolved, 6);
         flapping.chart_token = Some("cd".repeat(16));
         flapping.dead_lettered = Some("chat.postMessage: invalid_blocks & more".into());
-        flapping.message = Some(SlackMessage {
+        flapping.message = Some(ChatMessage {
             channel: "C0123".into(),
             ts: "1.000200".into(),
         });

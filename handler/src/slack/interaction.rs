@@ -1,5 +1,5 @@
 //! Slack's interaction requests: a button clicked on an alert's message, as the form body's
-//! `payload` JSON, turned into the store's [`SlackAction`]. The buttons' ids live here too,
+//! `payload` JSON, turned into the store's [`ChatAction`]. The buttons' ids live here too,
 //! so the message builder and this parser cannot drift apart.
 
 use std::fmt;
@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use crate::percent;
-use crate::store::{ActionRequest, SlackAction};
+use crate::store::{ActionRequest, ChatAction};
 
 pub const ACKNOWLEDGE: &str = "acknowledge";
 pub const UNSILENCE: &str = "unsilence";
@@ -22,7 +22,7 @@ pub const SILENCES: [(&str, &str, i64); 3] = [
 /// What a verified interaction asks of alertgraph.
 #[derive(Debug, PartialEq)]
 pub enum Interaction {
-    Action(SlackAction),
+    Action(ChatAction),
     /// Nothing to do: a link button (Slack reports those clicks too) or another payload type.
     Ignored,
 }
@@ -133,7 +133,7 @@ pub fn parse(body: &[u8], teams: &[String]) -> Result<Interaction, BadInteractio
         .username
         .or(user.name)
         .unwrap_or_else(|| user.id.clone());
-    Ok(Interaction::Action(SlackAction {
+    Ok(Interaction::Action(ChatAction {
         alert_id,
         request,
         user_id: user.id,
@@ -186,7 +186,7 @@ mod tests {
     }
 
     fn action(request: ActionRequest) -> Interaction {
-        Interaction::Action(SlackAction {
+        Interaction::Action(ChatAction {
             alert_id: 42,
             request,
             user_id: "U0123ABC".into(),

@@ -13,7 +13,7 @@ use crate::chart::plot::PlottedAlert;
 use crate::slack::api::{Posted, Upload};
 use crate::slack::message::Message;
 use crate::store::{
-    AlertHistory, AlertSilence, DeliveryPause, DrainTurn, Job, Paused, PostingJob, SlackMessage,
+    AlertHistory, AlertSilence, ChatMessage, DeliveryPause, DrainTurn, Job, Paused, PostingJob,
     StoreError, StoredAlert, Timestamp, Webhook,
 };
 
@@ -46,7 +46,7 @@ type Stored<T> = Result<T, StoreError>;
 #[derive(Default)]
 pub struct FakeStore {
     pub alerts: RefCell<BTreeMap<i64, StoredAlert>>,
-    pub messages: RefCell<BTreeMap<i64, SlackMessage>>,
+    pub messages: RefCell<BTreeMap<i64, ChatMessage>>,
     /// Channel names whose id is known.
     pub channel_ids: RefCell<BTreeMap<String, String>>,
     /// A channel's next turn, as both the look and the take see it.
@@ -169,14 +169,14 @@ impl Store for FakeStore {
         self.write("enqueue_chart_redraw", format!("redraw {alert_id}"))?;
         Ok(true)
     }
-    fn find_message(&self, alert_id: i64) -> Stored<Option<SlackMessage>> {
+    fn find_message(&self, alert_id: i64) -> Stored<Option<ChatMessage>> {
         self.call("find_message")?;
         Ok(self.messages.borrow().get(&alert_id).cloned())
     }
     fn save_message(
         &self,
         alert_id: i64,
-        message: &SlackMessage,
+        message: &ChatMessage,
         requested: &str,
         _: Timestamp,
         unverified: bool,
