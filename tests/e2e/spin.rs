@@ -420,18 +420,22 @@ impl Replica for SpinUp<'_> {
     }
 }
 
+/// `spin` and [`replicas::on_sqld`]; None (`test` skipped, as they say) without either binary.
+fn spin_on_sqld(test: &str, name: &str) -> Option<(PathBuf, TempDir, Sqld, FakeSlack)> {
+    let spin = spin_binary(test)?;
+    let (dir, sqld, slack) = replicas::on_sqld(test, name)?;
+    Some((spin, dir, sqld, slack))
+}
+
 /// `spin up` on sqld: Slack's 429 is waited out, and a `spin up` killed with -9 after its
 /// answer, while its post is on the way, leaves its job to the next one once the lease (60 s
 /// under Spin) runs out; each alert is posted once (the successor finds the post Slack took).
 #[test]
 fn spin_up_on_sqld_waits_out_a_429_and_its_kill_after_the_answer_still_posts_once() {
     let test = "spin_up_on_sqld_waits_out_a_429_and_its_kill_after_the_answer_still_posts_once";
-    let (Some(spin), Some(sqld)) = (spin_binary(test), sqld_binary(test)) else {
+    let Some((spin, _dir, sqld, slack)) = spin_on_sqld(test, "spin-429-kill") else {
         return;
     };
-    let dir = TempDir::new("spin-429-kill");
-    let sqld = Sqld::start(&sqld, &dir);
-    let slack = FakeSlack::start(replicas::TOKEN);
     slack.push(Scripted::RateLimited {
         retry_after_secs: 1,
     });
@@ -509,12 +513,9 @@ fn drained_until_settled(up: &SpinUp, sqld: &Sqld, limit: Duration) {
 #[test]
 fn embedded_and_spin_replicas_share_a_libsql_server() {
     let test = "embedded_and_spin_replicas_share_a_libsql_server";
-    let (Some(spin), Some(sqld)) = (spin_binary(test), sqld_binary(test)) else {
+    let Some((spin, dir, sqld, slack)) = spin_on_sqld(test, "mixed-replicas") else {
         return;
     };
-    let dir = TempDir::new("mixed-replicas");
-    let sqld = Sqld::start(&sqld, &dir);
-    let slack = FakeSlack::start(replicas::TOKEN);
     let token = crate::alertmanager::WEBHOOK_TOKEN;
     let mut settings = replicas::SETTINGS.to_vec();
     settings.push(("WEBHOOK_TOKEN", token));
