@@ -364,14 +364,20 @@ fn spin_up_runs_the_handler_with_the_store_and_renderer_as_dependencies() {
     else {
         return;
     };
+    serves_a_webhook_beside_the_sidecar(&spin, &repo().join("spin.toml"), "spin-up");
+}
+
+/// [`serves_a_webhook_end_to_end`] for `spin up` of `manifest` in a new directory `name`,
+/// with a real Prometheus holding [`past_incident`] and the renderer sidecar.
+fn serves_a_webhook_beside_the_sidecar(spin: &Path, manifest: &Path, name: &str) {
     let (history, webhook) = past_incident();
-    let dir = TempDir::new("spin-up");
+    let dir = TempDir::new(name);
     let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
     let sidecar = Sidecar::start();
     let slack = FakeSlack::start(TOKEN);
     let (slack_origin, prometheus_url) = (format!("http://{}", slack.addr), prometheus.url());
     let vars = variables(&slack_origin, &prometheus_url, &sidecar.url);
-    let up = SpinUp::start(&spin, &repo().join("spin.toml"), &dir, &vars);
+    let up = SpinUp::start(spin, manifest, &dir, &vars);
     serves_a_webhook_end_to_end(&up, &slack, &webhook);
 }
 
@@ -640,15 +646,7 @@ fn spin_build_and_up_of_the_spinkube_manifest() {
         artifact.display()
     );
 
-    let (history, webhook) = past_incident();
-    let dir = TempDir::new("spin-up-spinkube");
-    let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
-    let sidecar = Sidecar::start();
-    let slack = FakeSlack::start(TOKEN);
-    let (slack_origin, prometheus_url) = (format!("http://{}", slack.addr), prometheus.url());
-    let vars = variables(&slack_origin, &prometheus_url, &sidecar.url);
-    let up = SpinUp::start(&spin, &manifest, &dir, &vars);
-    serves_a_webhook_end_to_end(&up, &slack, &webhook);
+    serves_a_webhook_beside_the_sidecar(&spin, &manifest, "spin-up-spinkube");
 }
 
 #[test]
