@@ -5,7 +5,9 @@
 
 use crate::alertmanager::rfc3339;
 use crate::fake_slack::FakeSlack;
-use crate::support::{ensure_installed, free_port, request, wait_until, Server, TempDir, FIRING};
+use crate::support::{
+    ensure_installed, free_port, request, run, wait_until, Server, TempDir, FIRING,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -527,18 +529,12 @@ impl Prometheus {
             let promtool = ensure_installed("promtool", "prometheus");
             let file = dir.0.join("history.om");
             std::fs::write(&file, history).unwrap();
-            let out = Command::new(promtool)
-                .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
-                .arg(&file)
-                .arg(&data)
-                .output()
-                .expect("running promtool");
-            assert!(
-                out.status.success(),
-                "promtool could not backfill {}:\n{}{}",
-                file.display(),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+            run(
+                Command::new(promtool)
+                    .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
+                    .arg(&file)
+                    .arg(&data),
+                &format!("promtool backfilling {}", file.display()),
             );
         }
         let config = dir.0.join("prometheus.yml");

@@ -10,7 +10,7 @@ use crate::libsql::{sqld_binary, Sqld};
 use crate::prometheus::past_incident;
 use crate::prometheus::{Options, Prometheus};
 use crate::replicas::{self, Replica};
-use crate::support::{free_port, request, wait_until, Response, TempDir, JSON};
+use crate::support::{free_port, request, run, wait_until, Response, TempDir, JSON};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
@@ -627,17 +627,12 @@ fn spin_build_and_up_of_the_spinkube_manifest() {
     let _artifact = ARTIFACT.lock().unwrap_or_else(|e| e.into_inner());
     let artifact = manifest_source(&manifest);
     let before = std::fs::read(&artifact).unwrap();
-    let built = Command::new(&spin)
-        .args(["build", "--from"])
-        .arg(&manifest)
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "spin build failed:\n{}{}",
-        String::from_utf8_lossy(&built.stdout),
-        String::from_utf8_lossy(&built.stderr)
+    run(
+        Command::new(&spin)
+            .args(["build", "--from"])
+            .arg(&manifest)
+            .env_remove("CARGO_TARGET_DIR"),
+        "spin build",
     );
     // The build gives the very bytes the host's build composed (and the host test ran).
     assert!(

@@ -92,6 +92,22 @@ impl Drop for TempDir {
     }
 }
 
+/// What `cmd` printed, once it exited successfully; otherwise the test fails with `what`
+/// and all of its output.
+pub fn run(cmd: &mut Command, what: &str) -> std::process::Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run it: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A running `alertgraph` process; killed when dropped.
 pub struct Server {
     child: Child,
