@@ -22,7 +22,7 @@ mod soak;
 mod spin;
 mod support;
 
-use support::{Server, TempDir, FIRING, JSON, RESOLVED};
+use support::{Response, Server, TempDir, FIRING, JSON, RESOLVED};
 
 #[test]
 fn health_root_metrics_and_unknown_routes() {
@@ -57,13 +57,19 @@ fn health_root_metrics_and_unknown_routes() {
     assert!(wrong_method.header("allow").unwrap().contains("POST"));
 }
 
+/// alertgraph on a new storage directory `name`, once it acknowledged FIRING: the directory,
+/// the server and its answer.
+fn acknowledged_firing(name: &str) -> (TempDir, Server, Response) {
+    let dir = TempDir::new(name);
+    let server = Server::start(&dir.0, &[]);
+    let answer = server.post_alerts(FIRING.as_bytes());
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    (dir, server, answer)
+}
+
 #[test]
 fn webhook_is_stored_deduplicated_and_survives_restart() {
-    let dir = TempDir::new("durable");
-    let server = Server::start(&dir.0, &[]);
-
-    let first = server.post_alerts(FIRING.as_bytes());
-    assert_eq!(first.status, 200, "{}", first.body);
+    let (dir, server, first) = acknowledged_firing("durable");
     assert!(first.body.contains("\"new\":1"), "{}", first.body);
     assert_eq!(server.count("alerts"), 1);
     assert_eq!(server.count("outbox"), 1);
@@ -115,10 +121,7 @@ fn webhook_is_stored_deduplicated_and_survives_restart() {
 
 #[test]
 fn acknowledged_webhook_survives_kill_9() {
-    let dir = TempDir::new("kill9");
-    let server = Server::start(&dir.0, &[]);
-    let answer = server.post_alerts(FIRING.as_bytes());
-    assert_eq!(answer.status, 200, "{}", answer.body);
+    let (dir, server, _) = acknowledged_firing("kill9");
     server.crash();
 
     let server = Server::start(&dir.0, &[]);
