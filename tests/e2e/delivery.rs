@@ -20,6 +20,22 @@ fn start(name: &str) -> Stack {
     start_on(FakeSlack::start(TOKEN), name)
 }
 
+/// As [`start_on`], on a fake Slack that gives `answers` first, then answers normally.
+fn start_answering(name: &str, answers: impl IntoIterator<Item = Scripted>) -> Stack {
+    let slack = FakeSlack::start(TOKEN);
+    for answer in answers {
+        slack.push(answer);
+    }
+    start_on(slack, name)
+}
+
+/// alertgraph posting as TOKEN to `channel` configured by its id, as the README advises.
+fn start_by_id(name: &str, channel: &str) -> Stack {
+    let slack = FakeSlack::start(TOKEN);
+    let id = slack.channel_id(channel);
+    Stack::on(slack, name, TOKEN, &[("SLACK_CHANNEL", &id)])
+}
+
 #[test]
 fn fire_repeat_resolve_gives_one_message_updated_in_place() {
     let stack = start("slack-flow");
@@ -87,12 +103,10 @@ fn fire_repeat_resolve_gives_one_message_updated_in_place() {
 
 #[test]
 fn rate_limited_post_is_delivered_once_after_retry_after() {
-    let slack = FakeSlack::start(TOKEN);
-    slack.push(Scripted::RateLimited {
+    let rate_limited = Scripted::RateLimited {
         retry_after_secs: 1,
-    });
-    slack.push(Scripted::Status(503));
-    let stack = start_on(slack, "slack-429");
+    };
+    let stack = start_answering("slack-429", [rate_limited, Scripted::Status(503)]);
     let (slack, server) = (&stack.slack, &stack.server);
 
     assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
@@ -113,11 +127,10 @@ fn rate_limited_post_is_delivered_once_after_retry_after() {
 
 #[test]
 fn a_day_long_retry_after_on_a_503_defers_the_post_five_minutes_at_most() {
-    let slack = FakeSlack::start(TOKEN);
-    slack.push(Scripted::Unavailable {
+    let day_long = Scripted::Unavailable {
         retry_after_secs: 86_400,
-    });
-    let stack = start_on(slack, "slack-503-day");
+    };
+    let stack = start_answering("slack-503-day", [day_long]);
     let (slack, server) = (&stack.slack, &stack.server);
     let epoch_ms = || {
         let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
@@ -409,14 +422,7 @@ fn assert_lost_answer_not_reposted(slack: &FakeSlack, server: &Server, alert: &[
 
 #[test]
 fn a_lost_answer_is_not_posted_twice_when_the_channel_id_is_configured() {
-    let slack = FakeSlack::start(TOKEN);
-    let channel = slack.channel_id("#alerts");
-    let stack = Stack::on(
-        slack,
-        "slack-lost-by-id",
-        TOKEN,
-        &[("SLACK_CHANNEL", &channel)],
-    );
+    let stack = start_by_id("slack-lost-by-id", "#alerts");
     assert_lost_answer_not_reposted(&stack.slack, &stack.server, FIRING.as_bytes(), 1);
 }
 
@@ -433,14 +439,7 @@ fn a_lost_answer_is_not_posted_twice_once_the_channel_id_is_learnt() {
 
 #[test]
 fn a_lost_answer_is_posted_again_when_the_channel_history_cannot_be_read() {
-    let slack = FakeSlack::start(TOKEN);
-    let channel = slack.channel_id("#private");
-    let stack = Stack::on(
-        slack,
-        "slack-lost-no-scope",
-        TOKEN,
-        &[("SLACK_CHANNEL", &channel)],
-    );
+    let stack = start_by_id("slack-lost-no-scope", "#private");
     let (slack, server) = (&stack.slack, &stack.server);
     // Slack takes the post but the answer is lost; the lookup then needs a scope the app
     // lacks (a private channel's `groups:history`).
@@ -512,13 +511,13 @@ fn a_500_alert_group_posts_a_bounded_number_of_messages() {
 
 #[test]
 fn a_429_storm_still_delivers_once() {
-    let slack = FakeSlack::start(TOKEN);
-    for _ in 0..4 {
-        slack.push(Scripted::RateLimited {
-            retry_after_secs: 1,
-        });
-    }
-    let stack = start_on(slack, "slack-429-storm");
+    let rate_limited = || Scripted::RateLimited {
+        retry_after_secs: 1,
+    };
+    let stack = start_answering(
+        "slack-429-storm",
+        std::iter::repeat_with(rate_limited).take(4),
+    );
     let (slack, server) = (&stack.slack, &stack.server);
     assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     server.wait_outbox_settled(WAIT);
@@ -536,10 +535,8 @@ fn a_429_storm_still_delivers_once() {
 
 #[test]
 fn a_slow_slack_is_waited_for_without_a_second_post() {
-    let slack = FakeSlack::start(TOKEN);
     // Longer than the drain interval: other drains run while this post is in flight.
-    slack.push(Scripted::Slow(Duration::from_secs(3)));
-    let stack = start_on(slack, "slack-slow");
+    let stack = start_answering("slack-slow", [Scripted::Slow(Duration::from_secs(3))]);
     let (slack, server) = (&stack.slack, &stack.server);
     assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
     server.wait_outbox_settled(WAIT);

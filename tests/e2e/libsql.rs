@@ -39,11 +39,6 @@ pub struct Sqld {
 impl Sqld {
     pub fn start(sqld: &Path, dir: &TempDir) -> Sqld {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-        Sqld::start_at(sqld, dir, addr)
-    }
-
-    /// On `addr`, with the database `dir` holds (a restart keeps it).
-    pub fn start_at(sqld: &Path, dir: &TempDir, addr: SocketAddr) -> Sqld {
         let db_path = dir.0.join("sqld");
         Sqld {
             child: Mutex::new(spawn(sqld, &db_path, addr)),
@@ -55,11 +50,21 @@ impl Sqld {
 
     /// Stopped (killed) for `away`, then started again on the same address and files.
     pub fn stop_for(&self, away: Duration) {
+        self.stop();
+        std::thread::sleep(away);
+        self.restart();
+    }
+
+    /// Killed, until [`Sqld::restart`].
+    pub fn stop(&self) {
         let mut child = self.child.lock().unwrap();
         let _ = child.kill();
         let _ = child.wait();
-        std::thread::sleep(away);
-        *child = spawn(&self.binary, &self.db_path, self.addr);
+    }
+
+    /// Started again after [`Sqld::stop`], on the same address with the database it left.
+    pub fn restart(&self) {
+        *self.child.lock().unwrap() = spawn(&self.binary, &self.db_path, self.addr);
     }
 
     pub fn url(&self) -> String {

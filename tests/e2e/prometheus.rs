@@ -5,7 +5,9 @@
 
 use crate::alertmanager::rfc3339;
 use crate::fake_slack::FakeSlack;
-use crate::support::{ensure_installed, free_port, request, wait_until, Server, TempDir, FIRING};
+use crate::support::{
+    ensure_installed, free_port, request, run, wait_until, Server, TempDir, FIRING,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -120,29 +122,31 @@ impl History {
         let search = |t: i64| 120.0 + 30.0 * wave(t + 1000, 10800);
         let search_errors = |t: i64| 0.02 + 0.01 * wave(t, 2400);
         History::new(start_s, end_s, step_s)
-            .counter(
-                r#"http_requests_total{service="checkout",code="200"}"#,
-                move |t| checkout(t) * (1.0 - checkout_errors(t)),
-            )
-            .counter(
-                r#"http_requests_total{service="checkout",code="500"}"#,
-                move |t| checkout(t) * checkout_errors(t),
-            )
-            .counter(
-                r#"http_requests_total{service="search",code="200"}"#,
-                move |t| search(t) * (1.0 - search_errors(t)),
-            )
-            .counter(
-                r#"http_requests_total{service="search",code="500"}"#,
-                move |t| search(t) * search_errors(t),
-            )
-            // About 50 ms per request in flight.
-            .gauge(r#"inflight_requests{service="checkout"}"#, move |t| {
-                0.05 * checkout(t)
-            })
-            .gauge(r#"inflight_requests{service="search"}"#, move |t| {
-                0.05 * search(t)
-            })
+            .service("checkout", checkout, checkout_errors)
+            .service("search", search, search_errors)
+    }
+
+    /// `service`'s `http_requests_total` with code 200 and 500 (counters) at `requests(t)`
+    /// per second, `errors(t)` of them failing, and its `inflight_requests` (gauge).
+    fn service(
+        self,
+        service: &str,
+        requests: impl Fn(i64) -> f64 + Copy,
+        errors: impl Fn(i64) -> f64 + Copy,
+    ) -> History {
+        self.counter(
+            &format!(r#"http_requests_total{{service="{service}",code="200"}}"#),
+            move |t| requests(t) * (1.0 - errors(t)),
+        )
+        .counter(
+            &format!(r#"http_requests_total{{service="{service}",code="500"}}"#),
+            move |t| requests(t) * errors(t),
+        )
+        // About 50 ms per request in flight.
+        .gauge(
+            &format!(r#"inflight_requests{{service="{service}"}}"#),
+            move |t| 0.05 * requests(t),
+        )
     }
 
     /// Adds counter `series` (its name ends in `_total`): 0 at the start, then growing by
@@ -525,18 +529,12 @@ impl Prometheus {
             let promtool = ensure_installed("promtool", "prometheus");
             let file = dir.0.join("history.om");
             std::fs::write(&file, history).unwrap();
-            let out = Command::new(promtool)
-                .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
-                .arg(&file)
-                .arg(&data)
-                .output()
-                .expect("running promtool");
-            assert!(
-                out.status.success(),
-                "promtool could not backfill {}:\n{}{}",
-                file.display(),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+            run(
+                Command::new(promtool)
+                    .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
+                    .arg(&file)
+                    .arg(&data),
+                &format!("promtool backfilling {}", file.display()),
             );
         }
         let config = dir.0.join("prometheus.yml");

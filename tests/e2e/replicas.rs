@@ -17,6 +17,15 @@ pub const SETTINGS: [(&str, &str); 2] = [
     ("REQUEST_TIMEOUT_SECS", "15"),
 ];
 
+/// A new directory `name`, sqld serving its database there, and a fake Slack taking TOKEN;
+/// None (`test` skipped, as [`sqld_binary`] says) without a sqld binary.
+pub fn on_sqld(test: &str, name: &str) -> Option<(TempDir, Sqld, FakeSlack)> {
+    let binary = sqld_binary(test)?;
+    let dir = TempDir::new(name);
+    let sqld = Sqld::start(&binary, &dir);
+    Some((dir, sqld, FakeSlack::start(TOKEN)))
+}
+
 pub fn replica(
     slack: &FakeSlack,
     dir: &TempDir,
@@ -48,12 +57,9 @@ pub fn wait_settled(sqld: &Sqld, limit: Duration, log: impl Fn() -> String) {
 #[test]
 fn the_embedded_host_on_a_libsql_server_fires_repeats_and_resolves_once() {
     let test = "the_embedded_host_on_a_libsql_server_fires_repeats_and_resolves_once";
-    let Some(sqld) = sqld_binary(test) else {
+    let Some((dir, sqld, slack)) = on_sqld(test, "libsql-host") else {
         return;
     };
-    let dir = TempDir::new("libsql-host");
-    let sqld = Sqld::start(&sqld, &dir);
-    let slack = FakeSlack::start(TOKEN);
     let server = replica(&slack, &dir, "a", &sqld, &[]);
     for hook in [FIRING, FIRING, RESOLVED] {
         let answer = server.post_alerts(hook.as_bytes());
@@ -81,17 +87,13 @@ fn the_embedded_host_on_a_libsql_server_fires_repeats_and_resolves_once() {
 #[test]
 fn webhooks_get_503_while_the_libsql_server_is_away_and_nothing_acknowledged_is_lost() {
     let test = "webhooks_get_503_while_the_libsql_server_is_away_and_nothing_acknowledged_is_lost";
-    let Some(binary) = sqld_binary(test) else {
+    let Some((dir, sqld, slack)) = on_sqld(test, "libsql-away") else {
         return;
     };
-    let dir = TempDir::new("libsql-away");
-    let sqld = Sqld::start(&binary, &dir);
-    let slack = FakeSlack::start(TOKEN);
     let server = replica(&slack, &dir, "a", &sqld, &[]);
     let first = webhook_from(FIRING, &[("before", &[])]);
     assert_eq!(server.post_alerts(&first).status, 200);
-    let addr = sqld.addr;
-    drop(sqld);
+    sqld.stop();
 
     let during = webhook_from(FIRING, &[("during", &[])]);
     let refused = server.post_alerts(&during);
@@ -99,7 +101,7 @@ fn webhooks_get_503_while_the_libsql_server_is_away_and_nothing_acknowledged_is_
     assert_eq!(refused.header("retry-after"), Some("1"));
 
     // Back on the same address with the same files; Alertmanager's retry then lands.
-    let sqld = Sqld::start_at(&binary, &dir, addr);
+    sqld.restart();
     let retried = server.post_alerts(&during);
     assert_eq!(retried.status, 200, "{}\n{}", retried.body, server.log());
     wait_settled(&sqld, Duration::from_secs(60), || server.log());
@@ -114,12 +116,9 @@ fn webhooks_get_503_while_the_libsql_server_is_away_and_nothing_acknowledged_is_
 #[test]
 fn a_resolve_whose_settle_meets_the_server_away_is_not_sent_twice() {
     let test = "a_resolve_whose_settle_meets_the_server_away_is_not_sent_twice";
-    let Some(binary) = sqld_binary(test) else {
+    let Some((dir, sqld, slack)) = on_sqld(test, "libsql-away-settle") else {
         return;
     };
-    let dir = TempDir::new("libsql-away-settle");
-    let sqld = Sqld::start(&binary, &dir);
-    let slack = FakeSlack::start(TOKEN);
     let server = replica(&slack, &dir, "a", &sqld, &[]);
     let alert: [(&str, &[(&str, &str)]); 1] = [("away-settle", &[])];
     let firing = server.post_alerts(&webhook_from(FIRING, &alert));
@@ -159,12 +158,9 @@ fn a_resolve_whose_settle_meets_the_server_away_is_not_sent_twice() {
 #[test]
 fn a_429_and_a_replica_killed_after_its_answer_still_post_once() {
     let test = "a_429_and_a_replica_killed_after_its_answer_still_post_once";
-    let Some(sqld) = sqld_binary(test) else {
+    let Some((dir, sqld, slack)) = on_sqld(test, "libsql-429-kill") else {
         return;
     };
-    let dir = TempDir::new("libsql-429-kill");
-    let sqld = Sqld::start(&sqld, &dir);
-    let slack = FakeSlack::start(TOKEN);
     slack.push(Scripted::RateLimited {
         retry_after_secs: 1,
     });
@@ -450,12 +446,9 @@ pub fn burst_is_posted_once(
 #[test]
 fn replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_burst() {
     let test = "replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_burst";
-    let Some(sqld) = sqld_binary(test) else {
+    let Some((dir, sqld, slack)) = on_sqld(test, "libsql-replicas") else {
         return;
     };
-    let dir = TempDir::new("libsql-replicas");
-    let sqld = Sqld::start(&sqld, &dir);
-    let slack = FakeSlack::start(TOKEN);
     let [a, b, c] = ["a", "b", "c"].map(|name| replica(&slack, &dir, name, &sqld, &SETTINGS));
     burst_is_posted_once(&slack, &sqld, &[&a, &b, &c], &|| {
         c.kill_9();
@@ -468,12 +461,9 @@ fn replicas_sharing_a_libsql_server_post_each_alert_once_with_one_killed_mid_bur
 #[test]
 fn replicas_ride_out_a_libsql_server_stopped_20_s_mid_burst() {
     let test = "replicas_ride_out_a_libsql_server_stopped_20_s_mid_burst";
-    let Some(sqld) = sqld_binary(test) else {
+    let Some((dir, sqld, slack)) = on_sqld(test, "libsql-stopped") else {
         return;
     };
-    let dir = TempDir::new("libsql-stopped");
-    let sqld = Sqld::start(&sqld, &dir);
-    let slack = FakeSlack::start(TOKEN);
     let [a, b] = ["a", "b"].map(|name| replica(&slack, &dir, name, &sqld, &SETTINGS));
     std::thread::scope(|scope| {
         burst_is_posted_once(&slack, &sqld, &[&a, &b], &|| {

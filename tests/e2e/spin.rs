@@ -10,7 +10,7 @@ use crate::libsql::{sqld_binary, Sqld};
 use crate::prometheus::past_incident;
 use crate::prometheus::{Options, Prometheus};
 use crate::replicas::{self, Replica};
-use crate::support::{free_port, request, wait_until, Response, TempDir, JSON};
+use crate::support::{free_port, request, run, wait_until, Response, TempDir, JSON};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
@@ -364,14 +364,20 @@ fn spin_up_runs_the_handler_with_the_store_and_renderer_as_dependencies() {
     else {
         return;
     };
+    serves_a_webhook_beside_the_sidecar(&spin, &repo().join("spin.toml"), "spin-up");
+}
+
+/// [`serves_a_webhook_end_to_end`] for `spin up` of `manifest` in a new directory `name`,
+/// with a real Prometheus holding [`past_incident`] and the renderer sidecar.
+fn serves_a_webhook_beside_the_sidecar(spin: &Path, manifest: &Path, name: &str) {
     let (history, webhook) = past_incident();
-    let dir = TempDir::new("spin-up");
+    let dir = TempDir::new(name);
     let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
     let sidecar = Sidecar::start();
     let slack = FakeSlack::start(TOKEN);
     let (slack_origin, prometheus_url) = (format!("http://{}", slack.addr), prometheus.url());
     let vars = variables(&slack_origin, &prometheus_url, &sidecar.url);
-    let up = SpinUp::start(&spin, &repo().join("spin.toml"), &dir, &vars);
+    let up = SpinUp::start(spin, manifest, &dir, &vars);
     serves_a_webhook_end_to_end(&up, &slack, &webhook);
 }
 
@@ -420,18 +426,22 @@ impl Replica for SpinUp<'_> {
     }
 }
 
+/// `spin` and [`replicas::on_sqld`]; None (`test` skipped, as they say) without either binary.
+fn spin_on_sqld(test: &str, name: &str) -> Option<(PathBuf, TempDir, Sqld, FakeSlack)> {
+    let spin = spin_binary(test)?;
+    let (dir, sqld, slack) = replicas::on_sqld(test, name)?;
+    Some((spin, dir, sqld, slack))
+}
+
 /// `spin up` on sqld: Slack's 429 is waited out, and a `spin up` killed with -9 after its
 /// answer, while its post is on the way, leaves its job to the next one once the lease (60 s
 /// under Spin) runs out; each alert is posted once (the successor finds the post Slack took).
 #[test]
 fn spin_up_on_sqld_waits_out_a_429_and_its_kill_after_the_answer_still_posts_once() {
     let test = "spin_up_on_sqld_waits_out_a_429_and_its_kill_after_the_answer_still_posts_once";
-    let (Some(spin), Some(sqld)) = (spin_binary(test), sqld_binary(test)) else {
+    let Some((spin, _dir, sqld, slack)) = spin_on_sqld(test, "spin-429-kill") else {
         return;
     };
-    let dir = TempDir::new("spin-429-kill");
-    let sqld = Sqld::start(&sqld, &dir);
-    let slack = FakeSlack::start(replicas::TOKEN);
     slack.push(Scripted::RateLimited {
         retry_after_secs: 1,
     });
@@ -509,12 +519,9 @@ fn drained_until_settled(up: &SpinUp, sqld: &Sqld, limit: Duration) {
 #[test]
 fn embedded_and_spin_replicas_share_a_libsql_server() {
     let test = "embedded_and_spin_replicas_share_a_libsql_server";
-    let (Some(spin), Some(sqld)) = (spin_binary(test), sqld_binary(test)) else {
+    let Some((spin, dir, sqld, slack)) = spin_on_sqld(test, "mixed-replicas") else {
         return;
     };
-    let dir = TempDir::new("mixed-replicas");
-    let sqld = Sqld::start(&sqld, &dir);
-    let slack = FakeSlack::start(replicas::TOKEN);
     let token = crate::alertmanager::WEBHOOK_TOKEN;
     let mut settings = replicas::SETTINGS.to_vec();
     settings.push(("WEBHOOK_TOKEN", token));
@@ -620,17 +627,12 @@ fn spin_build_and_up_of_the_spinkube_manifest() {
     let _artifact = ARTIFACT.lock().unwrap_or_else(|e| e.into_inner());
     let artifact = manifest_source(&manifest);
     let before = std::fs::read(&artifact).unwrap();
-    let built = Command::new(&spin)
-        .args(["build", "--from"])
-        .arg(&manifest)
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "spin build failed:\n{}{}",
-        String::from_utf8_lossy(&built.stdout),
-        String::from_utf8_lossy(&built.stderr)
+    run(
+        Command::new(&spin)
+            .args(["build", "--from"])
+            .arg(&manifest)
+            .env_remove("CARGO_TARGET_DIR"),
+        "spin build",
     );
     // The build gives the very bytes the host's build composed (and the host test ran).
     assert!(
@@ -639,15 +641,7 @@ fn spin_build_and_up_of_the_spinkube_manifest() {
         artifact.display()
     );
 
-    let (history, webhook) = past_incident();
-    let dir = TempDir::new("spin-up-spinkube");
-    let prometheus = Prometheus::start(&dir, Some(&history.openmetrics()), Options::default());
-    let sidecar = Sidecar::start();
-    let slack = FakeSlack::start(TOKEN);
-    let (slack_origin, prometheus_url) = (format!("http://{}", slack.addr), prometheus.url());
-    let vars = variables(&slack_origin, &prometheus_url, &sidecar.url);
-    let up = SpinUp::start(&spin, &manifest, &dir, &vars);
-    serves_a_webhook_end_to_end(&up, &slack, &webhook);
+    serves_a_webhook_beside_the_sidecar(&spin, &manifest, "spin-up-spinkube");
 }
 
 #[test]

@@ -92,6 +92,22 @@ impl Drop for TempDir {
     }
 }
 
+/// What `cmd` printed, once it exited successfully; otherwise the test fails with `what`
+/// and all of its output.
+pub fn run(cmd: &mut Command, what: &str) -> std::process::Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run it: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A running `alertgraph` process; killed when dropped.
 pub struct Server {
     child: Child,
@@ -331,8 +347,8 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
-    let raw = exchange(addr, method, path, headers, body, Duration::from_secs(30));
-    parse_response(&raw)
+    request_within(addr, method, path, headers, body, Duration::from_secs(30))
+        .unwrap_or_else(|| panic!("no complete answer to {method} {path} from {addr}"))
 }
 
 /// Like [`request`], but None when the server said nothing for `silence` before its answer
@@ -345,21 +361,6 @@ pub fn request_within(
     body: &[u8],
     silence: Duration,
 ) -> Option<Response> {
-    let raw = exchange(addr, method, path, headers, body, silence);
-    raw.windows(4)
-        .any(|w| w == b"\r\n\r\n")
-        .then(|| parse_response(&raw))
-}
-
-/// Sends the request and reads until the server closes or is silent for `silence`.
-fn exchange(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-    silence: Duration,
-) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(silence)).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -378,14 +379,12 @@ fn exchange(
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
-    raw
+    parse_response(&raw)
 }
 
-fn parse_response(raw: &[u8]) -> Response {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no complete response: {:?}", String::from_utf8_lossy(raw)));
+/// None until the head is whole.
+fn parse_response(raw: &[u8]) -> Option<Response> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&raw[..split]);
     let body = &raw[split + 4..];
     let mut lines = head.split("\r\n");
@@ -409,12 +408,12 @@ fn parse_response(raw: &[u8]) -> Response {
     } else {
         body.to_vec()
     };
-    Response {
+    Some(Response {
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
         bytes,
-    }
+    })
 }
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
