@@ -88,18 +88,37 @@ pub fn slack_team_ids() -> Result<Vec<String>, variables::Error> {
         .unwrap_or_default())
 }
 
+/// What alert messages show beyond the alert, posted or previewed on the history page.
+pub struct MessageLook {
+    pub explorer_url: Option<String>,
+    /// The buttons firing messages get; `None` while Slack cannot reach us (no signing secret).
+    pub controls: Option<Controls>,
+}
+
+pub fn message_look() -> Result<MessageLook, variables::Error> {
+    let silences = alertmanager()?.is_some();
+    Ok(MessageLook {
+        explorer_url: optional("explorer_url")?,
+        controls: signing_secret()?.map(|_| Controls { silences }),
+    })
+}
+
+/// Whether messages are posted at all (a bot token is set), without reading the rest.
+pub fn posting() -> Result<bool, variables::Error> {
+    Ok(optional("slack_bot_token")?.is_some())
+}
+
 pub fn slack() -> Result<Option<Slack>, variables::Error> {
     let Some(token) = optional("slack_bot_token")? else {
         return Ok(None);
     };
-    let silences = alertmanager()?.is_some();
-    let controls = signing_secret()?.map(|_| Controls { silences });
+    let look = message_look()?;
     Ok(Some(Slack {
-        controls,
+        controls: look.controls,
         api_url: optional("slack_api_url")?.unwrap_or_else(|| DEFAULT_SLACK_API_URL.into()),
         token,
         default_channel: optional("slack_channel")?,
-        explorer_url: optional("explorer_url")?,
+        explorer_url: look.explorer_url,
         channel_interval_ms: optional("slack_channel_interval_ms")?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_CHANNEL_INTERVAL_MS),

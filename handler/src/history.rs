@@ -2,6 +2,7 @@
 //! read the same query (filters and paging) into the store's [`AlertFilter`], here.
 
 pub mod page;
+pub(crate) mod preview;
 
 use std::fmt;
 

@@ -199,7 +199,17 @@ fn history(req: &IncomingRequest, target: Option<&str>, page: bool) -> Reply {
         }
     };
     if page {
-        let html = history::page::html(&found, &request, base_url.as_deref(), now);
+        let preview = match (config::posting(), config::message_look(), config::charts()) {
+            (Ok(posting), Ok(look), Ok(charts)) => history::page::Preview {
+                posting,
+                look,
+                chart_delivery: charts.delivery,
+            },
+            (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => {
+                return Reply::text(500, &format!("cannot read the Slack settings: {e}"))
+            }
+        };
+        let html = history::page::html(&found, &request, base_url.as_deref(), now, &preview);
         Reply::new(200, "text/html; charset=utf-8", html)
             .header("cache-control", "no-store")
             .header(

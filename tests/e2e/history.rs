@@ -177,6 +177,33 @@ fn without_a_history_token_the_history_is_closed() {
     }
 }
 
+#[test]
+fn without_a_slack_token_the_history_page_previews_each_message_and_says_none_is_posted() {
+    let dir = TempDir::new("history-preview");
+    let server = Server::start(
+        &dir.0,
+        &[
+            ("HISTORY_TOKEN", HISTORY_TOKEN),
+            ("EXPLORER_URL", "https://grafana.example/explore"),
+            ("SLACK_SIGNING_SECRET", "preview-signing-secret"),
+        ],
+    );
+    assert_eq!(server.post_alerts(FIRING.as_bytes()).status, 200);
+    let page = get(&server, "/history");
+    assert_eq!(page.status, 200, "{}", page.body);
+    // The fixture's alert as Slack would show it: red bar, header, fields, buttons, links.
+    for shown in [
+        "Nothing is being posted to Slack",
+        "<div class=\"slack-attachment\" style=\"border-left-color:#F2303C\">",
+        "<div class=\"slack-header\">🚨 Alert is firing</div>",
+        "<b>Severity</b>",
+        "<span class=\"slack-button primary\">Acknowledge</span>",
+        "<a class=\"slack-button\" href=\"https://grafana.example/explore?",
+    ] {
+        assert!(page.body.contains(shown), "{shown:?} not in {}", page.body);
+    }
+}
+
 /// `count` pixels of exactly `rgb` in an RGB(A) PNG.
 fn pixels_of(png: &[u8], rgb: [u8; 3]) -> usize {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(png));

@@ -8,7 +8,7 @@ use super::pauses::resume_delivery;
 use super::seams::{Chat, Edges, Store};
 use super::Courier;
 use crate::slack::api::Posted;
-use crate::slack::message::{self, AlertView, Metadata, Responses};
+use crate::slack::message::{self, Metadata};
 use crate::store::{Job, PostingJob, StoreError, StoredAlert, Timestamp};
 
 impl<E: Edges> Courier<'_, E> {
@@ -88,32 +88,25 @@ impl<E: Edges> Courier<'_, E> {
         chart: &MessageChart,
         channel: &str,
     ) -> message::Message {
-        let alert = AlertView::of(&stored.alert);
-        let alert_id = stored.id;
         let now = crate::now_ms();
-        let options = chart.options(self.options);
-        let mut body = message::alert_message(&alert, &options, channel);
-        let responses = Responses {
-            acknowledged: stored.acknowledged.as_ref(),
-            silenced: stored.silenced.as_ref(),
-        };
-        message::add_controls(
-            &mut body,
-            &alert,
-            alert_id,
-            responses,
+        let history = self
+            .store
+            .get_alert_history(stored.id, now)
+            .unwrap_or_else(|e| {
+                eprintln!(
+                    "alertgraph: no history line for alert {}: {}",
+                    stored.id,
+                    describe(&e)
+                );
+                None
+            });
+        message::stored_alert_message(
+            stored,
+            history.as_ref(),
+            &chart.options(self.options),
             self.options.controls,
-            now,
-        );
-        match self.store.get_alert_history(alert_id, now) {
-            Ok(Some(history)) => message::add_history(&mut body, &history),
-            Ok(None) => {}
-            Err(e) => eprintln!(
-                "alertgraph: no history line for alert {alert_id}: {}",
-                describe(&e)
-            ),
-        }
-        body
+            (channel, now),
+        )
     }
 }
 

@@ -1,12 +1,14 @@
 //! The `/history` page: recent alerts as server-rendered HTML (no script), flapping ones
-//! first, each with its chart, what was done about it and a link to its Slack message.
+//! first, each with what was done about it, a link to its Slack message, and that message as
+//! Slack shows it (with the chart), whether or not a bot token lets it be posted.
 
 use std::fmt::Write;
 
-use super::{chart_url, message_url, next_link, Request};
+use super::{chart_url, message_url, next_link, preview, Request};
 use crate::chart::svg::push_escaped;
+use crate::config::{ChartDelivery, MessageLook};
 use crate::rfc3339;
-use crate::slack::message::{self, is_flapping};
+use crate::slack::message::{self, is_flapping, Chart, MessageOptions};
 use crate::store::{AlertEntry, AlertStatus, HistoryPage};
 
 /// Colours of the status badges (the chart keeps its own palette).
@@ -21,18 +23,41 @@ main{padding:16px 24px;max-width:1240px}\
 article{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:0 0 16px}\
 h2{font-size:17px;margin:0 0 4px}.badge{color:#fff;border-radius:4px;padding:2px 8px;font-size:13px;margin-right:6px}\
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0}dt{color:#616061}dd{margin:0}\
-img{max-width:100%;height:auto;display:block;margin-top:8px}.past{color:#616061}code{font-size:13px}";
+img{max-width:100%;height:auto;display:block;margin-top:8px}.past{color:#616061}code{font-size:13px}\
+.notice{background:#fff4e5;border:1px solid #e65100;border-radius:6px;padding:8px 12px;margin:0 0 16px}";
+
+/// How the page previews each alert's message.
+pub struct Preview {
+    /// A bot token is set: the messages are posted, not only previewed.
+    pub posting: bool,
+    pub look: MessageLook,
+    /// In the message (`Url`), or uploaded into its thread.
+    pub chart_delivery: ChartDelivery,
+}
 
 /// The whole page; `now` decides whether a silence still holds and how long a firing lasts.
-pub fn html(page: &HistoryPage, request: &Request, base_url: Option<&str>, now: i64) -> String {
+pub fn html(
+    page: &HistoryPage,
+    request: &Request,
+    base_url: Option<&str>,
+    now: i64,
+    preview: &Preview,
+) -> String {
     let mut out = String::with_capacity(4096 + page.entries.len() * 1024);
     out.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
     out.push_str("<title>alertgraph · history</title><style>");
     out.push_str(STYLE);
+    out.push_str(preview::STYLE);
     out.push_str("</style></head><body><header><h1>alertgraph · alert history</h1>");
     filter_form(&mut out, request);
     out.push_str("</header><main>");
+    if !preview.posting {
+        out.push_str(
+            "<p class=\"notice\">Nothing is being posted to Slack: <code>SLACK_BOT_TOKEN</code> is \
+             not set. Each alert below shows the message Slack would get.</p>",
+        );
+    }
     if page.entries.is_empty() {
         out.push_str("<p>No alerts match.</p>");
     }
@@ -40,7 +65,7 @@ pub fn html(page: &HistoryPage, request: &Request, base_url: Option<&str>, now: 
     let (flapping, steady): (Vec<_>, Vec<_>) =
         page.entries.iter().partition(|e| is_flapping(&e.history));
     for entry in flapping.into_iter().chain(steady) {
-        article(&mut out, entry, base_url, now);
+        article(&mut out, entry, (base_url, now), preview);
     }
     if let Some(next) = next_link("/history", &request.kept, page.next_before) {
         out.push_str("<nav><a href=\"");
@@ -86,7 +111,12 @@ fn filter_form(out: &mut String, request: &Request) {
     out.push_str("</select><button>Filter</button></form>");
 }
 
-fn article(out: &mut String, entry: &AlertEntry, base_url: Option<&str>, now: i64) {
+fn article(
+    out: &mut String,
+    entry: &AlertEntry,
+    (base_url, now): (Option<&str>, i64),
+    preview: &Preview,
+) {
     let stored = &entry.alert;
     let view = message::AlertView::of(&stored.alert);
     let firing = view.status == AlertStatus::Firing;
@@ -163,12 +193,37 @@ fn article(out: &mut String, entry: &AlertEntry, base_url: Option<&str>, now: i6
         push_escaped(out, &message_url(&m.channel, &m.ts));
         out.push_str("\">Open in Slack</a>");
     }
-    if let Some(token) = &entry.chart_token {
-        out.push_str("<img loading=\"lazy\" width=\"1180\" height=\"400\" src=\"");
-        push_escaped(out, &chart_url(base_url, token));
-        out.push_str("\" alt=\"chart of ");
-        push_escaped(out, view.alertname);
-        out.push_str("\">");
+    let chart = entry.chart_token.as_ref().map(|token| {
+        (
+            chart_url(base_url, token),
+            format!("chart of {}", view.alertname),
+        )
+    });
+    let (in_message, in_thread) = match (chart, preview.chart_delivery) {
+        (Some((url, alt)), ChartDelivery::Url) => (Chart::Image { url, alt }, None),
+        (chart, _) => (Chart::None, chart),
+    };
+    let options = MessageOptions {
+        explorer_url: preview.look.explorer_url.clone(),
+        chart: in_message,
+    };
+    let shown = message::stored_alert_message(
+        stored,
+        Some(&entry.history),
+        &options,
+        preview.look.controls,
+        ("", now),
+    );
+    out.push_str(if preview.posting {
+        "<p class=\"past\">In Slack:</p>"
+    } else {
+        "<p class=\"past\">In Slack, once a bot token is set:</p>"
+    });
+    preview::push_message(out, &shown);
+    if let Some((url, alt)) = in_thread {
+        out.push_str("<p class=\"past\">In its thread, uploaded:</p><div class=\"slack\">");
+        preview::push_image(out, &url, &alt);
+        out.push_str("</div>");
     }
     out.push_str("</article>");
 }
@@ -184,7 +239,19 @@ mod tests {
     use super::*;
     use crate::history::parse_query;
     use crate::history::tests::entry;
+    use crate::slack::message::Controls;
     use crate::store::{Acknowledgement, ChatMessage};
+
+    fn posting() -> Preview {
+        Preview {
+            posting: true,
+            look: MessageLook {
+                explorer_url: None,
+                controls: None,
+            },
+            chart_delivery: ChartDelivery::Upload,
+        }
+    }
 
     #[test]
     fn flapping_alerts_come_first_and_text_is_escaped() {
@@ -205,14 +272,20 @@ mod tests {
             next_before: Some(3),
         };
         let request = parse_query("alertname=%3Cx%3E&status=resolved").unwrap();
-        let html = html(&page, &request, None, 1_795_639_651_731 + 60_000);
+        let html = html(
+            &page,
+            &request,
+            None,
+            1_795_639_651_731 + 60_000,
+            &posting(),
+        );
         let first = html.find("id=\"alert-3\"").unwrap();
         let second = html.find("id=\"alert-9\"").unwrap();
         assert!(first < second, "the flapping alert leads");
         assert!(html.contains("FLAPPING"));
         assert!(html.contains("⚠ flapping: 6 state changes in the last hour"));
         assert!(html.contains("&lt;b&gt;summary&lt;/b&gt; 3"), "{html}");
-        assert!(!html.contains("<b>"));
+        assert!(!html.contains("<b>summary"));
         assert!(
             html.contains("value=\"&lt;x&gt;\""),
             "the filter is echoed escaped"
@@ -243,8 +316,71 @@ mod tests {
             entries: Vec::new(),
             next_before: None,
         };
-        let html = html(&page, &parse_query("").unwrap(), None, 0);
+        let html = html(&page, &parse_query("").unwrap(), None, 0, &posting());
         assert!(html.contains("No alerts match."));
         assert!(!html.contains("<nav>"));
+    }
+
+    #[test]
+    fn each_alert_shows_its_slack_message_and_the_page_says_when_none_is_posted() {
+        let mut firing = entry(9, AlertStatus::Firing, 1);
+        firing.chart_token = Some("ab".repeat(16));
+        let page = HistoryPage {
+            entries: vec![firing, entry(3, AlertStatus::Resolved, 1)],
+            next_before: None,
+        };
+        let request = parse_query("").unwrap();
+        let preview = Preview {
+            posting: false,
+            look: MessageLook {
+                explorer_url: Some("https://grafana.example/explore".into()),
+                controls: Some(Controls { silences: true }),
+            },
+            chart_delivery: ChartDelivery::Url,
+        };
+        let html = html(
+            &page,
+            &request,
+            Some("https://alertgraph.example"),
+            1_795_639_651_731,
+            &preview,
+        );
+        assert!(html.contains("Nothing is being posted to Slack"), "{html}");
+        assert_eq!(html.matches("<div class=\"slack\">").count(), 2);
+        assert!(
+            html.contains("border-left-color:#F2303C"),
+            "a red bar: {html}"
+        );
+        assert!(
+            html.contains("border-left-color:#2EC95A"),
+            "a green bar: {html}"
+        );
+        assert!(html.contains("<b>Severity</b>"), "{html}");
+        let chart = format!(
+            "<img class=\"slack-image\" loading=\"lazy\" src=\"https://alertgraph.example/api/chart/{}.png\"",
+            "ab".repeat(16)
+        );
+        assert!(html.contains(&chart), "the chart in the message: {html}");
+        assert_eq!(html.matches("<img").count(), 1, "one chart, in its message");
+        assert!(
+            html.contains(">Acknowledge</span>"),
+            "the firing one's buttons: {html}"
+        );
+        assert_eq!(
+            html.matches(">Acknowledge<").count(),
+            1,
+            "none on the resolved one"
+        );
+        assert!(
+            html.contains("class=\"slack-button\" href=\"https://grafana.example/explore"),
+            "{html}"
+        );
+
+        let html = super::html(&page, &request, None, 1_795_639_651_731, &posting());
+        assert!(!html.contains("Nothing is being posted"));
+        assert!(
+            !html.contains("Acknowledge"),
+            "no buttons without a signing secret"
+        );
     }
 }

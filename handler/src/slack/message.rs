@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::interaction::{self, ACKNOWLEDGE, SILENCES, UNSILENCE};
 use crate::labels;
 use crate::percent::push_escaped;
-use crate::store::{Acknowledgement, Alert, AlertHistory, AlertSilence, AlertStatus};
+use crate::store::{Acknowledgement, Alert, AlertHistory, AlertSilence, AlertStatus, StoredAlert};
 
 const FIRING_COLOR: &str = "#F2303C";
 const RESOLVED_COLOR: &str = "#2EC95A";
@@ -284,6 +284,29 @@ pub fn holding_silence(
     now: i64,
 ) -> Option<&AlertSilence> {
     silenced.filter(|s| status == AlertStatus::Firing && s.until > now)
+}
+
+/// A stored alert's whole message, as delivery sends it and the history page previews it: the
+/// alert with its chart, who acted on it, its buttons (with `controls`) and, when the store can
+/// tell, its past.
+pub fn stored_alert_message(
+    stored: &StoredAlert,
+    history: Option<&AlertHistory>,
+    options: &MessageOptions,
+    controls: Option<Controls>,
+    (channel, now): (&str, i64),
+) -> Message {
+    let alert = AlertView::of(&stored.alert);
+    let mut message = alert_message(&alert, options, channel);
+    let responses = Responses {
+        acknowledged: stored.acknowledged.as_ref(),
+        silenced: stored.silenced.as_ref(),
+    };
+    add_controls(&mut message, &alert, stored.id, responses, controls, now);
+    if let Some(history) = history {
+        add_history(&mut message, history);
+    }
+    message
 }
 
 /// Shows who acknowledged or silenced the alert and, on a firing alert with `controls`, the

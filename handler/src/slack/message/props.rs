@@ -1,6 +1,6 @@
 //! Properties of the Slack messages on hostile alerts: they never panic, serialize, keep every
 //! Block Kit limit, show alert text literally (escaped, maybe cut), and let no mention, link or
-//! markup through but the builder's own date tokens.
+//! markup through but the builder's own date tokens, in Slack or in the history page's preview.
 
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -180,6 +180,10 @@ proptest! {
         check_limits(&m);
         assert_no_injection(&m)?;
         prop_assert!(serde_json::to_string(&m).is_ok());
+        // The history page's preview of it lets no markup through either.
+        let mut html = String::new();
+        crate::history::preview::push_message(&mut html, &m);
+        crate::history::preview::tests::only_preview_markup(&html).map_err(TestCaseError::fail)?;
     }
 }
 
