@@ -759,4 +759,4 @@ pub fn duration(ms: i64) -> String {
 mod tests;
 
 #[cfg(test)]
-mod props;
+pub(super) mod props;
