@@ -59,6 +59,8 @@ pub struct Slack {
     pub channel_interval_ms: u32,
     /// The buttons firing messages get; `None` while Slack cannot reach us (no signing secret).
     pub controls: Option<Controls>,
+    /// `ALLOW_BROADCAST_MENTIONS=true`: `slack_mention` may say `here` and `channel`.
+    pub allow_broadcast_mentions: bool,
 }
 
 /// Where silences are made; `None` without ALERTMANAGER_URL (no silence buttons). Apart from
@@ -122,7 +124,26 @@ pub fn slack() -> Result<Option<Slack>, variables::Error> {
         channel_interval_ms: optional("slack_channel_interval_ms")?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_CHANNEL_INTERVAL_MS),
+        allow_broadcast_mentions: switched_on(
+            "allow_broadcast_mentions",
+            optional("allow_broadcast_mentions")?,
+        ),
     }))
+}
+
+/// `true` turns a switch on; unset or `false` leaves it off, as does any other value, logged
+/// (the embedded host refuses those at start, Spin passes them through).
+fn switched_on(name: &str, value: Option<String>) -> bool {
+    match value.as_deref() {
+        Some("true") => true,
+        None | Some("false") => false,
+        Some(other) => {
+            eprintln!(
+                "alertgraph: variable {name} is {other:?}, not true or false: taken as false"
+            );
+            false
+        }
+    }
 }
 
 const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
@@ -260,7 +281,7 @@ fn token(read: Result<String, variables::Error>) -> Result<Option<String>, varia
 
 #[cfg(test)]
 mod tests {
-    use super::{base64, token};
+    use super::{base64, switched_on, token};
     use spin_sdk::variables::Error;
 
     #[test]
@@ -279,6 +300,14 @@ mod tests {
         assert!(matches!(token(Ok(String::new())), Ok(None)));
         assert!(matches!(token(Ok(" \n".into())), Ok(None)));
         assert!(matches!(token(Ok("tok\n".into())), Ok(Some(t)) if t == "tok"));
+    }
+
+    #[test]
+    fn only_true_turns_a_switch_on() {
+        assert!(switched_on("x", Some("true".into())));
+        for off in [None, Some("false"), Some("yes"), Some("TRUE")] {
+            assert!(!switched_on("x", off.map(str::to_owned)), "{off:?}");
+        }
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub struct Options {
     pub window: Window,
     /// How many new alerts of one webhook get a message each (for a resolve made up here).
     pub group_limit: u32,
+    /// Whether an alert's `slack_mention` may ping `here` and `channel`.
+    pub allow_broadcast_mentions: bool,
 }
 
 impl Options {
@@ -79,6 +81,7 @@ impl Options {
                 after_ms: charts.window_after_ms,
             },
             group_limit,
+            allow_broadcast_mentions: slack.allow_broadcast_mentions,
         }
     }
 }

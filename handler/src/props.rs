@@ -1,6 +1,7 @@
 //! Property tests (proptest) against bad input: their settings, how many cases each tries, and
 //! the hostile text they are fed. The properties live next to the code they test, in the
-//! `props` modules of `webhook`, `chart::query`, `chart::svg` and `slack::message`.
+//! `props` modules of `webhook`, `chart::query`, `chart::svg`, `slack::message` and
+//! `slack::mention`.
 //!
 //! Each property tries the cases its constant in [`cases`] says, 25,000 cases in all
 //! ([`TOTAL_CASES`]); a run fails on the first counterexample, shrunk, and writes nothing.
@@ -28,12 +29,13 @@ pub mod cases {
     pub const QUERY_ARBITRARY_GENERATOR_URL: u32 = 1200;
     pub const QUERY_SLOTH_LABELS: u32 = 500;
 
-    pub const SVG_ARBITRARY_PLOTS: u32 = 3000;
+    pub const SVG_ARBITRARY_PLOTS: u32 = 2500;
 
-    pub const SLACK_ALERT_MESSAGE: u32 = 2500;
+    pub const SLACK_ALERT_MESSAGE: u32 = 2000;
     pub const SLACK_SUMMARY_SHOWN_LITERALLY: u32 = 500;
     pub const SLACK_GROUP_SUMMARY: u32 = 500;
     pub const SLACK_RESOLVED_REPLY: u32 = 300;
+    pub const SLACK_MENTIONS_ONLY_IDS: u32 = 1000;
 }
 
 /// Every property's cases added up.
@@ -56,7 +58,8 @@ pub const TOTAL_CASES: u32 = cases::WEBHOOK_ARBITRARY_BYTES
     + cases::SLACK_ALERT_MESSAGE
     + cases::SLACK_SUMMARY_SHOWN_LITERALLY
     + cases::SLACK_GROUP_SUMMARY
-    + cases::SLACK_RESOLVED_REPLY;
+    + cases::SLACK_RESOLVED_REPLY
+    + cases::SLACK_MENTIONS_ONLY_IDS;
 
 /// A property's settings: `cases` cases, and no regression files written into the source tree.
 pub fn config(cases: u32) -> Config {

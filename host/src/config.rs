@@ -152,7 +152,7 @@ impl std::error::Error for ConfigError {}
 
 /// Seed env var → Spin variable, and whether the value is a URL whose origin the
 /// components may call.
-const VARIABLES: [(&str, &str, Kind); 22] = [
+const VARIABLES: [(&str, &str, Kind); 23] = [
     ("BASE_URL", "base_url", Kind::Url),
     ("EXPLORER_URL", "explorer_url", Kind::Url),
     ("SLACK_CHANNEL", "slack_channel", Kind::Text),
@@ -160,6 +160,11 @@ const VARIABLES: [(&str, &str, Kind); 22] = [
     ("SLACK_API_URL", "slack_api_url", Kind::OutboundUrl),
     ("SLACK_SIGNING_SECRET", "slack_signing_secret", Kind::Secret),
     ("SLACK_TEAM_ID", "slack_team_id", Kind::Text),
+    (
+        "ALLOW_BROADCAST_MENTIONS",
+        "allow_broadcast_mentions",
+        Kind::OneOf(&["true", "false"]),
+    ),
     ("PROMETHEUS_URL", "prometheus_url", Kind::OutboundUrl),
     ("PROMETHEUS_TOKEN", "prometheus_token", Kind::Secret),
     (
@@ -714,6 +719,7 @@ mod tests {
             ("BASE_URL", "http://"),
             ("EXPLORER_URL", "http://host:port"),
             ("CHART_DELIVERY", "email"),
+            ("ALLOW_BROADCAST_MENTIONS", "yes"),
             ("LOG_JSON", "maybe"),
             ("DB_CONNECTION_STRING", "sqlite::memory:"),
             ("DB_CONNECTION_STRING", "sqlite://x.db?cache=shared"),

@@ -1,14 +1,16 @@
-//! `alert-fired` and `alert-resolved`: the alert's message is posted once; its resolve turns
-//! that message green in place and replies in its thread, each step recorded as it reaches
-//! the chat service so that an attempt after a lost settle does not repeat it.
+//! `alert-fired` and `alert-resolved`: the alert's message is posted once, pinging its on-call
+//! people when it goes out firing; its resolve turns that message green in place and replies in
+//! its thread, each step recorded as it reaches the chat service so that an attempt after a
+//! lost settle does not repeat it.
 
 use super::earlier::Earlier;
 use super::failure::Hold;
 use super::seams::{Chat, Edges};
 use super::settle::{record, step_done};
 use super::Courier;
+use crate::slack::mention;
 use crate::slack::message::{self, AlertView, Metadata};
-use crate::store::{ChatMessage, Job, StoredAlert};
+use crate::store::{AlertStatus, ChatMessage, Job, StoredAlert};
 
 /// The steps of an `alert-resolved` job, as `record-job-step` counts them.
 pub const RESOLVE_EDITED: u32 = 1;
@@ -62,6 +64,9 @@ impl<E: Edges> Courier<'_, E> {
         let chart = self.chart(job, &AlertView::of(&stored.alert)).await;
         let mut body = self.alert_body(stored, &chart, channel);
         body.metadata = Some(Metadata::alert(job.alert_id));
+        if stored.alert.status == AlertStatus::Firing {
+            self.mention_on_call(&mut body, stored);
+        }
         let posted = self.post(&body, Some(job)).await?;
         let thread = (posted.channel.clone(), posted.ts.clone());
         record(self.store, job.alert_id, posted, channel, unverified)?;
@@ -71,6 +76,21 @@ impl<E: Edges> Courier<'_, E> {
             self.schedule_redraw(job.alert_id);
         }
         Ok(())
+    }
+
+    /// Pings whom the alert's `slack_mention` names, in its first post only: edits and the
+    /// resolve are built without, so nobody is pinged twice. Refused pieces are logged.
+    fn mention_on_call(&self, body: &mut message::Message, stored: &StoredAlert) {
+        let alert = &stored.alert;
+        let found = mention::of_alert(
+            &alert.labels,
+            &alert.annotations,
+            self.options.allow_broadcast_mentions,
+        );
+        for refusal in &found.refused {
+            eprintln!("alertgraph: alert {}: {refusal}", stored.id);
+        }
+        mention::add_to(body, &found.mentions);
     }
 
     /// Turns the message green with its chart redrawn, then replies in its thread.

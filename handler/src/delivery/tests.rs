@@ -48,6 +48,7 @@ impl Desk {
                     after_ms: 900_000,
                 },
                 group_limit: 10,
+                allow_broadcast_mentions: false,
             },
         };
         desk.add_alert(1, AlertStatus::Firing, &[]);

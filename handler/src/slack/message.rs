@@ -782,4 +782,4 @@ pub fn duration(ms: i64) -> String {
 mod tests;
 
 #[cfg(test)]
-mod props;
+pub(super) mod props;

@@ -335,6 +335,33 @@ fn an_alert_resolved_before_its_first_post_goes_out_green_as_a_new_message() {
     assert_eq!(desk.store.written("message").len(), 1);
 }
 
+#[test]
+fn only_the_first_post_of_a_firing_alert_pings_its_on_call() {
+    let desk = Desk::new();
+    desk.add_alert(
+        1,
+        AlertStatus::Firing,
+        &[("slack_mention", "U0ONCALL1, here")],
+    );
+    assert_eq!(desk.attempt(JobKind::AlertFired), Ok(()));
+    let posted = desk.chat.sent.borrow()[0].text.clone();
+    assert!(posted.starts_with("<@U0ONCALL1> [FIRING] "), "{posted}");
+    desk.posted_earlier(1);
+    assert_eq!(desk.attempt(JobKind::MessageRefresh), Ok(()));
+    desk.set_status(1, AlertStatus::Resolved);
+    assert_eq!(desk.attempt(JobKind::AlertResolved), Ok(()));
+    let sent = desk.chat.sent.borrow();
+    assert_eq!(sent.len(), 4, "post, refresh, resolve edit and reply");
+    for later in &sent[1..] {
+        assert!(!later.text.contains('<'), "{later:?}");
+    }
+
+    let desk = Desk::new();
+    desk.add_alert(1, AlertStatus::Resolved, &[("slack_mention", "U0ONCALL1")]);
+    assert_eq!(desk.attempt(JobKind::AlertResolved), Ok(()));
+    assert!(desk.chat.sent.borrow()[0].text.starts_with("[RESOLVED] "));
+}
+
 // chart-redraw
 
 #[test]

@@ -97,7 +97,7 @@ fn options() -> impl Strategy<Value = MessageOptions> {
 
 /// Every `<` in the message, whatever field it is in, opens one of the builder's date tokens:
 /// no `<!channel>`, `<@U…>`, `<http…|…>` or markup from the alert.
-fn assert_no_injection(m: &Message) -> Result<(), TestCaseError> {
+pub(in crate::slack) fn assert_no_injection(m: &Message) -> Result<(), TestCaseError> {
     let json = serde_json::to_value(m).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let mut pending = vec![&json];
     while let Some(value) = pending.pop() {
