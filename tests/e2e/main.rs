@@ -10,6 +10,7 @@ mod faults;
 mod history;
 mod interactions;
 mod libsql;
+mod numbers;
 mod outbound;
 mod pauses;
 mod prometheus;
