@@ -11,6 +11,7 @@ mod history;
 mod interactions;
 mod libsql;
 mod mentions;
+mod numbers;
 mod outbound;
 mod pauses;
 mod prometheus;

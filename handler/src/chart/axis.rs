@@ -233,12 +233,12 @@ impl Step {
 
 /// How one axis or value is shown: multiplied by `factor`, then followed by `suffix`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Scale {
+pub(super) struct Scale {
     unit: Unit,
-    factor: f64,
-    suffix: &'static str,
+    pub(super) factor: f64,
+    pub(super) suffix: &'static str,
     /// Beyond the unit's prefixes: mantissa and exponent ("1.5e300").
-    scientific: bool,
+    pub(super) scientific: bool,
 }
 
 /// SI prefixes for plain numbers, by the power of 1000 they start at.
@@ -284,7 +284,7 @@ const SCIENTIFIC_BELOW: f64 = 1e-3;
 
 impl Scale {
     /// The scale that shows `magnitude` (≥ 0, in the data's unit) with a short number.
-    fn for_magnitude(unit: Unit, magnitude: f64) -> Self {
+    pub(super) fn for_magnitude(unit: Unit, magnitude: f64) -> Self {
         let (size, suffix) = match unit {
             Unit::Plain => ladder(&SI, magnitude),
             Unit::Ratio => (0.01, "%"),
@@ -359,13 +359,13 @@ fn ladder(ladder: &[(f64, &'static str)], magnitude: f64) -> (f64, &'static str)
 }
 
 /// `v` with `decimals` decimals, trailing zeros dropped, never "-0".
-fn fixed(v: f64, decimals: usize) -> String {
+pub(super) fn fixed(v: f64, decimals: usize) -> String {
     let text = format!("{v:.decimals$}");
     tidy(text)
 }
 
 /// `v` as "1.5e300" with at most `decimals` mantissa decimals.
-fn scientific(v: f64, decimals: usize) -> String {
+pub(super) fn scientific(v: f64, decimals: usize) -> String {
     let text = format!("{v:.decimals$e}");
     let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
     format!("{}e{exponent}", tidy(mantissa.to_owned()))

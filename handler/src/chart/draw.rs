@@ -5,7 +5,7 @@
 use super::model::Ms;
 use super::plot::{self, PlottedAlert};
 use super::prometheus::{Prometheus, QueryFailure, MAX_SERIES};
-use super::{query, svg};
+use super::{numbers, query, svg};
 use crate::bindings::alertgraph::renderer::renderer::{self, RenderError, RenderOptions};
 use crate::delivery::seams::Drawer;
 
@@ -16,8 +16,10 @@ pub const HEIGHT: u32 = 400;
 /// A rendered chart and its text alternative.
 pub struct Drawing {
     pub png: Vec<u8>,
-    /// What the chart shows, for screen readers and Slack's `alt_text`.
+    /// What the chart is, for screen readers when there are no numbers to tell.
     pub alt: String,
+    /// The chart's numbers in words ([`numbers::line`]), shown under it.
+    pub numbers: Option<String>,
     /// The PromQL plotted and how many series it gave, for the log.
     pub promql: String,
     pub series: usize,
@@ -77,6 +79,14 @@ impl From<RenderError> for DrawFailure {
     }
 }
 
+impl Drawing {
+    /// Slack's `alt_text` (and an upload's title): the numbers when there are some, as the
+    /// words under the image say what it shows.
+    pub fn alt_text(&self) -> &str {
+        self.numbers.as_deref().unwrap_or(&self.alt)
+    }
+}
+
 impl Drawer for Prometheus {
     /// Draws the chart of `alert` (its `generator_url` or Sloth labels say what to plot).
     async fn draw(
@@ -102,6 +112,7 @@ impl Drawer for Prometheus {
         let series = answer.len();
         let plot = plot::plot(alert, &query, span, answer);
         let alt = format!("{} chart of {}", plot.title, query.promql);
+        let numbers = numbers::line(&plot);
         let options = RenderOptions {
             width: WIDTH,
             height: HEIGHT,
@@ -111,6 +122,7 @@ impl Drawer for Prometheus {
         Ok(Drawing {
             png,
             alt,
+            numbers,
             promql: query.promql,
             series,
         })

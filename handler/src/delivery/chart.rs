@@ -126,7 +126,8 @@ impl<E: Edges> Courier<'_, E> {
             (ChartDelivery::Url, Some(base)) => MessageChart {
                 shown: Chart::Image {
                     url: format!("{base}/api/chart/{token}.png"),
-                    alt: drawing.alt,
+                    alt: drawing.alt_text().to_owned(),
+                    numbers: drawing.numbers,
                 },
                 upload: None,
                 transient: false,
@@ -152,6 +153,7 @@ impl<E: Edges> Courier<'_, E> {
             thread_ts,
             filename,
             title: &drawing.alt,
+            alt: drawing.numbers.as_deref(),
             png: &drawing.png,
         };
         match self.chat.upload_png(&upload).await {

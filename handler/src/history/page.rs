@@ -200,7 +200,14 @@ fn article(
         )
     });
     let (in_message, in_thread) = match (chart, preview.chart_delivery) {
-        (Some((url, alt)), ChartDelivery::Url) => (Chart::Image { url, alt }, None),
+        (Some((url, alt)), ChartDelivery::Url) => (
+            Chart::Image {
+                url,
+                alt,
+                numbers: None,
+            },
+            None,
+        ),
         (chart, _) => (Chart::None, chart),
     };
     let options = MessageOptions {

@@ -141,10 +141,10 @@ impl Chat for Client {
     /// `files:write` scope).
     async fn upload_png(&self, upload: &Upload<'_>) -> Result<(), Failure> {
         let method = "files.getUploadURLExternal";
-        let ask = form(&[
-            ("filename", upload.filename),
-            ("length", &upload.png.len().to_string()),
-        ]);
+        let length = upload.png.len().to_string();
+        let mut ask = vec![("filename", upload.filename), ("length", length.as_str())];
+        ask.extend(upload.alt.map(|alt| ("alt_txt", alt)));
+        let ask = form(&ask);
         let (status, retry_after, body) = self
             .send(spin_sdk::http::Method::Post, method, FORM, ask)
             .await?;
@@ -220,6 +220,9 @@ pub struct Upload<'a> {
     pub thread_ts: &'a str,
     pub filename: &'a str,
     pub title: &'a str,
+    /// For screen readers: the chart's numbers in words (one short line, far below Slack's
+    /// 1000 characters for `alt_txt`).
+    pub alt: Option<&'a str>,
     pub png: &'a [u8],
 }
 

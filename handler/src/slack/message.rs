@@ -57,8 +57,12 @@ pub struct MessageOptions {
 
 #[derive(Debug, Clone)]
 pub enum Chart {
-    /// A PNG Slack fetches from `url`.
-    Image { url: String, alt: String },
+    /// A PNG Slack fetches from `url`; `numbers`, the chart in words, shown under it.
+    Image {
+        url: String,
+        alt: String,
+        numbers: Option<String>,
+    },
     /// No chart could be made: the one-line reason is shown instead.
     Unavailable(String),
     /// Charts are off: nothing is shown.
@@ -194,7 +198,7 @@ pub fn alert_message(alert: &AlertView, options: &MessageOptions, channel: &str)
             fields: fields(alert),
         },
     ];
-    blocks.extend(chart_block(&options.chart));
+    blocks.extend(chart_blocks(&options.chart));
     let buttons = buttons(alert, options.explorer_url.as_deref());
     if !buttons.is_empty() {
         blocks.push(Block::Actions { elements: buttons });
@@ -608,7 +612,8 @@ fn field_room(name: &str) -> usize {
     FIELD_MAX - format!("*{name}*\n").chars().count()
 }
 
-fn chart_block(chart: &Chart) -> Option<Block> {
+/// The chart's image with its numbers in a context block under it, or why there is none.
+fn chart_blocks(chart: &Chart) -> Vec<Block> {
     let unavailable = |reason: &str| Block::Context {
         elements: vec![mrkdwn(format!(
             "no chart: {}",
@@ -616,20 +621,31 @@ fn chart_block(chart: &Chart) -> Option<Block> {
         ))],
     };
     match chart {
-        Chart::Image { url, alt } => Some(match link(url) {
-            Some(image_url) => Block::Image {
-                image_url,
-                // Slack refuses an empty alt_text.
-                alt_text: match escape_cut(alt, ALT_TEXT_MAX) {
-                    alt if alt.trim().is_empty() => "chart".to_owned(),
-                    alt => alt,
-                },
-            },
+        Chart::Image { url, alt, numbers } => match link(url) {
+            Some(image_url) => {
+                let image = Block::Image {
+                    image_url,
+                    // Slack refuses an empty alt_text.
+                    alt_text: match escape_cut(alt, ALT_TEXT_MAX) {
+                        alt if alt.trim().is_empty() => "chart".to_owned(),
+                        alt => alt,
+                    },
+                };
+                // Slack refuses an empty text too: then the line is left out.
+                let numbers = numbers
+                    .iter()
+                    .map(|line| escape_cut(line, CONTEXT_TEXT_MAX))
+                    .filter(|line| !line.trim().is_empty())
+                    .map(|line| Block::Context {
+                        elements: vec![mrkdwn(line)],
+                    });
+                std::iter::once(image).chain(numbers).collect()
+            }
             // A bad image URL would make Slack refuse the whole message.
-            None => unavailable("invalid image URL"),
-        }),
-        Chart::Unavailable(reason) => Some(unavailable(reason)),
-        Chart::None => None,
+            None => vec![unavailable("invalid image URL")],
+        },
+        Chart::Unavailable(reason) => vec![unavailable(reason)],
+        Chart::None => Vec::new(),
     }
 }
 

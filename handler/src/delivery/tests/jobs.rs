@@ -204,6 +204,9 @@ fn a_drawn_chart_is_shown_by_its_url_and_marked_shown_once_posted() {
     let desk = Desk::new().with_charts(ChartDelivery::Url);
     assert_eq!(desk.attempt(JobKind::AlertFired), Ok(()));
     desk.assert_sent_shows(0, "https://alertgraph.example/api/chart/tok1x1.png");
+    // Its numbers in words: the image's alt text and the line under it.
+    let numbers = "6.6 % when it fired · peak 9.1 % · 14 min above 5 %";
+    assert_eq!(desk.sent(0).matches(numbers).count(), 2, "{}", desk.sent(0));
     assert_eq!(desk.store.written("shown"), ["shown tok1x1"]);
 }
 
@@ -215,7 +218,8 @@ fn in_upload_mode_the_chart_goes_into_the_thread_after_the_post() {
         desk.calls(),
         [
             "post #alerts",
-            "upload C0ALERTS0 1.000100 alert-1-tok1x1.png"
+            "upload C0ALERTS0 1.000100 alert-1-tok1x1.png alt 6.6 % when it fired · peak 9.1 % \
+             · 14 min above 5 %"
         ]
     );
     assert_eq!(desk.store.written("shown"), ["shown tok1x1"]);

@@ -85,7 +85,12 @@ fn options() -> impl Strategy<Value = MessageOptions> {
         maybe_long_text(4000).prop_map(|s| format!("http://h/{s}")),
     ];
     let chart = prop_oneof![
-        (url.clone(), maybe_long_text(3000)).prop_map(|(url, alt)| Chart::Image { url, alt }),
+        (
+            url.clone(),
+            maybe_long_text(3000),
+            prop::option::of(maybe_long_text(4000))
+        )
+            .prop_map(|(url, alt, numbers)| Chart::Image { url, alt, numbers }),
         maybe_long_text(4000).prop_map(Chart::Unavailable),
         Just(Chart::None),
     ];

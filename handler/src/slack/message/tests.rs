@@ -439,6 +439,9 @@ fn check_safe(text: &str) {
     assert!(!rest.contains('>'), "stray > in {text:?}");
 }
 
+/// The chart's numbers in words, as `chart::numbers` writes them.
+const NUMBERS: &str = "6.6 % when it fired · peak 9.1 % · 14 min above 5 %";
+
 #[test]
 fn firing_fixture_message() {
     let alert = fixture_alert(FIRING);
@@ -446,7 +449,8 @@ fn firing_fixture_message() {
         explorer_url: Some("https://explorer.example/".into()),
         chart: Chart::Image {
             url: "https://alertgraph.example/api/chart/0123abcd.png".into(),
-            alt: "Error rate of checkout over the last hour".into(),
+            alt: NUMBERS.into(),
+            numbers: Some(NUMBERS.into()),
         },
     };
     let m = message(&alert, &options);
@@ -486,7 +490,15 @@ fn firing_fixture_message() {
                     {
                         "type": "image",
                         "image_url": "https://alertgraph.example/api/chart/0123abcd.png",
-                        "alt_text": "Error rate of checkout over the last hour"
+                        "alt_text": "6.6 % when it fired · peak 9.1 % · 14 min above 5 %"
+                    },
+                    {
+                        "type": "context",
+                        "elements": [{
+                            "type": "mrkdwn",
+                            "text": "6.6 % when it fired · peak 9.1 % · 14 min above 5 %",
+                            "verbatim": true
+                        }]
                     },
                     {
                         "type": "actions",
@@ -788,27 +800,29 @@ fn buttons_only_for_http_links() {
 #[test]
 fn bad_chart_url_or_empty_alt() {
     let a = alert(&[("alertname", "A")], &[]);
-    let chart = |url: &str, alt: &str| MessageOptions {
+    let chart = |url: &str, alt: &str, numbers: Option<&str>| MessageOptions {
         explorer_url: None,
         chart: Chart::Image {
             url: url.into(),
             alt: alt.into(),
+            numbers: numbers.map(Into::into),
         },
     };
-    let m = message(&a, &chart("file:///etc/passwd", "x"));
+    // Without the image its numbers go too.
+    let m = message(&a, &chart("file:///etc/passwd", "x", Some(NUMBERS)));
     assert_eq!(
-        blocks(&m)[2],
-        Block::Context {
+        blocks(&m)[2..],
+        [Block::Context {
             elements: vec![mrkdwn("no chart: invalid image URL".into())]
-        }
+        }]
     );
-    let m = message(&a, &chart("https://c.example/1.png", " \u{1}"));
+    let m = message(&a, &chart("https://c.example/1.png", " \u{1}", None));
     assert_eq!(
-        blocks(&m)[2],
-        Block::Image {
+        blocks(&m)[2..],
+        [Block::Image {
             image_url: "https://c.example/1.png".into(),
             alt_text: "chart".into()
-        }
+        }]
     );
     let m = message(
         &a,

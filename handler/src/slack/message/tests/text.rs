@@ -73,6 +73,7 @@ fn huge_inputs_stay_within_limits() {
         chart: Chart::Image {
             url: "https://alertgraph.example/c.png".into(),
             alt: "<".repeat(1_000),
+            numbers: None,
         },
     };
     let m = message(&a, &options);
