@@ -369,15 +369,8 @@ mod tests {
         );
         assert!(html.contains(&chart), "the chart in the message: {html}");
         assert_eq!(html.matches("<img").count(), 1, "one chart, in its message");
-        assert!(
-            html.contains(">Acknowledge</span>"),
-            "the firing one's buttons: {html}"
-        );
-        assert_eq!(
-            html.matches(">Acknowledge<").count(),
-            1,
-            "none on the resolved one"
-        );
+        let acknowledge = html.matches(">Acknowledge</span>").count();
+        assert_eq!(acknowledge, 1, "the firing one's buttons only: {html}");
         assert!(
             html.contains("class=\"slack-button\" href=\"https://grafana.example/explore"),
             "{html}"
