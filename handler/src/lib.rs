@@ -17,7 +17,8 @@
 //! (Prometheus exposition), `outbox_retry` (the requeue route's query and answer), `percent`
 //! (URL and form encoding), `labels` (label lookup), `text` (one-line reasons), `slack` (alert
 //! messages as Block Kit values, their on-call mentions, button clicks and their signatures)
-//! and `history` (its query, JSON and page, with each alert's message previewed as Slack shows it).
+//! and `history` (its query, JSON and page, with each alert's message previewed as Slack
+//! shows it).
 //! Property tests against bad input sit in `props` modules beside the unit tests; `props` here
 //! holds their settings. `bindings` holds the generated WIT imports.
 
