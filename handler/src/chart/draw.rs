@@ -111,7 +111,15 @@ impl Drawer for Prometheus {
         let (answer, past) = futures::join!(present, self.past(&promql, span, step));
         let answer = answer?;
         let series = answer.len();
+        let compared = past.as_ref().map(|past| past.offset);
         let plot = plot::plot(alert, &query, span, answer, past);
+        if let (Some(offset), None, false) = (compared, &plot.earlier, plot.series.is_empty()) {
+            eprintln!(
+                "alertgraph: chart drawn without its comparison line: Prometheus had none of its \
+                 series {}",
+                offset.label()
+            );
+        }
         let alt = format!("{} chart of {}", plot.title, query.promql);
         let numbers = numbers::line(&plot);
         let options = RenderOptions {

@@ -67,8 +67,8 @@ const HIGHLIGHT_SWATCH_WIDTH: &str = "3";
 /// round joins and caps cost about 0.4 ms of a 3 ms parse; hairlines are drawn without joins
 /// anyway, and the thicker highlighted line keeps its spikes unextended (unlike miters).
 pub(super) const SERIES_GROUP: &str = r#"<g fill="none" stroke-linejoin="bevel">"#;
-/// Opens the comparison lines (`CHART_COMPARE`): dashed, under the series lines.
-const EARLIER_GROUP: &str = r#"<g fill="none" stroke-linejoin="bevel" stroke-dasharray="5 4">"#;
+/// The comparison lines' (`CHART_COMPARE`) dashes, on the plot and in the legend.
+const EARLIER_DASHES: &str = "5 4";
 /// How far a comparison line's colour goes towards white: faint beside its series, still seen.
 const EARLIER_FADE: u32 = 55;
 /// Appended to a lone point's `M`: a stroke one pixel long.
@@ -364,9 +364,12 @@ fn series_lines(svg: &mut String, plot: &Plot, frame: &Frame, colours: &[&str]) 
 /// The comparison lines, each dashed in its series' colour faded towards white.
 fn earlier_lines(svg: &mut String, earlier: Option<&Earlier>, frame: &Frame, colours: &[&str]) {
     let Some(earlier) = earlier else { return };
-    svg.push_str(EARLIER_GROUP);
+    let _ = write!(
+        svg,
+        r#"<g fill="none" stroke-linejoin="bevel" stroke-dasharray="{EARLIER_DASHES}">"#
+    );
     for line in &earlier.lines {
-        let colour = faint(colours[line.of]);
+        let colour = faint(colours.get(line.of).unwrap_or(&MUTED));
         let _ = write!(
             svg,
             r#"<path stroke="{colour}" stroke-width="{LINE_WIDTH}" d=""#
@@ -564,14 +567,14 @@ fn legend(svg: &mut String, plot: &Plot, listed: &[usize], more: usize, colours:
         y += LEGEND_ROW;
     }
     if let Some(earlier) = &plot.earlier {
-        // One row for every comparison line: in its colour when alone, grey for several.
+        // One row for all comparison lines: in its colour when alone, grey for several.
         let colour = match earlier.lines.as_slice() {
-            [only] => faint(colours[only.of]),
+            [only] => faint(colours.get(only.of).unwrap_or(&MUTED)),
             _ => faint(MUTED),
         };
         let _ = write!(
             svg,
-            r#"<path stroke="{colour}" stroke-width="{SWATCH_WIDTH}" stroke-dasharray="5 4" d="M{LEGEND_X} {}h18"/>"#,
+            r#"<path stroke="{colour}" stroke-width="{SWATCH_WIDTH}" stroke-dasharray="{EARLIER_DASHES}" d="M{LEGEND_X} {}h18"/>"#,
             y - CENTRE_DROP,
         );
         text(svg, text_x, y, "", &LEGEND.fit(&earlier.label, max_width));

@@ -164,7 +164,8 @@ fn the_comparison_stretches_the_axis_and_takes_one_faint_dashed_legend_row() {
     assert_eq!(value_range(&p, &Window::of(&p)), Some((0.5, 4.0)));
     let svg = chart_svg(&p);
     assert_eq!(svg.matches(">1 week ago</text>").count(), 1, "{svg}");
-    let dashed = svg.split(EARLIER_GROUP).nth(1).unwrap();
+    let group = format!(r#"stroke-dasharray="{EARLIER_DASHES}">"#);
+    let dashed = svg.split(&group).nth(1).unwrap();
     assert_eq!(
         dashed
             .split("</g>")
