@@ -3,6 +3,7 @@
 use spin_sdk::variables;
 
 use crate::alertmanager::Alertmanager;
+use crate::chart::compare::Offset;
 use crate::chart::prometheus::Prometheus;
 use crate::slack::message::Controls;
 use crate::store::Retention;
@@ -186,6 +187,7 @@ pub fn charts() -> Result<Charts, variables::Error> {
                 url: url.trim_end_matches('/').to_owned(),
                 authorization,
                 secrets,
+                compare: compare(optional("chart_compare")?),
             })
         }
         None => None,
@@ -200,6 +202,14 @@ pub fn charts() -> Result<Charts, variables::Error> {
         window_before_ms: minutes(optional("chart_window_before_minutes")?, 360),
         window_after_ms: minutes(optional("chart_window_after_minutes")?, 15),
     })
+}
+
+/// The `CHART_COMPARE` offset; a bad value turns the comparison off, logged (the embedded host
+/// refuses it at start, Spin passes it through), and the chart is drawn without it.
+fn compare(value: Option<String>) -> Option<Offset> {
+    Offset::parse(&value?)
+        .map_err(|reason| eprintln!("alertgraph: variable chart_compare: {reason}: no comparison"))
+        .ok()
 }
 
 /// The `Authorization` header for a bearer token, else for `user:password` (basic auth),
@@ -281,7 +291,8 @@ fn token(read: Result<String, variables::Error>) -> Result<Option<String>, varia
 
 #[cfg(test)]
 mod tests {
-    use super::{base64, switched_on, token};
+    use super::{base64, compare, switched_on, token};
+    use crate::chart::compare::Offset;
     use spin_sdk::variables::Error;
 
     #[test]
@@ -308,6 +319,13 @@ mod tests {
         for off in [None, Some("false"), Some("yes"), Some("TRUE")] {
             assert!(!switched_on("x", off.map(str::to_owned)), "{off:?}");
         }
+    }
+
+    #[test]
+    fn a_bad_comparison_offset_turns_the_comparison_off() {
+        assert_eq!(compare(Some("1w".into())), Some(Offset::Weeks(1)));
+        assert_eq!(compare(None), None);
+        assert_eq!(compare(Some("1 week".into())), None);
     }
 
     #[test]

@@ -152,7 +152,7 @@ impl std::error::Error for ConfigError {}
 
 /// Seed env var → Spin variable, and whether the value is a URL whose origin the
 /// components may call.
-const VARIABLES: [(&str, &str, Kind); 23] = [
+const VARIABLES: [(&str, &str, Kind); 24] = [
     ("BASE_URL", "base_url", Kind::Url),
     ("EXPLORER_URL", "explorer_url", Kind::Url),
     ("SLACK_CHANNEL", "slack_channel", Kind::Text),
@@ -201,6 +201,11 @@ const VARIABLES: [(&str, &str, Kind); 23] = [
         "CHART_DELIVERY",
         "chart_delivery",
         Kind::OneOf(&["url", "upload"]),
+    ),
+    (
+        "CHART_COMPARE",
+        "chart_compare",
+        Kind::OneOf(&["1d", "1w", "2w", "3w", "4w", "5w"]),
     ),
     ("HISTORY_RETENTION", "history_retention", Kind::Retention),
     ("CHART_RETENTION", "chart_retention", Kind::Retention),
@@ -709,6 +714,12 @@ mod tests {
     }
 
     #[test]
+    fn a_comparison_offset_reaches_the_component() {
+        let c = config(&[("CHART_COMPARE", "2w")]).unwrap();
+        assert_eq!(c.variables["chart_compare"], "2w");
+    }
+
+    #[test]
     fn each_bad_value_names_its_variable() {
         let cases: &[(&str, &str)] = &[
             ("PORT", "http"),
@@ -719,6 +730,7 @@ mod tests {
             ("BASE_URL", "http://"),
             ("EXPLORER_URL", "http://host:port"),
             ("CHART_DELIVERY", "email"),
+            ("CHART_COMPARE", "7d"),
             ("ALLOW_BROADCAST_MENTIONS", "yes"),
             ("LOG_JSON", "maybe"),
             ("DB_CONNECTION_STRING", "sqlite::memory:"),

@@ -4,6 +4,7 @@
 mod alertmanager;
 mod big_charts;
 mod charts;
+mod compare;
 mod delivery;
 mod fake_slack;
 mod faults;

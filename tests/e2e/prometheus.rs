@@ -463,6 +463,18 @@ pub struct Incident {
 impl Incident {
     pub fn start(dir: &TempDir, token: &str, env: &[(&str, &str)]) -> Incident {
         let (history, webhook) = past_incident();
+        Incident::start_on(&history, webhook, dir, token, env)
+    }
+
+    /// [`Incident::start`] with `history` in Prometheus (holding [`past_incident`]'s
+    /// incident) and `webhook`, e.g. with more of the past.
+    pub fn start_on(
+        history: &History,
+        webhook: String,
+        dir: &TempDir,
+        token: &str,
+        env: &[(&str, &str)],
+    ) -> Incident {
         let prometheus = Prometheus::start(dir, Some(&history.openmetrics()), Options::default());
         let slack = FakeSlack::start(token);
         let prometheus_url = prometheus.url();
@@ -475,6 +487,11 @@ impl Incident {
             slack,
             server,
         }
+    }
+
+    /// The Prometheus answering the chart queries.
+    pub fn prometheus(&self) -> &Prometheus {
+        &self.prometheus
     }
 
     /// Stops alertgraph and starts it again on the same storage, as after a deploy: the

@@ -36,6 +36,7 @@ pub fn plot(csv: &str) -> Plot {
         start_ms: T0_MS,
         end_ms,
         series,
+        earlier: None,
         threshold: Some(Threshold {
             value: 0.05,
             op: Comparison::Gt,

@@ -3,7 +3,7 @@
 //! marked transient when drawing again later can help.
 
 use super::model::Ms;
-use super::plot::{self, PlottedAlert};
+use super::plot::{self, PastAnswer, PlottedAlert};
 use super::prometheus::{Prometheus, QueryFailure, MAX_SERIES};
 use super::{numbers, query, svg};
 use crate::bindings::alertgraph::renderer::renderer::{self, RenderError, RenderOptions};
@@ -106,11 +106,20 @@ impl Drawer for Prometheus {
             window.after_ms,
         );
         let step = query::step_seconds(span.0, span.1);
-        let answer = self
-            .query_range(&query.bounded(MAX_SERIES), span.0, span.1, step)
-            .await?;
+        let promql = query.bounded(MAX_SERIES);
+        let present = self.query_range(&promql, span.0, span.1, step);
+        let (answer, past) = futures::join!(present, self.past(&promql, span, step));
+        let answer = answer?;
         let series = answer.len();
-        let plot = plot::plot(alert, &query, span, answer);
+        let compared = past.as_ref().map(|past| past.offset);
+        let plot = plot::plot(alert, &query, span, answer, past);
+        if let (Some(offset), None, false) = (compared, &plot.earlier, plot.series.is_empty()) {
+            eprintln!(
+                "alertgraph: chart drawn without its comparison line: Prometheus had none of its \
+                 series {}",
+                offset.label()
+            );
+        }
         let alt = format!("{} chart of {}", plot.title, query.promql);
         let numbers = numbers::line(&plot);
         let options = RenderOptions {
@@ -126,6 +135,25 @@ impl Drawer for Prometheus {
             promql: query.promql,
             series,
         })
+    }
+}
+
+impl Prometheus {
+    /// `promql` over `span` moved back by `CHART_COMPARE`: exactly what `offset` on each
+    /// selector would give, for any expression. A failure only leaves the comparison out.
+    async fn past(&self, promql: &str, span: (Ms, Ms), step: u32) -> Option<PastAnswer> {
+        let offset = self.compare?;
+        let back = offset.ms();
+        match self
+            .query_range(promql, span.0 - back, span.1 - back, step)
+            .await
+        {
+            Ok(answer) => Some(PastAnswer { offset, answer }),
+            Err(failure) => {
+                eprintln!("alertgraph: chart drawn without its comparison line: {failure}");
+                None
+            }
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use alertgraph_renderer::{RenderOptions, Renderer};
 
 // `anchors` finds the chart model as `super::model`.
 use super::model;
-use super::model::{Comparison, Ms, Plot, Series, Span, Threshold, Unit};
+use super::model::{Comparison, Earlier, EarlierLine, Ms, Plot, Series, Span, Threshold, Unit};
 use super::svg::{chart_svg, SERIES_GROUP};
 
 const WIDTH: u32 = 1180;
@@ -190,6 +190,7 @@ fn plot(title: &str, subtitle: &str, start_ms: Ms, end_ms: Ms, unit: Unit) -> Pl
         start_ms,
         end_ms,
         series: Vec::new(),
+        earlier: None,
         threshold: None,
         firing: None,
         resolved_at: None,
@@ -384,6 +385,41 @@ fn success_rate_below_threshold() {
     plot.firing = firing(t0 + 202 * MINUTE, Some(t0 + 262 * MINUTE));
     plot.resolved_at = Some(t0 + 262 * MINUTE);
     check("success_rate_below_threshold", &plot);
+}
+
+#[test]
+fn compared_with_last_week() {
+    let t0 = anchors::T0_MS;
+    let mut plot = plot(
+        "HighErrorRate · service=checkout",
+        "sum by (service) (rate(http_requests_total{code=\"500\"}[5m])) / sum by (service) (rate(http_requests_total[5m]))",
+        t0,
+        t0 + 360 * MINUTE,
+        Unit::Ratio,
+    );
+    let minutes = |value: &dyn Fn(usize) -> f64| -> Vec<(Ms, f64)> {
+        (0..=360usize)
+            .map(|i| (t0 + i as Ms * MINUTE, value(i)))
+            .collect()
+    };
+    let incident = |i: usize| if (240..300).contains(&i) { 0.09 } else { 0.0 };
+    let checkout = minutes(&|i| 0.012 + wobble(i, 4) * 0.012 + incident(i));
+    let search = minutes(&|i| 0.02 + wobble(i, 5) * 0.01);
+    // A week ago the same hours had a daily bump, higher than today's base but no incident.
+    let bump = |i: usize| if (100..160).contains(&i) { 0.025 } else { 0.0 };
+    let week_ago = minutes(&|i| 0.014 + wobble(i, 6) * 0.01 + bump(i));
+    plot.series = vec![series("checkout", checkout), series("search", search)];
+    plot.series[0].highlighted = true;
+    plot.earlier = Some(Earlier {
+        label: "1 week ago".to_owned(),
+        lines: vec![EarlierLine {
+            of: 0,
+            points: week_ago,
+        }],
+    });
+    plot.threshold = threshold(Comparison::Gt, 0.05);
+    plot.firing = firing(t0 + 242 * MINUTE, None);
+    check("compared_with_last_week", &plot);
 }
 
 #[test]

@@ -14,6 +14,8 @@ pub struct Plot {
     pub start_ms: Ms,
     pub end_ms: Ms,
     pub series: Vec<Series>,
+    /// The series some time ago (`CHART_COMPARE`), when asked for and Prometheus had them.
+    pub earlier: Option<Earlier>,
     pub threshold: Option<Threshold>,
     /// The span the alert fired; `end_ms` is its resolve time, or `None` while still firing
     /// (shaded up to the window's end).
@@ -34,6 +36,23 @@ pub struct Series {
     pub points: Vec<(Ms, f64)>,
     /// The series the alert's labels identify: drawn on top, thicker.
     pub highlighted: bool,
+}
+
+/// Some of the series as they were earlier, moved forward onto the window: faint dashed lines
+/// under a single legend entry. Not [`Series`], so never ranked, highlighted or counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Earlier {
+    /// Its legend entry, e.g. "1 week ago".
+    pub label: String,
+    pub lines: Vec<EarlierLine>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EarlierLine {
+    /// The index in [`Plot::series`] of the series it is the past of: it takes its colour.
+    pub of: usize,
+    /// Time-ordered, already moved forward by the offset.
+    pub points: Vec<(Ms, f64)>,
 }
 
 /// The alert's threshold, drawn as a dashed line with its value.

@@ -5,11 +5,12 @@ use futures::StreamExt;
 use serde::Deserialize;
 use spin_sdk::http::IncomingResponse;
 
+use super::compare::Offset;
 use super::model::Ms;
 use crate::body_limit;
 use crate::text::one_line;
 
-/// Where to query, and how to authenticate.
+/// Where to query, how to authenticate, and whether charts compare with the past.
 #[derive(Debug, Clone)]
 pub struct Prometheus {
     /// Base URL without a trailing slash, e.g. `http://prometheus:9090` or `…/prometheus`.
@@ -19,6 +20,8 @@ pub struct Prometheus {
     /// The credentials in every form sent: a proxy may echo them in an error, and a failure's
     /// reason ends up in Slack and the log.
     pub secrets: Vec<String>,
+    /// `CHART_COMPARE`: each chart also shows its series this long ago (one more query).
+    pub compare: Option<Offset>,
 }
 
 /// One series of a range query's answer.

@@ -10,7 +10,7 @@ mod text;
 use std::fmt::Write;
 
 use super::axis::{self, TimeTick, ValueAxis};
-use super::model::{Ms, Plot, Series};
+use super::model::{Earlier, Ms, Plot, Series};
 pub(crate) use text::push_escaped;
 use text::{shared_prefix, Font};
 
@@ -67,6 +67,10 @@ const HIGHLIGHT_SWATCH_WIDTH: &str = "3";
 /// round joins and caps cost about 0.4 ms of a 3 ms parse; hairlines are drawn without joins
 /// anyway, and the thicker highlighted line keeps its spikes unextended (unlike miters).
 pub(super) const SERIES_GROUP: &str = r#"<g fill="none" stroke-linejoin="bevel">"#;
+/// The comparison lines' (`CHART_COMPARE`) dashes, on the plot and in the legend.
+const EARLIER_DASHES: &str = "5 4";
+/// How far a comparison line's colour goes towards white: faint beside its series, still seen.
+const EARLIER_FADE: u32 = 55;
 /// Appended to a lone point's `M`: a stroke one pixel long.
 const DOT: &str = "h1";
 /// A time step this many times the series' median step is a gap in the data.
@@ -92,7 +96,9 @@ pub fn chart_svg(plot: &Plot) -> String {
 
 /// Bytes to reserve: the fixed parts plus about 14 per point.
 fn capacity(plot: &Plot) -> usize {
-    let points: usize = plot.series.iter().map(|s| s.points.len()).sum();
+    let earlier = plot.earlier.iter().flat_map(|e| &e.lines);
+    let points: usize = plot.series.iter().map(|s| s.points.len()).sum::<usize>()
+        + earlier.map(|l| l.points.len()).sum::<usize>();
     // Escaping grows text at most sixfold ("\"" → "&quot;").
     4096 + points * 14 + 6 * (plot.title.len() + plot.subtitle.len())
 }
@@ -117,23 +123,30 @@ impl Window {
     }
 }
 
-/// The finite values' range in the window, with the threshold; `None` without data.
+/// The finite values' range in the window, the comparison lines' too, with the threshold;
+/// `None` without data (a comparison alone is none: there is nothing to compare it with).
 fn value_range(plot: &Plot, window: &Window) -> Option<(f64, f64)> {
-    let mut range: Option<(f64, f64)> = None;
-    for v in plot.series.iter().flat_map(|s| finite_values(s, *window)) {
-        let (lo, hi) = range.unwrap_or((v, v));
-        range = Some((lo.min(v), hi.max(v)));
-    }
+    let present = plot.series.iter().map(|s| s.points.as_slice());
+    let earlier = plot.earlier.iter().flat_map(|e| &e.lines);
+    let (lo, hi) = extent(present, *window)?;
+    let (lo, hi) = extent(earlier.map(|l| l.points.as_slice()), *window)
+        .map_or((lo, hi), |(low, high)| (lo.min(low), hi.max(high)));
     let threshold = plot.threshold.map(|t| t.value).filter(|v| v.is_finite());
-    match (range, threshold) {
-        (Some((lo, hi)), Some(t)) => Some((lo.min(t), hi.max(t))),
-        (range, _) => range,
-    }
+    Some(threshold.map_or((lo, hi), |t| (lo.min(t), hi.max(t))))
 }
 
-fn finite_values(series: &Series, window: Window) -> impl Iterator<Item = f64> + '_ {
-    series
-        .points
+/// The lowest and highest finite value of `lines` in the window.
+fn extent<'a>(lines: impl Iterator<Item = &'a [(Ms, f64)]>, window: Window) -> Option<(f64, f64)> {
+    lines
+        .flat_map(|points| finite_values(points, window))
+        .fold(None, |range, v| {
+            let (lo, hi) = range.unwrap_or((v, v));
+            Some((lo.min(v), hi.max(v)))
+        })
+}
+
+fn finite_values(points: &[(Ms, f64)], window: Window) -> impl Iterator<Item = f64> + '_ {
+    points
         .iter()
         .filter(move |(t, v)| window.contains(*t) && v.is_finite())
         .map(|&(_, v)| v)
@@ -195,6 +208,7 @@ fn data_chart(svg: &mut String, plot: &Plot, window: Window, axis: ValueAxis) {
     let colours = colours(plot.series.len(), &listed);
     firing_span(svg, plot, &frame);
     grid(svg, &frame);
+    earlier_lines(svg, plot.earlier.as_ref(), &frame, &colours);
     series_lines(svg, plot, &frame, &colours);
     threshold_line(svg, plot, &frame, threshold.as_deref());
     resolved_marker(svg, plot, &frame);
@@ -341,10 +355,38 @@ fn series_lines(svg: &mut String, plot: &Plot, frame: &Frame, colours: &[&str]) 
             r#"<path stroke="{}" stroke-width="{width}" d=""#,
             colours[i]
         );
-        series_path(svg, series, frame);
+        series_path(svg, &series.points, frame);
         svg.push_str(r#""/>"#);
     }
     svg.push_str("</g>");
+}
+
+/// The comparison lines, each dashed in its series' colour faded towards white.
+fn earlier_lines(svg: &mut String, earlier: Option<&Earlier>, frame: &Frame, colours: &[&str]) {
+    let Some(earlier) = earlier else { return };
+    let _ = write!(
+        svg,
+        r#"<g fill="none" stroke-linejoin="bevel" stroke-dasharray="{EARLIER_DASHES}">"#
+    );
+    for line in &earlier.lines {
+        let colour = faint(colours.get(line.of).unwrap_or(&MUTED));
+        let _ = write!(
+            svg,
+            r#"<path stroke="{colour}" stroke-width="{LINE_WIDTH}" d=""#
+        );
+        series_path(svg, &line.points, frame);
+        svg.push_str(r#""/>"#);
+    }
+    svg.push_str("</g>");
+}
+
+/// `#rrggbb` moved [`EARLIER_FADE`] % towards white: faint without opacity, which renders slower.
+fn faint(colour: &str) -> String {
+    let channel = |at: usize| {
+        let c = u32::from_str_radix(colour.get(at..at + 2).unwrap_or("00"), 16).unwrap_or(0);
+        c + (255 - c) * EARLIER_FADE / 100
+    };
+    format!("#{:02x}{:02x}{:02x}", channel(1), channel(3), channel(5))
 }
 
 /// Each series' colour: the listed ones take the palette's first colours in series order, so
@@ -365,12 +407,12 @@ fn colours(count: usize, listed: &[usize]) -> Vec<&'static str> {
 
 /// M/L commands through the series' points in the window, broken at non-finite values and at
 /// time gaps; a lone point becomes a dot.
-fn series_path(svg: &mut String, series: &Series, frame: &Frame) {
+fn series_path(svg: &mut String, points: &[(Ms, f64)], frame: &Frame) {
     let window = frame.window;
-    let max_gap = gap_limit(series, window);
+    let max_gap = gap_limit(points, window);
     let mut run = 0usize;
     let mut last_t = None;
-    for &(t, v) in series.points.iter().filter(|(t, _)| window.contains(*t)) {
+    for &(t, v) in points.iter().filter(|(t, _)| window.contains(*t)) {
         let gap = last_t.is_some_and(|last| (t - last) as f64 > max_gap);
         last_t = Some(t);
         if !v.is_finite() || gap {
@@ -397,9 +439,8 @@ fn end_run(svg: &mut String, run: usize) {
 }
 
 /// The longest step that is not a gap: [`GAP_STEPS`] times the median step in the window.
-fn gap_limit(series: &Series, window: Window) -> f64 {
-    let times: Vec<Ms> = series
-        .points
+fn gap_limit(points: &[(Ms, f64)], window: Window) -> f64 {
+    let times: Vec<Ms> = points
         .iter()
         .map(|&(t, _)| t)
         .filter(|&t| window.contains(t))
@@ -523,6 +564,20 @@ fn legend(svg: &mut String, plot: &Plot, listed: &[usize], more: usize, colours:
     if more > 0 {
         let attrs = format!(r#"fill="{MUTED}""#);
         text(svg, text_x, y, &attrs, &format!("and {more} more"));
+        y += LEGEND_ROW;
+    }
+    if let Some(earlier) = &plot.earlier {
+        // One row for all comparison lines: in its colour when alone, grey for several.
+        let colour = match earlier.lines.as_slice() {
+            [only] => faint(colours.get(only.of).unwrap_or(&MUTED)),
+            _ => faint(MUTED),
+        };
+        let _ = write!(
+            svg,
+            r#"<path stroke="{colour}" stroke-width="{SWATCH_WIDTH}" stroke-dasharray="{EARLIER_DASHES}" d="M{LEGEND_X} {}h18"/>"#,
+            y - CENTRE_DROP,
+        );
+        text(svg, text_x, y, "", &LEGEND.fit(&earlier.label, max_width));
     }
     svg.push_str("</g>");
 }
@@ -530,7 +585,8 @@ fn legend(svg: &mut String, plot: &Plot, listed: &[usize], more: usize, colours:
 /// Indices of the series the legend lists, by peak (highest first), and how many it leaves
 /// out. Highlighted series are always listed, taking the places of the lowest others.
 fn legend_entries(series: &[Series], window: Window) -> (Vec<usize>, usize) {
-    let peak = |i: usize| finite_values(&series[i], window).fold(f64::NEG_INFINITY, f64::max);
+    let peak =
+        |i: usize| finite_values(&series[i].points, window).fold(f64::NEG_INFINITY, f64::max);
     let mut order: Vec<(usize, f64)> = (0..series.len()).map(|i| (i, peak(i))).collect();
     order.sort_by(|a, b| b.1.total_cmp(&a.1));
     let (highlighted, others): (Vec<_>, Vec<_>) =

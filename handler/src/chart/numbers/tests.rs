@@ -34,6 +34,7 @@ fn plot(
         start_ms: 0,
         end_ms: 60 * MIN,
         series,
+        earlier: None,
         threshold,
         firing: Some(Span {
             start_ms: FIRED,

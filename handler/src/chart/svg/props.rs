@@ -151,6 +151,7 @@ fn plot() -> impl Strategy<Value = Plot> {
                     start_ms: start,
                     end_ms: end,
                     series,
+                    earlier: None,
                     threshold,
                     firing,
                     resolved_at,

@@ -1,5 +1,5 @@
 use super::*;
-use crate::chart::model::{Comparison, Span, Threshold, Unit};
+use crate::chart::model::{Comparison, EarlierLine, Span, Threshold, Unit};
 
 const T0: Ms = 1_764_072_000_000;
 const MINUTE: Ms = 60_000;
@@ -19,6 +19,7 @@ fn plot(series: Vec<Series>) -> Plot {
         start_ms: T0,
         end_ms: T0 + 60 * MINUTE,
         series,
+        earlier: None,
         threshold: None,
         firing: None,
         resolved_at: None,
@@ -51,7 +52,7 @@ fn frame(lo: f64, hi: f64) -> Frame {
 
 fn path(series: &Series, frame: &Frame) -> String {
     let mut out = String::new();
-    series_path(&mut out, series, frame);
+    series_path(&mut out, &series.points, frame);
     out
 }
 
@@ -143,6 +144,47 @@ fn infinities_never_stretch_the_axis_but_the_threshold_does() {
         value_range(&p, &Window::of(&p)),
         None,
         "a threshold alone is no data"
+    );
+}
+
+#[test]
+fn the_comparison_stretches_the_axis_and_takes_one_faint_dashed_legend_row() {
+    let mut p = plot(vec![
+        series("a", minutes(&[1.0, 2.0])),
+        series("b", minutes(&[1.5])),
+    ]);
+    let line = |of, values: &[f64]| EarlierLine {
+        of,
+        points: minutes(values),
+    };
+    p.earlier = Some(Earlier {
+        label: "1 week ago".to_owned(),
+        lines: vec![line(0, &[0.5, 4.0]), line(1, &[1.0])],
+    });
+    assert_eq!(value_range(&p, &Window::of(&p)), Some((0.5, 4.0)));
+    let svg = chart_svg(&p);
+    assert_eq!(svg.matches(">1 week ago</text>").count(), 1, "{svg}");
+    let group = format!(r#"stroke-dasharray="{EARLIER_DASHES}">"#);
+    let dashed = svg.split(&group).nth(1).unwrap();
+    assert_eq!(
+        dashed
+            .split("</g>")
+            .next()
+            .unwrap()
+            .matches("<path")
+            .count(),
+        2
+    );
+    // Series a is the palette's first colour; its past is that blue faded towards white.
+    assert!(svg.contains(&format!(r#"stroke="{}""#, faint(PALETTE[0]))));
+    assert_eq!(faint("#1f77b4"), "#9ac1dd");
+    p.series
+        .iter_mut()
+        .for_each(|s| s.points = minutes(&[f64::NAN]));
+    assert_eq!(
+        value_range(&p, &Window::of(&p)),
+        None,
+        "a comparison alone is no data"
     );
 }
 
