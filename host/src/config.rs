@@ -200,7 +200,7 @@ const VARIABLES: [(&str, &str, Kind); 23] = [
     (
         "CHART_DELIVERY",
         "chart_delivery",
-        Kind::OneOf(&["url", "upload"]),
+        Kind::OneOf(&["inline", "url", "upload"]),
     ),
     ("HISTORY_RETENTION", "history_retention", Kind::Retention),
     ("CHART_RETENTION", "chart_retention", Kind::Retention),
