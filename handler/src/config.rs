@@ -159,7 +159,9 @@ pub fn base_url() -> Result<Option<String>, variables::Error> {
 pub enum ChartDelivery {
     /// Slack fetches `base_url/api/chart/<token>.png`.
     Url,
-    /// Uploaded into the alert's thread (for services without a public URL).
+    /// Uploaded to Slack and shown in the message by its file id (no public URL needed).
+    Inline,
+    /// Uploaded into the alert's thread.
     Upload,
 }
 
@@ -176,8 +178,9 @@ pub fn charts() -> Result<Charts, variables::Error> {
     let base_url = base_url()?;
     let delivery = match optional("chart_delivery")?.as_deref() {
         Some("upload") => ChartDelivery::Upload,
+        Some("inline") => ChartDelivery::Inline,
         // Without a public URL Slack cannot fetch the image, so it is uploaded.
-        _ if base_url.is_none() => ChartDelivery::Upload,
+        _ if base_url.is_none() => ChartDelivery::Inline,
         _ => ChartDelivery::Url,
     };
     let prometheus = match optional("prometheus_url")? {

@@ -200,7 +200,7 @@ const VARIABLES: [(&str, &str, Kind); 24] = [
     (
         "CHART_DELIVERY",
         "chart_delivery",
-        Kind::OneOf(&["url", "upload"]),
+        Kind::OneOf(&["inline", "url", "upload"]),
     ),
     (
         "CHART_COMPARE",

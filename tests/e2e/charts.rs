@@ -286,10 +286,10 @@ pub fn wait_uploaded_chart(slack: &FakeSlack, channel: &str) -> String {
 }
 
 #[test]
-fn without_a_base_url_the_chart_is_uploaded_into_the_thread() {
+fn in_upload_mode_the_chart_is_uploaded_into_the_thread() {
     let dir = TempDir::new("chart-upload");
     // Bound whole: a field left out of a pattern would be dropped, Prometheus with it.
-    let env = [("SLACK_CHANNEL", "#alerts")];
+    let env = [("SLACK_CHANNEL", "#alerts"), ("CHART_DELIVERY", "upload")];
     let mut incident = Incident::start(&dir, TOKEN, &env);
     let (webhook, slack, server) = (&incident.webhook, &incident.slack, &incident.server);
     assert_eq!(server.post_alerts(webhook.as_bytes()).status, 200);

@@ -2,11 +2,13 @@
 //! (`invalid_blocks` past the Block Kit limits, unknown messages), answers Slack-shaped JSON,
 //! records every call, and can be told to answer 429 + Retry-After or a 5xx next, to be down
 //! (every call a 503), or to answer 429s and 5xx at random. File uploads follow Slack's
-//! external flow: an upload URL on this server, then completion into a thread.
+//! external flow: an upload URL on this server, then completion into a thread or nowhere. An
+//! image block may name a completed PNG upload (`slack_file`); the first use of such a file is
+//! refused as Slack refuses a file it has not processed yet, unless told otherwise.
 
 use crate::support::{Server, TempDir};
 use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -67,6 +69,12 @@ struct State {
     /// file id → (announced length, bytes once uploaded).
     pending_files: HashMap<String, (usize, Option<Vec<u8>>)>,
     files: Vec<SharedFile>,
+    /// Completed uploads, into a thread or nowhere: file id → whether the bytes are a PNG.
+    completed: HashMap<String, bool>,
+    /// Files an image block has shown in a message Slack took.
+    shown: HashSet<String>,
+    /// How many more blocks naming a file not shown yet are refused as not processed yet.
+    not_ready_refusals: usize,
     /// Where upload URLs point.
     addr: Option<SocketAddr>,
     /// Slack is down: every Web API call gets a 503.
@@ -143,6 +151,7 @@ impl FakeSlack {
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State {
             addr: Some(addr),
+            not_ready_refusals: 1,
             ..State::default()
         }));
         let token = token.to_string();
@@ -174,6 +183,17 @@ impl FakeSlack {
         ];
         env.extend_from_slice(extra);
         Server::start(&dir.0, &env)
+    }
+
+    /// The next `times` image blocks naming a file no message has shown yet are refused
+    /// (`invalid_blocks`), as Slack refuses a file it has not processed yet.
+    pub fn refuse_fresh_files(&self, times: usize) {
+        self.state.lock().unwrap().not_ready_refusals = times;
+    }
+
+    /// Whether `file_id` is an upload completed with PNG bytes.
+    pub fn is_completed_png(&self, file_id: &str) -> bool {
+        self.state.lock().unwrap().completed.get(file_id) == Some(&true)
     }
 
     /// The id Slack gives the channel called `name`.
@@ -527,7 +547,11 @@ fn upload_url(state: &mut State, query: &Value) -> Result<Value, &'static str> {
         .as_str()
         .and_then(|v| v.parse().ok())
         .ok_or("invalid_arguments")?;
-    let file_id = format!("F{:08}", state.pending_files.len() + 1);
+    // Completed files stay counted, so an id is never given twice.
+    let file_id = format!(
+        "F{:08}",
+        state.pending_files.len() + state.completed.len() + 1
+    );
     state.pending_files.insert(file_id.clone(), (length, None));
     let url = format!(
         "http://{}/upload/{file_id}",
@@ -555,32 +579,40 @@ fn upload(shared: &Mutex<State>, file_id: &str, body: &[u8]) -> Answer {
     }
 }
 
-/// `files.completeUploadExternal`: shares uploaded files into a thread.
+/// `files.completeUploadExternal`: completes uploaded files, shared into a thread when a
+/// channel is given, else nowhere (for image blocks to show).
 fn complete_upload(state: &mut State, query: &Value) -> Result<Value, &'static str> {
     let files: Value = query["files"]
         .as_str()
         .and_then(|f| serde_json::from_str(f).ok())
         .ok_or("invalid_arguments")?;
-    let channel = query["channel_id"].as_str().ok_or("invalid_arguments")?;
-    let thread_ts = query["thread_ts"].as_str().ok_or("invalid_arguments")?;
-    if !state
-        .messages
-        .contains_key(&(channel.to_string(), thread_ts.to_string()))
-    {
-        return Err("thread_not_found");
-    }
+    let thread = match query["channel_id"].as_str() {
+        Some(channel) => {
+            let thread_ts = query["thread_ts"].as_str().ok_or("invalid_arguments")?;
+            let thread = (channel.to_string(), thread_ts.to_string());
+            if !state.messages.contains_key(&thread) {
+                return Err("thread_not_found");
+            }
+            Some(thread)
+        }
+        None => None,
+    };
     let empty = vec![];
     for file in files.as_array().unwrap_or(&empty) {
         let id = file["id"].as_str().ok_or("invalid_arguments")?;
         let Some((_, Some(bytes))) = state.pending_files.remove(id) else {
             return Err("file_not_found");
         };
-        state.files.push(SharedFile {
-            channel: channel.to_string(),
-            thread_ts: thread_ts.to_string(),
-            title: file["title"].as_str().unwrap_or_default().to_string(),
-            bytes,
-        });
+        let png = bytes.starts_with(b"\x89PNG\r\n\x1a\n");
+        state.completed.insert(id.to_string(), png);
+        if let Some((channel, thread_ts)) = &thread {
+            state.files.push(SharedFile {
+                channel: channel.clone(),
+                thread_ts: thread_ts.clone(),
+                title: file["title"].as_str().unwrap_or_default().to_string(),
+                bytes,
+            });
+        }
     }
     Ok(json!({"ok": true, "files": files}))
 }
@@ -626,7 +658,7 @@ fn post(state: &mut State, message: &Value) -> Result<Value, &'static str> {
         .as_str()
         .filter(|c| !c.is_empty())
         .ok_or("channel_not_found")?;
-    check_blocks(message)?;
+    check_blocks(state, message)?;
     // Slack takes a channel's name or its id.
     let channel = if state.channels.values().any(|id| id == name) {
         name.to_string()
@@ -662,7 +694,7 @@ fn update(state: &mut State, message: &Value) -> Result<Value, &'static str> {
         .as_str()
         .ok_or("message_not_found")?
         .to_string();
-    check_blocks(message)?;
+    check_blocks(state, message)?;
     let slot = state
         .messages
         .get_mut(&(channel.clone(), ts.clone()))
@@ -671,8 +703,9 @@ fn update(state: &mut State, message: &Value) -> Result<Value, &'static str> {
     Ok(json!({"ok": true, "channel": channel, "ts": ts}))
 }
 
-/// The Block Kit limits Slack enforces with `invalid_blocks` (or `msg_too_long`).
-fn check_blocks(message: &Value) -> Result<(), &'static str> {
+/// The Block Kit limits Slack enforces with `invalid_blocks` (or `msg_too_long`), and the
+/// files image blocks name.
+fn check_blocks(state: &mut State, message: &Value) -> Result<(), &'static str> {
     let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
     if chars(&message["text"]) > 40_000 {
         return Err("msg_too_long");
@@ -692,6 +725,11 @@ fn check_blocks(message: &Value) -> Result<(), &'static str> {
                         && fields.len() <= 10
                         && fields.iter().all(|f| chars(&f["text"]) <= 2000)
                 }
+                Some("image") if block.get("slack_file").is_some() => {
+                    chars(&block["alt_text"]) <= 2000
+                        && block.get("image_url").is_none()
+                        && shows_processed_file(state, &block["slack_file"]["id"])
+                }
                 Some("image") => {
                     chars(&block["alt_text"]) <= 2000 && chars(&block["image_url"]) <= 3000
                 }
@@ -704,4 +742,19 @@ fn check_blocks(message: &Value) -> Result<(), &'static str> {
         }
     }
     Ok(())
+}
+
+/// Whether an image block may show the file `id`: a completed PNG upload, and not one of the
+/// fresh files to refuse as not processed yet.
+fn shows_processed_file(state: &mut State, id: &Value) -> bool {
+    let Some(id) = id.as_str() else { return false };
+    if state.completed.get(id) != Some(&true) {
+        return false;
+    }
+    if !state.shown.contains(id) && state.not_ready_refusals > 0 {
+        state.not_ready_refusals -= 1;
+        return false;
+    }
+    state.shown.insert(id.to_string());
+    true
 }

@@ -9,6 +9,7 @@ mod delivery;
 mod fake_slack;
 mod faults;
 mod history;
+mod inline;
 mod interactions;
 mod libsql;
 mod mentions;

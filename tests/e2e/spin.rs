@@ -112,6 +112,7 @@ fn the_spinkube_component_runs_under_the_host_and_draws_through_the_sidecar() {
                 ("SLACK_CHANNEL", "#alerts"),
                 ("PROMETHEUS_URL", prometheus_url.as_str()),
                 ("RENDERER_URL", renderer_url),
+                ("CHART_DELIVERY", "upload"),
             ],
         )
     };
@@ -307,6 +308,7 @@ fn variables<'a>(
         ("renderer_url", renderer),
         ("webhook_token", WEBHOOK_TOKEN),
         ("drain_token", DRAIN_TOKEN),
+        ("chart_delivery", "upload"),
     ]
 }
 

@@ -3,6 +3,7 @@
 //! its thread, each step recorded as it reaches the chat service so that an attempt after a
 //! lost settle does not repeat it.
 
+use super::chart::MessageChart;
 use super::earlier::Earlier;
 use super::failure::Hold;
 use super::seams::{Chat, Edges};
@@ -61,13 +62,20 @@ impl<E: Edges> Courier<'_, E> {
                 Earlier::Unknown => unverified = true,
             }
         }
-        let chart = self.chart(job, &AlertView::of(&stored.alert)).await;
-        let mut body = self.alert_body(stored, &chart, channel);
-        body.metadata = Some(Metadata::alert(job.alert_id));
-        if stored.alert.status == AlertStatus::Firing {
-            self.mention_on_call(&mut body, stored);
-        }
-        let posted = self.post(&body, Some(job)).await?;
+        let mut chart = self.chart(job, &AlertView::of(&stored.alert)).await;
+        let build = |chart: &MessageChart| {
+            let mut body = self.alert_body(stored, chart, channel);
+            body.metadata = Some(Metadata::alert(job.alert_id));
+            if stored.alert.status == AlertStatus::Firing {
+                self.mention_on_call(&mut body, stored);
+            }
+            body
+        };
+        // One turn for the post, however often Slack refuses an inline chart not ready yet.
+        self.take_turn(channel, Some(job))?;
+        let send = async |body: &message::Message| self.send(body).await;
+        let firing = stored.alert.status == AlertStatus::Firing;
+        let posted = self.send_showing(&mut chart, build, send, firing).await?;
         let thread = (posted.channel.clone(), posted.ts.clone());
         record(self.store, job.alert_id, posted, channel, unverified)?;
         chart.reached_slack(self.store);
@@ -103,14 +111,21 @@ impl<E: Edges> Courier<'_, E> {
     ) -> Result<(), Hold> {
         self.wait_for_turn(&original.channel)?;
         let alert = AlertView::of(&stored.alert);
-        let chart = self.chart(job, &alert).await;
+        let mut chart = self.chart(job, &alert).await;
         // One turn covers the edit and its reply, so a busy channel defers both before either
         // is sent rather than repeating the edit.
         self.take_turn(&original.channel, None)?;
         if job.steps_done < RESOLVE_EDITED {
-            let mut updated = self.alert_body(stored, &chart, channel);
-            updated.channel = original.channel.clone();
-            self.chat.update_message(&updated, &original.ts).await?;
+            let build = |chart: &MessageChart| {
+                let mut updated = self.alert_body(stored, chart, channel);
+                updated.channel = original.channel.clone();
+                updated
+            };
+            let update = async |body: &message::Message| {
+                Ok(self.chat.update_message(body, &original.ts).await?)
+            };
+            // No redraw follows a resolve, so the message turns green once.
+            self.send_showing(&mut chart, build, update, false).await?;
             chart.reached_slack(self.store);
             step_done(self.store, job, RESOLVE_EDITED);
         }

@@ -9,7 +9,7 @@ use super::seams::{Chat, Edges, Store};
 use super::Courier;
 use crate::slack::api::Posted;
 use crate::slack::message::{self, Metadata};
-use crate::store::{Job, PostingJob, StoreError, StoredAlert, Timestamp};
+use crate::store::{AlertStatus, Job, PostingJob, StoreError, StoredAlert, Timestamp};
 
 impl<E: Edges> Courier<'_, E> {
     /// `chat.postMessage` in the channel's turn. For an alert's own message (`job`), taking
@@ -69,13 +69,20 @@ impl<E: Edges> Courier<'_, E> {
     pub(super) async fn update_in_place(
         &self,
         posted: &PostedAlert,
-        chart: &MessageChart,
+        chart: &mut MessageChart,
     ) -> Result<(), Hold> {
         let original = &posted.message;
-        let mut updated = self.alert_body(&posted.stored, chart, &posted.channel);
-        updated.channel = original.channel.clone();
-        updated.metadata = Some(Metadata::alert(posted.stored.id));
-        self.chat.update_message(&updated, &original.ts).await?;
+        let build = |chart: &MessageChart| {
+            let mut updated = self.alert_body(&posted.stored, chart, &posted.channel);
+            updated.channel = original.channel.clone();
+            updated.metadata = Some(Metadata::alert(posted.stored.id));
+            updated
+        };
+        let update = async |body: &message::Message| {
+            Ok(self.chat.update_message(body, &original.ts).await?)
+        };
+        let firing = posted.stored.alert.status == AlertStatus::Firing;
+        self.send_showing(chart, build, update, firing).await?;
         resume_delivery(self.store, &original.channel);
         Ok(())
     }

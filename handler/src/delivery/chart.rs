@@ -1,20 +1,28 @@
 //! An alert's chart as its message shows it: drawn and stored when the message goes out, and
 //! marked shown once the chat service has it, so retention can let the older charts go. A
 //! chart that could not be drawn for a passing cause is redrawn by a later `chart-redraw` job.
+//! An inline chart is uploaded before the message; Slack refuses the message while it has not
+//! processed the file, so the message waits a little, then goes without it and a
+//! `chart-redraw` job puts it in.
 
-use super::failure::{describe, Failure};
+use std::time::Duration;
+
+use super::failure::{describe, Failure, Hold};
 use super::limits::DEATHS_WITHOUT_CHART;
 use super::seams::{Chat, Drawer, Edges, Store};
 use super::{Courier, Options};
 use crate::chart::draw::{DrawFailure, Drawing};
 use crate::chart::plot::PlottedAlert;
 use crate::config::ChartDelivery;
-use crate::slack::api::Upload;
-use crate::slack::message::{AlertView, Chart, MessageOptions};
+use crate::slack::api::{PngFile, Upload};
+use crate::slack::message::{AlertView, Chart, Message, MessageOptions};
 use crate::store::Job;
 
 /// A chart that failed for a passing cause is tried again this long after the post.
 const REDRAW_AFTER_MS: i64 = 10_000;
+/// The waits between tries of a message Slack refuses for an inline chart it has not processed
+/// yet: about three seconds in all, well inside a drain's budget.
+const NOT_READY_WAITS_MS: [u64; 3] = [500, 1000, 1500];
 
 /// An alert's chart, as the message shows it and, in upload mode, the PNG to upload.
 pub struct MessageChart {
@@ -47,7 +55,7 @@ impl MessageChart {
 
     /// The message showing the chart's URL went out: the alert's older charts can go.
     pub fn reached_slack(&self, store: &impl Store) {
-        if matches!(self.shown, Chart::Image { .. }) {
+        if matches!(self.shown, Chart::Image { .. } | Chart::SlackFile { .. }) {
             self.mark_shown(store);
         }
     }
@@ -133,13 +141,76 @@ impl<E: Edges> Courier<'_, E> {
                 transient: false,
                 token: Some(token),
             },
-            _ => MessageChart {
+            (ChartDelivery::Url | ChartDelivery::Inline, _) => {
+                self.upload_inline(drawing, alert_id, token).await
+            }
+            (ChartDelivery::Upload, _) => MessageChart {
                 shown: Chart::None,
                 upload: Some((drawing, format!("alert-{alert_id}-{token}.png"))),
                 transient: false,
                 token: Some(token),
             },
         }
+    }
+
+    /// Uploads the chart to Slack, shared nowhere, for the message to show by its file id.
+    async fn upload_inline(&self, drawing: Drawing, alert_id: i64, token: String) -> MessageChart {
+        let filename = format!("alert-{alert_id}-{token}.png");
+        let file = PngFile {
+            filename: &filename,
+            title: &drawing.alt,
+            alt: drawing.numbers.as_deref(),
+            png: &drawing.png,
+        };
+        match self.chat.upload_file(&file).await {
+            Ok(id) => MessageChart {
+                shown: Chart::SlackFile {
+                    id,
+                    alt: drawing.alt_text().to_owned(),
+                    numbers: drawing.numbers,
+                },
+                upload: None,
+                transient: false,
+                token: Some(token),
+            },
+            Err(e) => MessageChart::unavailable(DrawFailure {
+                transient: matches!(e, Failure::Retry { .. }),
+                reason: format!("cannot upload it: {}", e.reason()),
+            }),
+        }
+    }
+
+    /// Sends what `build` makes of the message with its chart. While Slack has not processed
+    /// an inline chart's file it waits and tries again; then the message goes without it:
+    /// saying the chart follows, marked transient so that a redraw puts it in, while the alert
+    /// is `firing` (redraws are for firing alerts), else saying why there is none.
+    pub(super) async fn send_showing<T>(
+        &self,
+        chart: &mut MessageChart,
+        build: impl Fn(&MessageChart) -> Message,
+        send: impl AsyncFn(&Message) -> Result<T, Hold>,
+        firing: bool,
+    ) -> Result<T, Hold> {
+        let mut sent = send(&build(chart)).await;
+        for wait in NOT_READY_WAITS_MS {
+            let Err(Hold::Failed(Failure::NotReady(reason))) = &sent else {
+                return sent;
+            };
+            eprintln!("alertgraph: {reason}: trying again in {wait} ms");
+            super::sleep(Duration::from_millis(wait));
+            sent = send(&build(chart)).await;
+        }
+        let Err(Hold::Failed(Failure::NotReady(reason))) = &sent else {
+            return sent;
+        };
+        eprintln!("alertgraph: {reason}: sending without the chart");
+        chart.shown = if firing {
+            Chart::Follows
+        } else {
+            Chart::Unavailable("Slack had not processed it in time".into())
+        };
+        chart.transient = firing;
+        send(&build(chart)).await
     }
 
     /// Uploads the chart into the message's thread. The message is already recorded, so a
@@ -151,10 +222,12 @@ impl<E: Edges> Courier<'_, E> {
         let upload = Upload {
             channel_id,
             thread_ts,
-            filename,
-            title: &drawing.alt,
-            alt: drawing.numbers.as_deref(),
-            png: &drawing.png,
+            file: PngFile {
+                filename,
+                title: &drawing.alt,
+                alt: drawing.numbers.as_deref(),
+                png: &drawing.png,
+            },
         };
         match self.chat.upload_png(&upload).await {
             Ok(()) => chart.mark_shown(self.store),

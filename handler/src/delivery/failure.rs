@@ -15,6 +15,8 @@ pub enum Failure {
         /// No clear answer came (network, 5xx): the service may have taken the message.
         maybe_posted: bool,
     },
+    /// The service has not processed a file the message shows yet: worth another try soon.
+    NotReady(String),
     /// Trying again cannot help this message (refused content, a malformed answer).
     Permanent(String),
     /// Only a person can fix this (a revoked token, a bot removed from its channel): delivery
@@ -34,6 +36,18 @@ pub enum Hold {
     Failed(Failure),
     /// Its channel has no turn before then: not a failure.
     Deferred(Timestamp),
+}
+
+impl Failure {
+    /// Why, in one line, as a person reads it.
+    pub fn reason(&self) -> &str {
+        match self {
+            Failure::Retry { reason, .. }
+            | Failure::NotReady(reason)
+            | Failure::Permanent(reason)
+            | Failure::Misconfigured { reason, .. } => reason,
+        }
+    }
 }
 
 impl From<Failure> for Hold {

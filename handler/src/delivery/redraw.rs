@@ -18,7 +18,7 @@ impl<E: Edges> Courier<'_, E> {
         if posted.stored.alert.status == AlertStatus::Resolved {
             return Ok(());
         }
-        let chart = self.chart(job, &AlertView::of(&posted.stored.alert)).await;
+        let mut chart = self.chart(job, &AlertView::of(&posted.stored.alert)).await;
         if let Chart::Unavailable(reason) = &chart.shown {
             if chart.transient {
                 return Err(retry_chart(reason).into());
@@ -29,7 +29,10 @@ impl<E: Edges> Courier<'_, E> {
             );
             return Ok(());
         }
-        self.update_in_place(&posted, &chart).await?;
+        self.update_in_place(&posted, &mut chart).await?;
+        if chart.transient {
+            return Err(retry_chart("Slack has not processed the uploaded chart yet").into());
+        }
         chart.reached_slack(self.store);
         let message = &posted.message;
         self.upload(&chart, &message.channel, &message.ts).await;

@@ -16,11 +16,13 @@ impl<E: Edges> Courier<'_, E> {
             // Nothing was posted that could show a response.
             return Ok(());
         };
-        let chart = match self.options.chart_delivery {
-            ChartDelivery::Url => self.chart(job, &AlertView::of(&posted.stored.alert)).await,
+        let mut chart = match self.options.chart_delivery {
+            ChartDelivery::Url | ChartDelivery::Inline => {
+                self.chart(job, &AlertView::of(&posted.stored.alert)).await
+            }
             ChartDelivery::Upload => MessageChart::none(),
         };
-        self.update_in_place(&posted, &chart).await?;
+        self.update_in_place(&posted, &mut chart).await?;
         chart.reached_slack(self.store);
         if chart.transient && posted.stored.alert.status == AlertStatus::Firing {
             self.schedule_redraw(job.alert_id);

@@ -7,7 +7,7 @@ use crate::alertmanager::{Alertmanager, SilenceSpec};
 use crate::chart::draw::{DrawFailure, Drawing, Window};
 use crate::chart::plot::PlottedAlert;
 use crate::chart::prometheus::Prometheus;
-use crate::slack::api::{Client, Posted, Upload};
+use crate::slack::api::{Client, PngFile, Posted, Upload};
 use crate::slack::message::Message;
 use crate::store::{
     AlertHistory, AlertSilence, ChatMessage, DeliveryPause, DrainTurn, Job, Paused, PostingJob,
@@ -154,6 +154,8 @@ pub trait Chat {
     ) -> Result<Option<Posted>, Failure>;
     /// Uploads a PNG into a message's thread.
     async fn upload_png(&self, upload: &Upload<'_>) -> Result<(), Failure>;
+    /// Uploads a PNG shared nowhere, for a message to show inline: its file id.
+    async fn upload_file(&self, file: &PngFile<'_>) -> Result<String, Failure>;
 }
 
 /// The Alertmanager calls of silences made from the chat service.

@@ -118,7 +118,15 @@ impl Outcome {
                 // An earlier unanswered post stays in doubt until a lookup settles it.
                 uncertain: maybe_posted || job.posting.is_some(),
             },
-            Err(Hold::Failed(Failure::Retry { reason, .. })) => {
+            // A file still unprocessed after the job's own waits: like any passing trouble.
+            Err(Hold::Failed(Failure::NotReady(reason))) if tries < MAX_ATTEMPTS => {
+                Outcome::Reschedule {
+                    due: later(backoff_ms(tries, crate::now_ms())),
+                    reason,
+                    uncertain: job.posting.is_some(),
+                }
+            }
+            Err(Hold::Failed(Failure::Retry { reason, .. } | Failure::NotReady(reason))) => {
                 Outcome::DeadLetter(format!("gave up after {tries} attempts: {reason}"))
             }
             Err(Hold::Failed(Failure::Permanent(reason))) => Outcome::DeadLetter(reason),

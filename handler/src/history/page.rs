@@ -199,7 +199,7 @@ fn article(
             format!("chart of {}", view.alertname),
         )
     });
-    let (in_message, in_thread) = match (chart, preview.chart_delivery) {
+    let (in_message, beside) = match (chart, preview.chart_delivery) {
         (Some((url, alt)), ChartDelivery::Url) => (
             Chart::Image {
                 url,
@@ -208,7 +208,16 @@ fn article(
             },
             None,
         ),
-        (chart, _) => (Chart::None, chart),
+        (None, ChartDelivery::Url) => (Chart::None, None),
+        // The page's own copy, under the message, since the page cannot show a Slack file.
+        (chart, ChartDelivery::Inline) => (
+            Chart::None,
+            chart.map(|chart| ("In the message, uploaded to Slack:", chart)),
+        ),
+        (chart, ChartDelivery::Upload) => (
+            Chart::None,
+            chart.map(|chart| ("In its thread, uploaded:", chart)),
+        ),
     };
     let options = MessageOptions {
         explorer_url: preview.look.explorer_url.clone(),
@@ -227,8 +236,10 @@ fn article(
         "<p class=\"past\">In Slack, once a bot token is set:</p>"
     });
     preview::push_message(out, &shown);
-    if let Some((url, alt)) = in_thread {
-        out.push_str("<p class=\"past\">In its thread, uploaded:</p><div class=\"slack\">");
+    if let Some((place, (url, alt))) = beside {
+        out.push_str("<p class=\"past\">");
+        out.push_str(place);
+        out.push_str("</p><div class=\"slack\">");
         preview::push_image(out, &url, &alt);
         out.push_str("</div>");
     }
@@ -315,6 +326,27 @@ mod tests {
         assert!(
             html.contains("href=\"/history?alertname=%3Cx%3E&amp;status=resolved&amp;before=3\"")
         );
+    }
+
+    #[test]
+    fn an_inline_chart_is_shown_under_the_message_it_is_uploaded_into() {
+        let mut firing = entry(9, AlertStatus::Firing, 1);
+        firing.chart_token = Some("ab".repeat(16));
+        let page = HistoryPage {
+            entries: vec![firing],
+            next_before: None,
+        };
+        let inline = Preview {
+            chart_delivery: ChartDelivery::Inline,
+            ..posting()
+        };
+        let html = html(&page, &parse_query("").unwrap(), None, 0, &inline);
+        let place = html
+            .find("In the message, uploaded to Slack:")
+            .expect("{html}");
+        let image = html.find(&format!("src=\"/api/chart/{}.png\"", "ab".repeat(16)));
+        assert!(image.is_some_and(|at| at > place), "{html}");
+        assert!(!html.contains("In its thread"));
     }
 
     #[test]

@@ -72,6 +72,13 @@ fn push_block(out: &mut String, block: &Block) {
             image_url,
             alt_text,
         } => push_image(out, image_url, alt_text),
+        // The page cannot fetch a Slack file (it shows its own copy beside): the alt text
+        // stands in.
+        Block::SlackImage { alt_text, .. } => {
+            out.push_str("<div class=\"slack-context\">");
+            push_escaped(out, alt_text);
+            out.push_str("</div>");
+        }
         Block::Context { elements } => {
             out.push_str("<div class=\"slack-context\">");
             for (i, element) in elements.iter().enumerate() {
@@ -378,5 +385,17 @@ pub(crate) mod tests {
             only_preview_markup(&mrkdwn(text)).unwrap();
         }
         assert!(only_preview_markup("<b>ok</b><script>").is_err());
+    }
+
+    #[test]
+    fn an_image_of_a_slack_file_shows_its_alt_text() {
+        let mut out = String::new();
+        let image = Block::SlackImage {
+            slack_file: crate::slack::message::SlackFile { id: "F1".into() },
+            alt_text: "peak <9.1 %>".into(),
+        };
+        push_block(&mut out, &image);
+        assert_eq!(out, "<div class=\"slack-context\">peak &lt;9.1 %&gt;</div>");
+        only_preview_markup(&out).unwrap();
     }
 }

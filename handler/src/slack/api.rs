@@ -93,16 +93,12 @@ impl Chat for Client {
     }
 
     async fn post_message(&self, message: &Message) -> Result<Posted, Failure> {
-        self.call("chat.postMessage", body_of(message, None))
-            .await
-            .map_err(|f| f.in_channel(&message.channel))
+        self.call("chat.postMessage", message, None).await
     }
 
     /// Replaces the message `ts` in `message.channel` with `message`.
     async fn update_message(&self, message: &Message, ts: &str) -> Result<Posted, Failure> {
-        self.call("chat.update", body_of(message, Some(ts)))
-            .await
-            .map_err(|f| f.in_channel(&message.channel))
+        self.call("chat.update", message, Some(ts)).await
     }
 
     /// The alert's message among those posted to `channel_id` since `oldest_ms`, found by
@@ -136,14 +132,33 @@ impl Chat for Client {
         }))
     }
 
-    /// Uploads a PNG into a thread with Slack's external upload flow
-    /// (`files.getUploadURLExternal`, the upload, `files.completeUploadExternal`; needs the
-    /// `files:write` scope).
+    /// Uploads a PNG into a thread (`files:write`).
     async fn upload_png(&self, upload: &Upload<'_>) -> Result<(), Failure> {
+        let thread = [
+            ("channel_id", upload.channel_id),
+            ("thread_ts", upload.thread_ts),
+        ];
+        self.upload_external(&upload.file, &thread).await.map(drop)
+    }
+
+    /// Uploads a PNG shared nowhere, for an image block to show (`files:write`).
+    async fn upload_file(&self, file: &PngFile<'_>) -> Result<String, Failure> {
+        self.upload_external(file, &[]).await
+    }
+}
+
+impl Client {
+    /// Slack's external upload flow (`files.getUploadURLExternal`, the upload,
+    /// `files.completeUploadExternal` with `share`'s fields): the file's id.
+    async fn upload_external(
+        &self,
+        file: &PngFile<'_>,
+        share: &[(&str, &str)],
+    ) -> Result<String, Failure> {
         let method = "files.getUploadURLExternal";
-        let length = upload.png.len().to_string();
-        let mut ask = vec![("filename", upload.filename), ("length", length.as_str())];
-        ask.extend(upload.alt.map(|alt| ("alt_txt", alt)));
+        let length = file.png.len().to_string();
+        let mut ask = vec![("filename", file.filename), ("length", length.as_str())];
+        ask.extend(file.alt.map(|alt| ("alt_txt", alt)));
         let ask = form(&ask);
         let (status, retry_after, body) = self
             .send(spin_sdk::http::Method::Post, method, FORM, ask)
@@ -160,32 +175,39 @@ impl Chat for Client {
             .method(spin_sdk::http::Method::Post)
             .uri(upload_url)
             .header("content-type", "image/png")
-            .body(upload.png.to_vec())
+            .body(file.png.to_vec())
             .build();
         let response = crate::outbound::send(request, "file upload", false).await?;
         check_status("file upload", *response.status(), None)?;
         let method = "files.completeUploadExternal";
-        let files = serde_json::json!([{ "id": file_id, "title": upload.title }]).to_string();
-        let complete = form(&[
-            ("files", files.as_str()),
-            ("channel_id", upload.channel_id),
-            ("thread_ts", upload.thread_ts),
-        ]);
+        let files = serde_json::json!([{ "id": file_id, "title": file.title }]).to_string();
+        let mut complete = vec![("files", files.as_str())];
+        complete.extend_from_slice(share);
         let (status, retry_after, body) = self
-            .send(spin_sdk::http::Method::Post, method, FORM, complete)
+            .send(spin_sdk::http::Method::Post, method, FORM, form(&complete))
             .await?;
-        classify_as::<Value>(method, status, retry_after.as_deref(), &body).map(drop)
+        classify_as::<Value>(method, status, retry_after.as_deref(), &body)?;
+        Ok(file_id.to_owned())
     }
-}
 
-impl Client {
-    async fn call(&self, method: &str, body: Vec<u8>) -> Result<Posted, Failure> {
+    /// `chat.postMessage` or `chat.update` of `message`.
+    async fn call(
+        &self,
+        method: &str,
+        message: &Message,
+        ts: Option<&str>,
+    ) -> Result<Posted, Failure> {
         let (status, retry_after, body) = self
-            .send(spin_sdk::http::Method::Post, method, JSON, body)
+            .send(
+                spin_sdk::http::Method::Post,
+                method,
+                JSON,
+                body_of(message, ts),
+            )
             .await?;
         classify(method, status, retry_after.as_deref(), &body)
+            .map_err(|failure| about_message(method, message, failure))
     }
-
     /// One Web API request: status, `Retry-After`, body; a transport error is a retry.
     async fn send(
         &self,
@@ -218,6 +240,11 @@ const FORM: &str = "application/x-www-form-urlencoded";
 pub struct Upload<'a> {
     pub channel_id: &'a str,
     pub thread_ts: &'a str,
+    pub file: PngFile<'a>,
+}
+
+/// A chart's PNG as Slack files it.
+pub struct PngFile<'a> {
     pub filename: &'a str,
     pub title: &'a str,
     /// For screen readers: the chart's numbers in words (one short line, far below Slack's
@@ -314,6 +341,19 @@ pub fn classify(
     }
 }
 
+/// A failure to post or update `message`: `invalid_blocks` for a message showing an uploaded
+/// file is Slack not having processed the file yet; a channel fault names its channel.
+fn about_message(method: &str, message: &Message, failure: Failure) -> Failure {
+    match failure {
+        Failure::Permanent(reason)
+            if message.shows_slack_file() && reason == format!("{method}: invalid_blocks") =>
+        {
+            Failure::NotReady(format!("{reason} (the chart's file is not processed yet)"))
+        }
+        other => other.in_channel(&message.channel),
+    }
+}
+
 /// The HTTP status alone: 429 and 5xx are retried, and so is any other 4xx: one that says the
 /// token or URL is wrong pauses delivery, the rest get the backoff. Only a rate limit (429)
 /// and "unavailable" (503) say when to come back.
@@ -384,7 +424,7 @@ fn answer_error(method: &str, error: String, retry_after: Option<&str>) -> Failu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::slack::message::{Attachment, Message};
+    use crate::slack::message::{Attachment, Block, Message, SlackFile};
 
     fn message() -> Message {
         Message {
@@ -443,6 +483,29 @@ mod tests {
                 "{got:?}"
             );
         }
+    }
+
+    #[test]
+    fn invalid_blocks_naming_an_uploaded_file_is_slack_not_ready_for_it() {
+        let refused = || Failure::Permanent("chat.update: invalid_blocks".into());
+        assert_eq!(
+            about_message("chat.update", &message(), refused()),
+            refused()
+        );
+        let mut showing_file = message();
+        showing_file.attachments[0].blocks.push(Block::SlackImage {
+            slack_file: SlackFile { id: "F1".into() },
+            alt_text: "chart".into(),
+        });
+        assert!(matches!(
+            about_message("chat.update", &showing_file, refused()),
+            Failure::NotReady(_)
+        ));
+        let body: Value = serde_json::from_slice(&body_of(&showing_file, None)).unwrap();
+        assert_eq!(
+            body["attachments"][0]["blocks"][0],
+            serde_json::json!({"type": "image", "slack_file": {"id": "F1"}, "alt_text": "chart"})
+        );
     }
 
     #[test]

@@ -63,6 +63,14 @@ pub enum Chart {
         alt: String,
         numbers: Option<String>,
     },
+    /// A PNG uploaded to Slack without a channel, shown by its file id.
+    SlackFile {
+        id: String,
+        alt: String,
+        numbers: Option<String>,
+    },
+    /// Uploaded, but Slack had not processed it in time: an edit puts it in later.
+    Follows,
     /// No chart could be made: the one-line reason is shown instead.
     Unavailable(String),
     /// Charts are off: nothing is shown.
@@ -130,12 +138,24 @@ pub enum Block {
         image_url: String,
         alt_text: String,
     },
+    /// An image block showing a file uploaded to Slack rather than one fetched from a URL.
+    #[serde(rename = "image")]
+    SlackImage {
+        slack_file: SlackFile,
+        alt_text: String,
+    },
     Context {
         elements: Vec<Text>,
     },
     Actions {
         elements: Vec<Element>,
     },
+}
+
+/// A file uploaded to Slack, as an image block names it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlackFile {
+    pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -622,30 +642,60 @@ fn chart_blocks(chart: &Chart) -> Vec<Block> {
     };
     match chart {
         Chart::Image { url, alt, numbers } => match link(url) {
-            Some(image_url) => {
-                let image = Block::Image {
+            Some(image_url) => with_numbers(
+                Block::Image {
                     image_url,
-                    // Slack refuses an empty alt_text.
-                    alt_text: match escape_cut(alt, ALT_TEXT_MAX) {
-                        alt if alt.trim().is_empty() => "chart".to_owned(),
-                        alt => alt,
-                    },
-                };
-                // Slack refuses an empty text too: then the line is left out.
-                let numbers = numbers
-                    .iter()
-                    .map(|line| escape_cut(line, CONTEXT_TEXT_MAX))
-                    .filter(|line| !line.trim().is_empty())
-                    .map(|line| Block::Context {
-                        elements: vec![mrkdwn(line)],
-                    });
-                std::iter::once(image).chain(numbers).collect()
-            }
+                    alt_text: alt_text(alt),
+                },
+                numbers.as_deref(),
+            ),
             // A bad image URL would make Slack refuse the whole message.
             None => vec![unavailable("invalid image URL")],
         },
+        Chart::SlackFile { id, alt, numbers } => with_numbers(
+            Block::SlackImage {
+                slack_file: SlackFile { id: id.clone() },
+                alt_text: alt_text(alt),
+            },
+            numbers.as_deref(),
+        ),
+        Chart::Follows => vec![Block::Context {
+            elements: vec![mrkdwn("chart follows: Slack is still processing it".into())],
+        }],
         Chart::Unavailable(reason) => vec![unavailable(reason)],
         Chart::None => Vec::new(),
+    }
+}
+
+/// Slack refuses an empty alt_text.
+fn alt_text(alt: &str) -> String {
+    match escape_cut(alt, ALT_TEXT_MAX) {
+        alt if alt.trim().is_empty() => "chart".to_owned(),
+        alt => alt,
+    }
+}
+
+/// The image with the chart's numbers in a context block under it.
+fn with_numbers(image: Block, numbers: Option<&str>) -> Vec<Block> {
+    // Slack refuses an empty text too: then the line is left out.
+    let numbers = numbers
+        .iter()
+        .map(|line| escape_cut(line, CONTEXT_TEXT_MAX))
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| Block::Context {
+            elements: vec![mrkdwn(line)],
+        });
+    std::iter::once(image).chain(numbers).collect()
+}
+
+impl Message {
+    /// Whether an image block shows a file uploaded to Slack, which Slack may not have
+    /// processed yet.
+    pub fn shows_slack_file(&self) -> bool {
+        self.attachments
+            .iter()
+            .flat_map(|a| &a.blocks)
+            .any(|b| matches!(b, Block::SlackImage { .. }))
     }
 }
 

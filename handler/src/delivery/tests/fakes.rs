@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 use crate::alertmanager::SilenceSpec;
 use crate::chart::draw::{DrawFailure, Drawing, Window};
 use crate::chart::plot::PlottedAlert;
-use crate::slack::api::{Posted, Upload};
+use crate::slack::api::{PngFile, Posted, Upload};
 use crate::slack::message::Message;
 use crate::store::{
     AlertHistory, AlertSilence, ChatMessage, DeliveryPause, DrainTurn, Job, Paused, PostingJob,
@@ -324,10 +324,14 @@ impl Chat for FakeChat {
             "upload {} {} {} alt {}",
             upload.channel_id,
             upload.thread_ts,
-            upload.filename,
-            upload.alt.unwrap_or("none")
+            upload.file.filename,
+            upload.file.alt.unwrap_or("none")
         );
         self.call("upload", line)
+    }
+    async fn upload_file(&self, file: &PngFile<'_>) -> Result<String, Failure> {
+        self.call("upload_file", format!("upload {}", file.filename))?;
+        Ok(format!("F{}", self.calls.borrow().len()))
     }
 }
 

@@ -235,6 +235,63 @@ fn a_failed_upload_leaves_the_message_posted_and_the_job_done() {
 }
 
 #[test]
+fn an_inline_chart_is_uploaded_first_and_the_post_waits_for_slack_to_process_it() {
+    let desk = Desk::new().with_charts(ChartDelivery::Inline);
+    desk.chat.fail_next("post", not_ready());
+    assert_eq!(desk.attempt(JobKind::AlertFired), Ok(()));
+    assert_eq!(
+        desk.calls(),
+        ["upload alert-1-tok1x1.png", "post #alerts", "post #alerts"]
+    );
+    desk.assert_sent_shows(0, r#""type":"image","slack_file":{"id":"F1"}"#);
+    assert_eq!(desk.store.written("shown"), ["shown tok1x1"]);
+    assert!(desk.store.written("redraw").is_empty());
+}
+
+#[test]
+fn an_inline_chart_slack_is_not_ready_for_follows_by_a_redraw() {
+    let desk = Desk::new().with_charts(ChartDelivery::Inline);
+    for _ in 0..4 {
+        desk.chat.fail_next("post", not_ready());
+    }
+    assert_eq!(desk.attempt(JobKind::AlertFired), Ok(()));
+    assert_eq!(
+        desk.calls().len(),
+        1 + 5,
+        "the upload, four refused posts, one taken"
+    );
+    desk.assert_sent_shows(0, "chart follows");
+    assert!(!desk.sent(0).contains("slack_file"));
+    assert_eq!(desk.store.written("redraw"), ["redraw 1"]);
+    assert!(desk.store.written("shown").is_empty());
+}
+
+#[test]
+fn an_inline_chart_that_cannot_be_uploaded_leaves_its_reason_and_for_a_passing_cause_a_redraw() {
+    let desk = Desk::new().with_charts(ChartDelivery::Inline);
+    desk.chat.fail_next("upload_file", missing_scope(None));
+    assert_eq!(desk.attempt(JobKind::AlertFired), Ok(()));
+    desk.assert_sent_shows(
+        0,
+        "no chart: cannot upload it: chat.postMessage: missing_scope",
+    );
+    assert!(desk.store.written("redraw").is_empty(), "a lasting cause");
+    let desk = Desk::new().with_charts(ChartDelivery::Inline);
+    let unavailable = Failure::Retry {
+        after_ms: None,
+        reason: "files.getUploadURLExternal: HTTP 503".into(),
+        maybe_posted: false,
+    };
+    desk.chat.fail_next("upload_file", unavailable);
+    assert_eq!(desk.attempt(JobKind::AlertFired), Ok(()));
+    assert_eq!(desk.store.written("redraw"), ["redraw 1"]);
+}
+
+fn not_ready() -> Failure {
+    Failure::NotReady("chat.postMessage: invalid_blocks".into())
+}
+
+#[test]
 fn a_chart_that_failed_for_a_passing_cause_goes_out_as_its_reason_with_a_redraw_due() {
     let desk = Desk::new().with_charts(ChartDelivery::Url);
     *desk.drawer.as_ref().unwrap().failure.borrow_mut() = Some(transient("Prometheus: HTTP 503"));
@@ -403,6 +460,41 @@ fn a_redraw_failing_again_for_a_passing_cause_retries_and_for_good_gives_up() {
     });
     assert_eq!(desk.attempt(JobKind::ChartRedraw), Ok(()));
     assert!(desk.calls().is_empty(), "the message keeps its reason");
+}
+
+#[test]
+fn an_inline_chart_still_unprocessed_at_the_resolve_is_left_out_saying_why_and_green_once() {
+    let desk = Desk::new().with_charts(ChartDelivery::Inline);
+    desk.set_status(1, AlertStatus::Resolved);
+    desk.posted_earlier(1);
+    for _ in 0..4 {
+        desk.chat.fail_next("update", not_ready());
+    }
+    assert_eq!(desk.attempt(JobKind::AlertResolved), Ok(()));
+    desk.assert_sent_shows(0, "no chart: Slack had not processed it in time");
+    assert_eq!(desk.store.written("step"), ["step 7 1", "step 7 2"]);
+    assert!(
+        desk.store.written("redraw").is_empty(),
+        "no second green edit"
+    );
+}
+
+#[test]
+fn a_redraw_waits_while_slack_processes_the_new_upload() {
+    let desk = Desk::new().with_charts(ChartDelivery::Inline);
+    desk.posted_earlier(1);
+    desk.chat.fail_next("update", not_ready());
+    assert_eq!(desk.attempt(JobKind::ChartRedraw), Ok(()));
+    assert_eq!(
+        desk.calls(),
+        [
+            "upload alert-1-tok1x1.png",
+            "update C0ALERTS0 100.000100",
+            "update C0ALERTS0 100.000100"
+        ]
+    );
+    desk.assert_sent_shows(0, r#""slack_file":{"id":"F1"}"#);
+    assert_eq!(desk.store.written("shown"), ["shown tok1x1"]);
 }
 
 // message-refresh

@@ -359,6 +359,14 @@ fn check_block(block: &Block) {
             assert!(chars(alt_text) <= ALT_TEXT_MAX, "alt_text too long");
             check_safe(alt_text);
         }
+        Block::SlackImage {
+            slack_file,
+            alt_text,
+        } => {
+            assert!(!slack_file.id.is_empty());
+            assert!(chars(alt_text) <= ALT_TEXT_MAX, "alt_text too long");
+            check_safe(alt_text);
+        }
         Block::Context { elements } => {
             assert!(!elements.is_empty() && elements.len() <= CONTEXT_ELEMENTS_MAX);
             elements
