@@ -63,10 +63,11 @@ impl<E: Edges> Courier<'_, E> {
             }
         }
         let mut chart = self.chart(job, &AlertView::of(&stored.alert)).await;
+        let firing = stored.alert.status == AlertStatus::Firing;
         let build = |chart: &MessageChart| {
             let mut body = self.alert_body(stored, chart, channel);
             body.metadata = Some(Metadata::alert(job.alert_id));
-            if stored.alert.status == AlertStatus::Firing {
+            if firing {
                 self.mention_on_call(&mut body, stored);
             }
             body
@@ -74,7 +75,6 @@ impl<E: Edges> Courier<'_, E> {
         // One turn for the post, however often Slack refuses an inline chart not ready yet.
         self.take_turn(channel, Some(job))?;
         let send = async |body: &message::Message| self.send(body).await;
-        let firing = stored.alert.status == AlertStatus::Firing;
         let posted = self.send_showing(&mut chart, build, send, firing).await?;
         let thread = (posted.channel.clone(), posted.ts.clone());
         record(self.store, job.alert_id, posted, channel, unverified)?;

@@ -191,19 +191,19 @@ impl<E: Edges> Courier<'_, E> {
         send: impl AsyncFn(&Message) -> Result<T, Hold>,
         firing: bool,
     ) -> Result<T, Hold> {
-        let mut sent = send(&build(chart)).await;
-        for wait in NOT_READY_WAITS_MS {
+        let mut waits = NOT_READY_WAITS_MS.into_iter();
+        loop {
+            let sent = send(&build(chart)).await;
             let Err(Hold::Failed(Failure::NotReady(reason))) = &sent else {
                 return sent;
             };
+            let Some(wait) = waits.next() else {
+                eprintln!("alertgraph: {reason}: sending without the chart");
+                break;
+            };
             eprintln!("alertgraph: {reason}: trying again in {wait} ms");
             super::sleep(Duration::from_millis(wait));
-            sent = send(&build(chart)).await;
         }
-        let Err(Hold::Failed(Failure::NotReady(reason))) = &sent else {
-            return sent;
-        };
-        eprintln!("alertgraph: {reason}: sending without the chart");
         chart.shown = if firing {
             Chart::Follows
         } else {
