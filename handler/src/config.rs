@@ -174,15 +174,20 @@ pub struct Charts {
     pub window_after_ms: i64,
 }
 
-pub fn charts() -> Result<Charts, variables::Error> {
-    let base_url = base_url()?;
-    let delivery = match optional("chart_delivery")?.as_deref() {
+/// `CHART_DELIVERY`, given `BASE_URL`.
+pub fn chart_delivery(base_url: Option<&str>) -> Result<ChartDelivery, variables::Error> {
+    Ok(match optional("chart_delivery")?.as_deref() {
         Some("upload") => ChartDelivery::Upload,
         Some("inline") => ChartDelivery::Inline,
         // Without a public URL Slack cannot fetch the image, so it is uploaded.
         _ if base_url.is_none() => ChartDelivery::Inline,
         _ => ChartDelivery::Url,
-    };
+    })
+}
+
+pub fn charts() -> Result<Charts, variables::Error> {
+    let base_url = base_url()?;
+    let delivery = chart_delivery(base_url.as_deref())?;
     let prometheus = match optional("prometheus_url")? {
         Some(url) => {
             let (authorization, secrets) = prometheus_authorization()?;

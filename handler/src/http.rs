@@ -199,11 +199,12 @@ fn history(req: &IncomingRequest, target: Option<&str>, page: bool) -> Reply {
         }
     };
     if page {
-        let preview = match (config::posting(), config::message_look(), config::charts()) {
-            (Ok(posting), Ok(look), Ok(charts)) => history::page::Preview {
+        let delivery = config::chart_delivery(base_url.as_deref());
+        let preview = match (config::posting(), config::message_look(), delivery) {
+            (Ok(posting), Ok(look), Ok(chart_delivery)) => history::page::Preview {
                 posting,
                 look,
-                chart_delivery: charts.delivery,
+                chart_delivery,
             },
             (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => {
                 return Reply::text(500, &format!("cannot read the Slack settings: {e}"))
