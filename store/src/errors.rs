@@ -2,17 +2,26 @@
 
 use crate::api::StoreError;
 
-/// What a libSQL server's client says when the server is away or dropped the stream: the
-/// request can be tried again (Alertmanager does, on a 503).
-const SERVER_AWAY: [&str; 8] = [
+/// What a libSQL server's client says when the server is away, dropped the stream, or is
+/// too loaded to take the transaction now: the request can be tried again (Alertmanager
+/// does, on a 503). sqld words the last ones "Transaction timed out" (another writer waited
+/// 5 s for the lock and took it), "The stream has expired due to inactivity" (10 s idle),
+/// "Server cannot handle additional transactions" and "Too many concurrent requests".
+const SERVER_AWAY: [&str; 14] = [
     "error trying to connect",
     "connection refused",
     "connection reset",
     "connection closed",
     "error reading a body",
     "stream expired",
+    "stream has expired",
+    "stream_expired",
     "invalid baton",
+    "baton that has already been used",
     "timed out",
+    "timed-out",
+    "additional transactions",
+    "too many concurrent requests",
 ];
 
 /// Classify a SQLite error message: busy/locked, or a database server that is away → retry
@@ -76,6 +85,15 @@ mod tests {
             // sqld restarted: the connection's stream is unknown to it, or was cut mid-answer.
             "Hrana: `api error: `status=400 Bad Request, body=Received an invalid baton``",
             "Hrana: `cursor error: `error reading a body from connection: unexpected EOF``",
+            // sqld under load, in the words it answers with (seen against tools/sqld).
+            "Hrana: `stream error: `Error { message: \"Transaction timed out\", code: \
+             \"TRANSACTION_TIMEOUT\" }``",
+            "Hrana: `api error: `status=400 Bad Request, body={\"message\":\"The stream has \
+             expired due to inactivity\",\"code\":\"STREAM_EXPIRED\"}``",
+            "Server cannot handle additional transactions",
+            "Server can't handle additional transactions",
+            "Transaction timed-out",
+            "Too many concurrent requests",
         ];
         for message in busy {
             assert_eq!(classify(message), StoreError::Busy(message.into()));
