@@ -20,6 +20,7 @@ use seams::{Edges, Live, Store, WitStore};
 use settle::settle;
 use silence::settle_ended_silences;
 
+use crate::busy::sleep;
 use crate::chart::draw::Window;
 use crate::config::{self, ChartDelivery};
 use crate::slack::api::Client;
@@ -210,21 +211,6 @@ fn wait_before_next(now: Timestamp, next: Timestamp, left: Duration) -> Option<D
 
 fn left(deadline: Instant) -> Duration {
     deadline.saturating_duration_since(Instant::now())
-}
-
-/// Blocks the instance (not the host) for `wait`.
-fn sleep(wait: Duration) {
-    if wait.is_zero() {
-        return;
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        let nanos = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
-        wasi::clocks::monotonic_clock::subscribe_duration(nanos).block();
-    }
-    // The unit tests run natively, where there is no WASI clock to subscribe to.
-    #[cfg(not(target_arch = "wasm32"))]
-    std::thread::sleep(wait);
 }
 
 impl<E: Edges> Courier<'_, E> {

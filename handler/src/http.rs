@@ -2,7 +2,7 @@
 //! reply through the outparam, so work can go on after the client has its answer.
 
 use crate::{alerts, charts, chat_state, metrics, outbox};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
@@ -15,7 +15,13 @@ use crate::routes::{self, Resolved, Route};
 use crate::slack::interaction::{self, BadInteraction, Interaction};
 use crate::slack::signature;
 use crate::store::ActionOutcome;
-use crate::{auth, config, delivery, history, metrics_text, now_ms, outbox_retry, store, webhook};
+use crate::{
+    auth, busy, config, delivery, history, metrics_text, now_ms, outbox_retry, store, webhook,
+};
+
+/// How long a webhook waits for a busy database before it is answered 503 (Alertmanager's
+/// webhook timeout is 10 s).
+const WEBHOOK_PATIENCE: Duration = Duration::from_secs(3);
 
 const INDEX: &str = concat!(
     "alertgraph ",
@@ -244,12 +250,13 @@ async fn alerts(req: IncomingRequest, started: Instant) -> Reply {
     }
     match intake(req, token.as_deref()).await {
         Ok(hook) => {
-            match alerts::record_webhook(
-                &hook,
-                now_ms(),
-                elapsed_ns(started),
-                config::group_limit(),
-            ) {
+            // A busy or loaded database server is waited out briefly: Alertmanager's own
+            // retry of a 503 would hold the alert back for its whole backoff.
+            let group_limit = config::group_limit();
+            let recorded = busy::while_busy(started + WEBHOOK_PATIENCE, || {
+                alerts::record_webhook(&hook, now_ms(), elapsed_ns(started), group_limit)
+            });
+            match recorded {
                 Ok(recorded) => reply::recorded(&recorded),
                 Err(e) => reply::store_failure("webhook", &e),
             }

@@ -8,6 +8,7 @@
 //! sending), `delivery` for the outbox (the drain loop, one file per job family, and its seams:
 //! the store, the chat service, Alertmanager and the chart drawer as traits, faked in its
 //! tests), `retention` for the sweep that keeps the database's size level (run from the drain),
+//! `busy` for the writes that wait out a busy or away database (a webhook, a post's record),
 //! `slack::api` for the Slack Web API and `alertmanager` for its silences and alerts (both send
 //! through `outbound`), `chart` for the charts (its `prometheus` and `draw` do I/O, the rest is
 //! pure); `config` reads Spin variables. Everything else is pure and unit-tested: `routes`
@@ -25,6 +26,7 @@
 mod alertmanager;
 mod auth;
 mod body_limit;
+mod busy;
 pub mod chart;
 mod config;
 mod delivery;

@@ -462,7 +462,7 @@ fn spin_up_on_sqld_waits_out_a_429_and_its_kill_after_the_answer_still_posts_onc
     let (first_dir, second_dir) = (TempDir::new("spin-429-a"), TempDir::new("spin-429-b"));
     let first = SpinUp::start_on(&spin, &manifest, &first_dir, &vars, Some(&sqld));
     let limited = crate::delivery::webhook_from(crate::support::FIRING, &[("limited", &[])]);
-    assert_eq!(first.post_webhook(&limited).status, 200);
+    answered_200(&first, &limited);
     drained_until_settled(&first, &sqld, Duration::from_secs(60));
     let calls = slack.calls();
     assert_eq!(calls.len(), 2, "429, then delivered: {calls:#?}");
@@ -470,7 +470,7 @@ fn spin_up_on_sqld_waits_out_a_429_and_its_kill_after_the_answer_still_posts_onc
     // Killed while Slack takes its post (answered 3 s after it arrives, to nobody).
     slack.push(Scripted::Slow(Duration::from_secs(3)));
     let killed = crate::delivery::webhook_from(crate::support::FIRING, &[("killed", &[])]);
-    assert_eq!(first.post_webhook(&killed).status, 200);
+    answered_200(&first, &killed);
     let posting = wait_until(Duration::from_secs(30), || {
         (slack.in_flight() == 1).then_some(())
     });
@@ -485,6 +485,18 @@ fn spin_up_on_sqld_waits_out_a_429_and_its_kill_after_the_answer_still_posts_onc
         slack.calls()
     );
     assert_eq!(sqld.scalar("SELECT count(*) FROM messages"), 2);
+}
+
+/// Posts `webhook` to `up` and asserts a 200, naming the answer and the log otherwise.
+fn answered_200(up: &SpinUp, webhook: &[u8]) {
+    let response = up.post_webhook(webhook);
+    assert_eq!(
+        response.status,
+        200,
+        "{}\nlog:\n{}",
+        response.body,
+        up.log()
+    );
 }
 
 /// Drains `up` every 2 s, as the shipped CronJob does every minute, until no post or resolve

@@ -8,7 +8,7 @@ use super::failure::{describe, Failure, Hold};
 use super::limits::MAX_ATTEMPTS;
 use super::pauses::pause_delivery;
 use super::seams::Store;
-use super::sleep;
+use crate::busy::{while_busy, BUSY_RETRY};
 use crate::slack::api::Posted;
 use crate::store::{ChatMessage, Job, StoreError, Timestamp};
 
@@ -16,8 +16,6 @@ use crate::store::{ChatMessage, Job, StoreError, Timestamp};
 const MAX_BACKOFF_MS: u64 = 60_000;
 /// How long a post's record waits for a busy or away database.
 const RECORD_PATIENCE: Duration = Duration::from_secs(5);
-/// Between tries of a write the database refused as busy.
-const BUSY_RETRY: Duration = Duration::from_millis(250);
 
 /// Records the message Slack took for the alert. A post cannot be taken back, so a busy or
 /// away database is waited out for a while; if it stays so, the attempt counts as maybe
@@ -56,20 +54,6 @@ pub(super) fn settle(store: &impl Store, job: &Job, result: Result<(), Hold>, se
             job.id,
             describe(&e)
         );
-    }
-}
-
-/// Runs `write` again while the database is busy, until `until`: a settle or a step that is
-/// lost makes another replica repeat what already reached Slack once the lease runs out.
-fn while_busy(
-    until: Instant,
-    write: impl Fn() -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    loop {
-        match write() {
-            Err(StoreError::Busy(_)) if Instant::now() + BUSY_RETRY < until => sleep(BUSY_RETRY),
-            written => return written,
-        }
     }
 }
 
