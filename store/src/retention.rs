@@ -140,6 +140,7 @@ fn sweep_alerts(db: &dyn Db, cutoff: Timestamp) -> Result<(i64, i64), StoreError
     )?;
     let charts = swept("DELETE FROM charts WHERE alert_id IN (SELECT value FROM json_each(?1))")?;
     swept("DELETE FROM messages WHERE alert_id IN (SELECT value FROM json_each(?1))")?;
+    swept("DELETE FROM zoom_replies WHERE alert_id IN (SELECT value FROM json_each(?1))")?;
     swept("DELETE FROM outbox WHERE alert_id IN (SELECT value FROM json_each(?1))")?;
     let alerts = swept("DELETE FROM alerts WHERE id IN (SELECT value FROM json_each(?1))")?;
     Ok((alerts, charts))
