@@ -298,6 +298,10 @@ mod tests {
         let old = fire(&db, "old", 0);
         post(&db, old, 0);
         chart(&db, old, b"png", 0);
+        // Someone zoomed its chart (the row outlives the ten minutes until the next click).
+        db.exec(&format!(
+            "INSERT INTO zoom_replies VALUES ({old}, 3600000, {MIN}, 'C1', '1.000200')"
+        ));
         resolve(&db, "old", 0, 10 * MIN);
         deliver(&db, 10 * MIN);
         let firing = fire(&db, "firing", 0);
@@ -318,6 +322,7 @@ mod tests {
         );
         assert_eq!(count(&db, "messages"), 0);
         assert_eq!(count(&db, "charts"), 0);
+        assert_eq!(count(&db, "zoom_replies"), 0);
         assert_eq!(
             db.int(&format!(
                 "SELECT count(*) FROM outbox WHERE alert_id = {old}"
