@@ -3,6 +3,7 @@
 //! the same window clicked again within ten minutes answered, to that user alone, with a link
 //! to the reply instead of a second one.
 
+use crate::fake_slack::accepted_count;
 use crate::interactions::{click, controls, SIGNING_SECRET};
 use crate::prometheus::Incident;
 use crate::support::TempDir;
@@ -12,12 +13,26 @@ use std::time::Duration;
 const TOKEN: &str = "xoxb-zoom-test";
 const WAIT: Duration = Duration::from_secs(60);
 
-/// The replies posted in the thread of the message `ts`.
-fn replies_to(posts: &[Value], ts: &str) -> Vec<Value> {
-    posts
-        .iter()
+/// Clicks `action_id` of alert `alert_id` as `user_id`, waits for the `posts`th post and the
+/// outbox to settle, and returns the replies in the thread of the message `ts`.
+fn zoomed(
+    incident: &Incident,
+    (action_id, alert_id): (&str, &str),
+    user_id: &str,
+    posts: usize,
+    ts: &str,
+) -> Vec<Value> {
+    let (slack, server) = (&incident.slack, &incident.server);
+    let answer = click(server, action_id, alert_id, user_id);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    slack.wait_until(WAIT, |calls| {
+        accepted_count(calls, "chat.postMessage") == posts
+    });
+    server.wait_outbox_settled(WAIT);
+    let posted = slack.accepted("chat.postMessage");
+    posted
+        .into_iter()
         .filter(|p| p["thread_ts"] == ts)
-        .cloned()
         .collect()
 }
 
@@ -55,17 +70,7 @@ fn a_zoom_click_posts_the_chart_over_its_window_in_the_thread_once() {
         .expect("the post's ts");
     let ts = ts.to_owned();
 
-    let answer = click(server, "zoom_6h", &alert_id, "U0ADA");
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    slack.wait_until(WAIT, |calls| {
-        calls
-            .iter()
-            .filter(|c| c.accepted("chat.postMessage"))
-            .count()
-            == 2
-    });
-    server.wait_outbox_settled(WAIT);
-    let replies = replies_to(&slack.accepted("chat.postMessage"), &ts);
+    let replies = zoomed(&incident, ("zoom_6h", &alert_id), "U0ADA", 2, &ts);
     assert_eq!(replies.len(), 1, "{replies:#?}");
     let blocks = replies[0]["attachments"][0]["blocks"].as_array().unwrap();
     assert_eq!(
@@ -102,17 +107,7 @@ fn a_zoom_click_posts_the_chart_over_its_window_in_the_thread_once() {
     );
 
     // Another window is drawn afresh.
-    let wider = click(server, "zoom_24h", &alert_id, "U0BOB");
-    assert_eq!(wider.status, 200, "{}", wider.body);
-    slack.wait_until(WAIT, |calls| {
-        calls
-            .iter()
-            .filter(|c| c.accepted("chat.postMessage"))
-            .count()
-            == 3
-    });
-    server.wait_outbox_settled(WAIT);
-    let replies = replies_to(&slack.accepted("chat.postMessage"), &ts);
+    let replies = zoomed(&incident, ("zoom_24h", &alert_id), "U0BOB", 3, &ts);
     assert_eq!(replies.len(), 2);
     assert_eq!(
         replies[1]["attachments"][0]["blocks"][0]["elements"][0]["text"],

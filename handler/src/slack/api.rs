@@ -116,16 +116,9 @@ impl Chat for Client {
             oldest_ms.div_euclid(1000),
             oldest_ms.rem_euclid(1000)
         );
-        let method = "conversations.history";
-        let (status, retry_after, body) = self
-            .send(
-                spin_sdk::http::Method::Get,
-                &format!("{method}?{query}"),
-                JSON,
-                Vec::new(),
-            )
-            .await?;
-        let history = classify_as::<Value>(method, status, retry_after.as_deref(), &body)
+        let history = self
+            .get("conversations.history", &query)
+            .await
             .map_err(|f| f.in_channel(channel_id))?;
         Ok(find_in_history(&history, alert_id).map(|ts| Posted {
             channel: channel_id.to_owned(),
@@ -161,12 +154,22 @@ impl Chat for Client {
 
     /// `chat.getPermalink` (no scope needed): a link to the message.
     async fn permalink(&self, channel_id: &str, ts: &str) -> Result<String, Failure> {
-        let method = "chat.getPermalink";
         let query = format!(
             "channel={}&message_ts={}",
             crate::percent::encode(channel_id),
             crate::percent::encode(ts)
         );
+        let answer = self.get("chat.getPermalink", &query).await?;
+        answer["permalink"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| Failure::Permanent("chat.getPermalink: answer lacks permalink".into()))
+    }
+}
+
+impl Client {
+    /// A Web API read (`GET method?query`), its answer classified.
+    async fn get(&self, method: &str, query: &str) -> Result<Value, Failure> {
         let (status, retry_after, body) = self
             .send(
                 spin_sdk::http::Method::Get,
@@ -175,15 +178,9 @@ impl Chat for Client {
                 Vec::new(),
             )
             .await?;
-        let answer = classify_as::<Value>(method, status, retry_after.as_deref(), &body)?;
-        answer["permalink"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| Failure::Permanent(format!("{method}: answer lacks permalink")))
+        classify_as::<Value>(method, status, retry_after.as_deref(), &body)
     }
-}
 
-impl Client {
     /// Slack's external upload flow (`files.getUploadURLExternal`, the upload,
     /// `files.completeUploadExternal` with `share`'s fields): the file's id.
     async fn upload_external(
