@@ -4,7 +4,7 @@
 //!
 //! Layout: this file is the drain loop (turns, time budget, leases) and the [`Courier`] that
 //! carries jobs out; `jobs` dispatches a job by its kind to its family (`alert`: post and
-//! resolve, `redraw`, `refresh`, `silence`, `summary`). `channel` sends in a channel's turn,
+//! resolve, `redraw`, `refresh`, `silence`, `summary`, `zoom`). `channel` sends in a channel's turn,
 //! `chart` draws a message's chart, `earlier` looks for a post whose answer was lost, `pauses`
 //! pauses delivery on a configuration fault, `settle` writes down what an attempt did, `limits`
 //! bounds attempts and leases, `failure` classifies why a job did not complete. Everything
@@ -43,6 +43,7 @@ mod silence;
 mod summary;
 #[cfg(test)]
 mod tests;
+mod zoom;
 
 /// Instances delivering at once: enough to keep 50 paced channels busy while each waits on
 /// Prometheus and Slack; a burst's other instances answer and end instead of each draining.
@@ -77,7 +78,7 @@ impl Options {
             controls: slack.controls,
             chart_delivery: charts.delivery,
             base_url: charts.base_url.clone(),
-            window: Window {
+            window: Window::Around {
                 before_ms: charts.window_before_ms,
                 after_ms: charts.window_after_ms,
             },

@@ -1,19 +1,23 @@
 //! What Slack users do about an alert from its message: acknowledge it, silence it in
-//! Alertmanager, unsilence it. A click is recorded once (its signature refuses replays);
+//! Alertmanager, unsilence it, zoom its chart. A click is recorded once (its signature refuses replays);
 //! the Alertmanager calls and the message redraws are outbox jobs.
 
 use crate::api::{
-    ActionOutcome, ActionRequest, AlertSilence, ChatAction, JobKind, StoreError, Timestamp,
+    ActionOutcome, ActionRequest, AlertSilence, ChatAction, ChatMessage, JobKind, StoreError,
+    Timestamp,
 };
-use crate::db::{changed, int, opt_int, opt_text, query_opt, text, Db};
+use crate::db::{changed, int, opt_int, opt_text, query_opt, query_opt_with, text, Db};
 use crate::errors::invalid;
 use crate::metrics::{bump, SLACK_ACTIONS, SLACK_REFUSALS};
 use crate::{outbox, tx};
 
 /// Signatures are remembered this long: Slack's are valid for five minutes either way.
 const SEEN_FOR_MS: i64 = 10 * 60 * 1000;
-/// The longest silence a click may ask for.
+/// The longest silence a click may ask for, and the widest zoom.
 const MAX_SILENCE_MS: i64 = 7 * 24 * 3600 * 1000;
+const MAX_ZOOM_MS: i64 = MAX_SILENCE_MS;
+/// A zoom asked for again within this long only points at the reply already posted.
+pub const ZOOM_REPEAT_MS: i64 = 10 * 60 * 1000;
 
 /// The user of a `silence` / `unsilence` job (its payload).
 #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -23,6 +27,16 @@ pub struct ClickPayload {
     /// Silences only.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub duration_ms: Option<i64>,
+}
+
+/// The click of a `chart-zoom` job (its payload).
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ZoomPayload {
+    pub user_id: String,
+    pub user_name: String,
+    pub window_ms: i64,
+    /// The same window was asked for within [`ZOOM_REPEAT_MS`]: point at that reply.
+    pub repeat: bool,
 }
 
 /// Record a verified click; a replayed signature or an unknown alert writes nothing.
@@ -38,17 +52,22 @@ pub fn record(
     if signature.is_empty() {
         return Err(invalid("a Slack action needs its request signature"));
     }
-    if let ActionRequest::Silence(ms) = action.request {
-        if !(1..=MAX_SILENCE_MS).contains(&ms) {
+    match action.request {
+        ActionRequest::Silence(ms) if !(1..=MAX_SILENCE_MS).contains(&ms) => {
             return Err(invalid(format!(
                 "a silence lasts 1 ms to 7 days, not {ms} ms"
             )));
         }
+        ActionRequest::Zoom(ms) if !(1..=MAX_ZOOM_MS).contains(&ms) => {
+            return Err(invalid(format!("a zoom spans 1 ms to 7 days, not {ms} ms")));
+        }
+        _ => {}
     }
     let action_name = match action.request {
         ActionRequest::Acknowledge => "acknowledge",
         ActionRequest::Silence(_) => "silence",
         ActionRequest::Unsilence => "unsilence",
+        ActionRequest::Zoom(_) => "zoom",
     };
     let count = |outcome| {
         bump(
@@ -118,8 +137,80 @@ pub fn record(
                 Some(&payload(None)),
                 now,
             )?,
+            ActionRequest::Zoom(window_ms) => enqueue_zoom(db, action, window_ms, now)?,
         }
         Ok(ActionOutcome::Recorded)
+    })
+}
+
+/// A `chart-zoom` job for the click; a repeat when the same window of the alert was asked for
+/// within [`ZOOM_REPEAT_MS`], else the click is remembered as the window's first.
+fn enqueue_zoom(
+    db: &dyn Db,
+    action: &ChatAction,
+    window_ms: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.execute(
+        "DELETE FROM zoom_replies WHERE asked_at < ?",
+        &[int(now - ZOOM_REPEAT_MS)],
+    )?;
+    let first = changed(
+        db,
+        "INSERT INTO zoom_replies (alert_id, window_ms, asked_at) VALUES (?, ?, ?)
+         ON CONFLICT (alert_id, window_ms) DO NOTHING",
+        &[int(action.alert_id), int(window_ms), int(now)],
+    )?;
+    let payload = serde_json::to_string(&ZoomPayload {
+        user_id: action.user_id.clone(),
+        user_name: action.user_name.clone(),
+        window_ms,
+        repeat: first == 0,
+    })
+    .expect("strings and numbers always serialise");
+    outbox::enqueue(db, JobKind::ChartZoom, action.alert_id, Some(&payload), now)
+}
+
+/// The reply posted for a zoom of `window_ms` asked for within [`ZOOM_REPEAT_MS`] of `now`.
+pub fn zoom_reply(
+    db: &dyn Db,
+    alert_id: i64,
+    window_ms: i64,
+    now: Timestamp,
+) -> Result<Option<ChatMessage>, StoreError> {
+    query_opt_with(
+        db,
+        "SELECT channel, ts FROM zoom_replies
+         WHERE alert_id = ? AND window_ms = ? AND asked_at >= ? AND ts IS NOT NULL",
+        &[int(alert_id), int(window_ms), int(now - ZOOM_REPEAT_MS)],
+        |row| {
+            Ok(ChatMessage {
+                channel: row.text(0)?,
+                ts: row.text(1)?,
+            })
+        },
+    )
+}
+
+/// Remembers the reply a `chart-zoom` job posted. The click's row may have gone (ten minutes
+/// passed): then there is nothing a repeat could point at, and nothing is written.
+pub fn save_zoom_reply(
+    db: &dyn Db,
+    alert_id: i64,
+    window_ms: i64,
+    message: &ChatMessage,
+) -> Result<(), StoreError> {
+    tx::write(db, || {
+        db.execute(
+            "UPDATE zoom_replies SET channel = ?, ts = ? WHERE alert_id = ? AND window_ms = ?",
+            &[
+                text(&message.channel),
+                text(&message.ts),
+                int(alert_id),
+                int(window_ms),
+            ],
+        )?;
+        Ok(())
     })
 }
 
@@ -325,6 +416,63 @@ mod tests {
             db.strings("SELECT signature FROM slack_requests ORDER BY signature"),
             ["v0=new", "v0=newer"]
         );
+    }
+
+    #[test]
+    fn a_zoom_is_a_job_and_the_same_window_within_ten_minutes_a_repeat() {
+        let db = with_alert();
+        let six_hours = click(ActionRequest::Zoom(21_600_000));
+        record(&db, &six_hours, "v0=1", NOW).unwrap();
+        record(&db, &click(ActionRequest::Zoom(3_600_000)), "v0=2", NOW).unwrap();
+        record(&db, &six_hours, "v0=3", NOW + 60_000).unwrap();
+        let zoom = |window, repeat| {
+            format!(
+                r#"chart-zoom|{{"user_id":"U123","user_name":"ada","window_ms":{window},"repeat":{repeat}}}"#
+            )
+        };
+        assert_eq!(
+            pending(&db),
+            [
+                zoom(21_600_000, false),
+                zoom(3_600_000, false),
+                zoom(21_600_000, true)
+            ]
+        );
+        // Being drawn: no reply to point at yet.
+        assert_eq!(zoom_reply(&db, 1, 21_600_000, NOW + 60_000), Ok(None));
+        let reply = ChatMessage {
+            channel: "C1".into(),
+            ts: "1700000000.000200".into(),
+        };
+        save_zoom_reply(&db, 1, 21_600_000, &reply).unwrap();
+        assert_eq!(
+            zoom_reply(&db, 1, 21_600_000, NOW + 60_000),
+            Ok(Some(reply.clone()))
+        );
+        assert_eq!(zoom_reply(&db, 1, 3_600_000, NOW + 60_000), Ok(None));
+
+        // Ten minutes on, the window is drawn afresh.
+        let later = NOW + ZOOM_REPEAT_MS + 1;
+        assert_eq!(zoom_reply(&db, 1, 21_600_000, later), Ok(None));
+        db.exec("UPDATE outbox SET state = 'done'");
+        record(&db, &six_hours, "v0=4", later).unwrap();
+        assert_eq!(pending(&db), [zoom(21_600_000, false)]);
+        assert_eq!(db.int("SELECT count(*) FROM zoom_replies"), 1);
+    }
+
+    #[test]
+    fn a_zoom_out_of_range_is_refused_and_writes_nothing() {
+        let db = with_alert();
+        for ms in [0, -1, MAX_ZOOM_MS + 1] {
+            let refused = record(&db, &click(ActionRequest::Zoom(ms)), "v0=z", NOW);
+            assert!(
+                matches!(refused, Err(StoreError::Invalid(_))),
+                "{refused:?}"
+            );
+        }
+        assert!(pending(&db).is_empty());
+        assert_eq!(db.int("SELECT count(*) FROM zoom_replies"), 0);
+        assert_eq!(db.int("SELECT count(*) FROM slack_requests"), 0);
     }
 
     #[test]

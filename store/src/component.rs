@@ -212,6 +212,22 @@ impl exports::chat_state::Guest for Store {
     fn record_action_refusal(reason: String) -> Result<(), StoreError> {
         with_db(|db| actions::refuse(db, &reason))
     }
+
+    fn zoom_reply(
+        alert_id: i64,
+        window_ms: i64,
+        now: Timestamp,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        with_db(|db| actions::zoom_reply(db, alert_id, window_ms, now))
+    }
+
+    fn save_zoom_reply(
+        alert_id: i64,
+        window_ms: i64,
+        message: ChatMessage,
+    ) -> Result<(), StoreError> {
+        with_db(|db| actions::save_zoom_reply(db, alert_id, window_ms, &message))
+    }
 }
 
 impl exports::charts::Guest for Store {

@@ -346,6 +346,7 @@ pub fn kind_name(kind: JobKind) -> &'static str {
         JobKind::Silence => "silence",
         JobKind::Unsilence => "unsilence",
         JobKind::MessageRefresh => "message-refresh",
+        JobKind::ChartZoom => "chart-zoom",
     }
 }
 
@@ -358,6 +359,7 @@ fn parse_kind(name: &str) -> Result<JobKind, StoreError> {
         "silence" => Ok(JobKind::Silence),
         "unsilence" => Ok(JobKind::Unsilence),
         "message-refresh" => Ok(JobKind::MessageRefresh),
+        "chart-zoom" => Ok(JobKind::ChartZoom),
         other => Err(corrupt(&format!("job kind {other}"))),
     }
 }

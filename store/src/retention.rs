@@ -140,6 +140,7 @@ fn sweep_alerts(db: &dyn Db, cutoff: Timestamp) -> Result<(i64, i64), StoreError
     )?;
     let charts = swept("DELETE FROM charts WHERE alert_id IN (SELECT value FROM json_each(?1))")?;
     swept("DELETE FROM messages WHERE alert_id IN (SELECT value FROM json_each(?1))")?;
+    swept("DELETE FROM zoom_replies WHERE alert_id IN (SELECT value FROM json_each(?1))")?;
     swept("DELETE FROM outbox WHERE alert_id IN (SELECT value FROM json_each(?1))")?;
     let alerts = swept("DELETE FROM alerts WHERE id IN (SELECT value FROM json_each(?1))")?;
     Ok((alerts, charts))
@@ -297,6 +298,10 @@ mod tests {
         let old = fire(&db, "old", 0);
         post(&db, old, 0);
         chart(&db, old, b"png", 0);
+        // Someone zoomed its chart (the row outlives the ten minutes until the next click).
+        db.exec(&format!(
+            "INSERT INTO zoom_replies VALUES ({old}, 3600000, {MIN}, 'C1', '1.000200')"
+        ));
         resolve(&db, "old", 0, 10 * MIN);
         deliver(&db, 10 * MIN);
         let firing = fire(&db, "firing", 0);
@@ -317,6 +322,7 @@ mod tests {
         );
         assert_eq!(count(&db, "messages"), 0);
         assert_eq!(count(&db, "charts"), 0);
+        assert_eq!(count(&db, "zoom_replies"), 0);
         assert_eq!(
             db.int(&format!(
                 "SELECT count(*) FROM outbox WHERE alert_id = {old}"

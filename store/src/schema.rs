@@ -9,7 +9,7 @@ use crate::db::{query_one, Db, Row};
 use crate::tx;
 
 /// Migration `i` moves the schema from version `i` to `i + 1`; append, never edit.
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// The schema version this build writes and reads.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -245,6 +245,52 @@ const V8: &[&str] = &[
     "ALTER TABLE outbox ADD COLUMN steps INTEGER NOT NULL DEFAULT 0",
 ];
 
+const V9: &[&str] = &[
+    // Zoom clicks of the last ten minutes, by alert and window, with the reply once posted.
+    "CREATE TABLE zoom_replies (
+        alert_id INTEGER NOT NULL REFERENCES alerts (id),
+        window_ms INTEGER NOT NULL,
+        asked_at INTEGER NOT NULL,
+        channel TEXT,
+        ts TEXT,
+        PRIMARY KEY (alert_id, window_ms)
+    ) WITHOUT ROWID",
+    "CREATE INDEX zoom_replies_by_asked_at ON zoom_replies (asked_at)",
+    // The `chart-zoom` job kind: the outbox is rebuilt as in V5, with every column since.
+    "CREATE TABLE outbox_v9 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('alert-fired', 'alert-resolved', 'group-summary', 'chart-redraw',
+                            'silence', 'unsilence', 'message-refresh', 'chart-zoom')),
+        alert_id INTEGER NOT NULL REFERENCES alerts (id),
+        payload TEXT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
+        due_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_until INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        lease_owner TEXT NOT NULL DEFAULT '',
+        deferrals INTEGER NOT NULL DEFAULT 0,
+        posting_channel TEXT,
+        posting_since INTEGER,
+        started INTEGER NOT NULL DEFAULT 0,
+        deaths INTEGER NOT NULL DEFAULT 0,
+        steps INTEGER NOT NULL DEFAULT 0
+    )",
+    "INSERT INTO outbox_v9 SELECT id, kind, alert_id, payload, state, due_at, attempts,
+            lease_until, last_error, created_at, updated_at, lease_owner, deferrals,
+            posting_channel, posting_since, started, deaths, steps
+     FROM outbox",
+    "DROP TABLE outbox",
+    "ALTER TABLE outbox_v9 RENAME TO outbox",
+    "CREATE INDEX outbox_due ON outbox (due_at, id) WHERE state = 'pending'",
+    "CREATE INDEX outbox_pending_by_alert ON outbox (alert_id, id) WHERE state = 'pending'",
+    "CREATE INDEX outbox_by_state ON outbox (state, due_at)",
+    "CREATE INDEX outbox_by_alert ON outbox (alert_id)",
+];
+
 /// The database's schema version.
 pub fn version(db: &dyn Db) -> Result<i64, StoreError> {
     Row(&query_one(db, "PRAGMA user_version", &[])?).int(0)
@@ -312,7 +358,8 @@ mod tests {
                 "notices",
                 "outbox",
                 "past_firings",
-                "slack_requests"
+                "slack_requests",
+                "zoom_replies"
             ]
         );
         db.exec("INSERT INTO counters (name, labels, value) VALUES ('x', '{}', 7)");

@@ -491,6 +491,8 @@ fn answer(
             "conversations.history" => history(&state, &parsed),
             "files.getUploadURLExternal" => upload_url(&mut state, &parsed),
             "files.completeUploadExternal" => complete_upload(&mut state, &parsed),
+            "chat.postEphemeral" => ephemeral(&state, &parsed),
+            "chat.getPermalink" => permalink(&state, &parsed),
             _ => Err("unknown_method"),
         }
     };
@@ -683,6 +685,47 @@ fn post(state: &mut State, message: &Value) -> Result<Value, &'static str> {
         .messages
         .insert((channel.clone(), ts.clone()), message.clone());
     Ok(json!({"ok": true, "channel": channel, "ts": ts, "message": message}))
+}
+
+/// `chat.postEphemeral`: a note for one user, in a channel (by id) and thread that exist.
+fn ephemeral(state: &State, note: &Value) -> Result<Value, &'static str> {
+    let channel = note["channel"].as_str().unwrap_or_default();
+    if !state.channels.values().any(|id| id == channel) {
+        return Err("channel_not_found");
+    }
+    note["user"]
+        .as_str()
+        .filter(|u| !u.is_empty())
+        .ok_or("user_not_in_channel")?;
+    note["text"]
+        .as_str()
+        .filter(|t| !t.is_empty())
+        .ok_or("no_text")?;
+    if let Some(thread) = note["thread_ts"].as_str() {
+        let key = (channel.to_string(), thread.to_string());
+        if !state.messages.contains_key(&key) {
+            return Err("thread_not_found");
+        }
+    }
+    Ok(json!({"ok": true, "message_ts": format!("{}.000001", state.next_ts)}))
+}
+
+/// `chat.getPermalink`: a link to a message that exists.
+fn permalink(state: &State, query: &Value) -> Result<Value, &'static str> {
+    let channel = query["channel"].as_str().unwrap_or_default();
+    let ts = query["message_ts"].as_str().unwrap_or_default();
+    if !state
+        .messages
+        .contains_key(&(channel.to_string(), ts.to_string()))
+    {
+        return Err("message_not_found");
+    }
+    let link = format!(
+        "http://{}/archives/{channel}/p{}",
+        state.addr.expect("set at start"),
+        ts.replace('.', "")
+    );
+    Ok(json!({"ok": true, "channel": channel, "permalink": link}))
 }
 
 fn update(state: &mut State, message: &Value) -> Result<Value, &'static str> {

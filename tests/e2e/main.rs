@@ -25,6 +25,7 @@ mod slow_clients;
 mod soak;
 mod spin;
 mod support;
+mod zoom;
 
 use support::{Response, Server, TempDir, FIRING, JSON, RESOLVED};
 

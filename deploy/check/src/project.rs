@@ -181,10 +181,12 @@ fn template_names(template: &str) -> Vec<String> {
         .collect()
 }
 
-/// Slack Web API methods and the bot scope each needs.
-pub const SLACK_METHOD_SCOPES: [(&str, &str); 5] = [
+/// Slack Web API methods and the bot scope each needs ("" for none).
+pub const SLACK_METHOD_SCOPES: [(&str, &str); 7] = [
     ("chat.postMessage", "chat:write"),
     ("chat.update", "chat:write"),
+    ("chat.postEphemeral", "chat:write"),
+    ("chat.getPermalink", ""),
     ("conversations.history", "channels:history"),
     ("files.getUploadURLExternal", "files:write"),
     ("files.completeUploadExternal", "files:write"),
@@ -233,7 +235,9 @@ pub fn slack_scopes_needed(source: &str) -> Result<BTreeSet<String>, String> {
                          know: add it to SLACK_METHOD_SCOPES (project.rs) and to the Slack manifest"
                     )
                 })?;
-            scopes.insert(scope.to_owned());
+            if !scope.is_empty() {
+                scopes.insert(scope.to_owned());
+            }
         }
     }
     if scopes.is_empty() {

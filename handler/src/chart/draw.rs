@@ -25,11 +25,14 @@ pub struct Drawing {
     pub series: usize,
 }
 
-/// How far the window reaches around the alert.
-#[derive(Debug, Clone, Copy)]
-pub struct Window {
-    pub before_ms: i64,
-    pub after_ms: i64,
+/// The time the chart spans.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Window {
+    /// The alert's own: from `before_ms` ahead of its start to `after_ms` past its resolve
+    /// (or now, while it fires).
+    Around { before_ms: i64, after_ms: i64 },
+    /// A zoom from Slack: the `span_ms` that end now, or at the resolve.
+    Last { span_ms: i64 },
 }
 
 /// Why no chart was drawn.
@@ -98,13 +101,13 @@ impl Drawer for Prometheus {
     ) -> Result<Drawing, DrawFailure> {
         let query = query::for_alert(alert.labels, generator_url)
             .map_err(|e| DrawFailure::lasting(e.to_string()))?;
-        let span = query::window(
-            alert.starts_at,
-            alert.ends_at,
-            now,
-            window.before_ms,
-            window.after_ms,
-        );
+        let span = match window {
+            Window::Around {
+                before_ms,
+                after_ms,
+            } => query::window(alert.starts_at, alert.ends_at, now, before_ms, after_ms),
+            Window::Last { span_ms } => query::last(alert.ends_at, now, span_ms),
+        };
         let step = query::step_seconds(span.0, span.1);
         let promql = query.bounded(MAX_SERIES);
         let present = self.query_range(&promql, span.0, span.1, step);

@@ -460,6 +460,12 @@ pub fn window(
     }
 }
 
+/// The `span_ms` ending at `ends_at` (a resolved alert's end), or at `now` while it fires.
+pub fn last(ends_at: Option<Ms>, now: Ms, span_ms: i64) -> (Ms, Ms) {
+    let end = ends_at.map_or(now, |ends_at| ends_at.min(now));
+    (end.saturating_sub(span_ms.max(MIN_WINDOW_MS)), end)
+}
+
 /// `query_range` step in whole seconds for about 360 points (at least 1 s, so never near
 /// Prometheus' limit of 11,000 points).
 pub fn step_seconds(start: Ms, end: Ms) -> u32 {

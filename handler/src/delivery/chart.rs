@@ -11,7 +11,7 @@ use super::failure::{describe, Failure, Hold};
 use super::limits::DEATHS_WITHOUT_CHART;
 use super::seams::{Chat, Drawer, Edges, Store};
 use super::{Courier, Options};
-use crate::chart::draw::{DrawFailure, Drawing};
+use crate::chart::draw::{DrawFailure, Drawing, Window};
 use crate::chart::plot::PlottedAlert;
 use crate::config::ChartDelivery;
 use crate::slack::api::{PngFile, Upload};
@@ -80,6 +80,16 @@ impl<E: Edges> Courier<'_, E> {
     /// Draws the alert's chart now (a resolved alert gets its resolved span) and stores it;
     /// not once drawing it has killed the job's instance twice.
     pub(super) async fn chart(&self, job: &Job, alert: &AlertView<'_>) -> MessageChart {
+        self.chart_over(job, alert, self.options.window).await
+    }
+
+    /// [`Courier::chart`] over `window`.
+    pub(super) async fn chart_over(
+        &self,
+        job: &Job,
+        alert: &AlertView<'_>,
+        window: Window,
+    ) -> MessageChart {
         let alert_id = job.alert_id;
         if job.deaths >= DEATHS_WITHOUT_CHART {
             return MessageChart::unavailable(DrawFailure {
@@ -101,12 +111,7 @@ impl<E: Edges> Courier<'_, E> {
             ends_at: alert.ends_at_ms,
         };
         let drawn = drawer
-            .draw(
-                plotted,
-                alert.generator_url,
-                self.options.window,
-                crate::now_ms(),
-            )
+            .draw(plotted, alert.generator_url, window, crate::now_ms())
             .await;
         let drawing = match drawn {
             Ok(drawing) => drawing,

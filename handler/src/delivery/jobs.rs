@@ -24,6 +24,7 @@ impl<E: Edges> Courier<'_, E> {
             JobKind::Silence => self.silence(job).await,
             JobKind::Unsilence => self.unsilence(job).await,
             JobKind::GroupSummary => self.summary(job).await,
+            JobKind::ChartZoom => self.zoom(job).await,
         }
     }
 

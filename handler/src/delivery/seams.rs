@@ -7,7 +7,7 @@ use crate::alertmanager::{Alertmanager, SilenceSpec};
 use crate::chart::draw::{DrawFailure, Drawing, Window};
 use crate::chart::plot::PlottedAlert;
 use crate::chart::prometheus::Prometheus;
-use crate::slack::api::{Client, PngFile, Posted, Upload};
+use crate::slack::api::{Client, Ephemeral, PngFile, Posted, Upload};
 use crate::slack::message::Message;
 use crate::store::{
     AlertHistory, AlertSilence, ChatMessage, DeliveryPause, DrainTurn, Job, Paused, PostingJob,
@@ -104,6 +104,17 @@ pub trait Store {
     ) -> Stored<()> {
         chat_state::save_message(alert_id, message, requested_channel, now, unverified)
     }
+    fn zoom_reply(
+        &self,
+        alert_id: i64,
+        window_ms: i64,
+        now: Timestamp,
+    ) -> Stored<Option<ChatMessage>> {
+        chat_state::zoom_reply(alert_id, window_ms, now)
+    }
+    fn save_zoom_reply(&self, alert_id: i64, window_ms: i64, message: &ChatMessage) -> Stored<()> {
+        chat_state::save_zoom_reply(alert_id, window_ms, message)
+    }
     fn channel_id(&self, name: &str) -> Stored<Option<String>> {
         chat_state::channel_id(name)
     }
@@ -156,6 +167,10 @@ pub trait Chat {
     async fn upload_png(&self, upload: &Upload<'_>) -> Result<(), Failure>;
     /// Uploads a PNG shared nowhere, for a message to show inline: its file id.
     async fn upload_file(&self, file: &PngFile<'_>) -> Result<String, Failure>;
+    /// Shows a note to one user alone, in a message's thread.
+    async fn post_ephemeral(&self, note: &Ephemeral<'_>) -> Result<(), Failure>;
+    /// A link to the message `ts` in `channel_id`.
+    async fn permalink(&self, channel_id: &str, ts: &str) -> Result<String, Failure>;
 }
 
 /// The Alertmanager calls of silences made from the chat service.

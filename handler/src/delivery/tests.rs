@@ -19,6 +19,7 @@ use crate::store::{
 
 mod fakes;
 mod jobs;
+mod zoom;
 
 /// One alert (id 1, channel `#alerts`) and everything outside the instance, faked.
 struct Desk {
@@ -43,7 +44,7 @@ impl Desk {
                 controls: None,
                 chart_delivery: ChartDelivery::Url,
                 base_url: Some("https://alertgraph.example".into()),
-                window: Window {
+                window: Window::Around {
                     before_ms: 3_600_000,
                     after_ms: 900_000,
                 },

@@ -1,6 +1,7 @@
 //! The Slack Web API calls alertgraph makes (`chat.postMessage`, `chat.update`,
-//! `conversations.history`, the external file upload): requests
-//! built and answers classified by plain functions, sent through Spin's outbound HTTP.
+//! `chat.postEphemeral`, `chat.getPermalink`, `conversations.history`, the external file
+//! upload): requests built and answers classified by plain functions, sent through Spin's
+//! outbound HTTP.
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -115,16 +116,9 @@ impl Chat for Client {
             oldest_ms.div_euclid(1000),
             oldest_ms.rem_euclid(1000)
         );
-        let method = "conversations.history";
-        let (status, retry_after, body) = self
-            .send(
-                spin_sdk::http::Method::Get,
-                &format!("{method}?{query}"),
-                JSON,
-                Vec::new(),
-            )
-            .await?;
-        let history = classify_as::<Value>(method, status, retry_after.as_deref(), &body)
+        let history = self
+            .get("conversations.history", &query)
+            .await
             .map_err(|f| f.in_channel(channel_id))?;
         Ok(find_in_history(&history, alert_id).map(|ts| Posted {
             channel: channel_id.to_owned(),
@@ -145,9 +139,48 @@ impl Chat for Client {
     async fn upload_file(&self, file: &PngFile<'_>) -> Result<String, Failure> {
         self.upload_external(file, &[]).await
     }
+
+    /// `chat.postEphemeral` (`chat:write`): a note only `note.user` sees.
+    async fn post_ephemeral(&self, note: &Ephemeral<'_>) -> Result<(), Failure> {
+        let method = "chat.postEphemeral";
+        let body = serde_json::to_vec(note).expect("strings always serialise");
+        let (status, retry_after, answer) = self
+            .send(spin_sdk::http::Method::Post, method, JSON, body)
+            .await?;
+        classify_as::<Value>(method, status, retry_after.as_deref(), &answer)
+            .map_err(|f| f.in_channel(note.channel))?;
+        Ok(())
+    }
+
+    /// `chat.getPermalink` (no scope needed): a link to the message.
+    async fn permalink(&self, channel_id: &str, ts: &str) -> Result<String, Failure> {
+        let query = format!(
+            "channel={}&message_ts={}",
+            crate::percent::encode(channel_id),
+            crate::percent::encode(ts)
+        );
+        let answer = self.get("chat.getPermalink", &query).await?;
+        answer["permalink"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| Failure::Permanent("chat.getPermalink: answer lacks permalink".into()))
+    }
 }
 
 impl Client {
+    /// A Web API read (`GET method?query`), its answer classified.
+    async fn get(&self, method: &str, query: &str) -> Result<Value, Failure> {
+        let (status, retry_after, body) = self
+            .send(
+                spin_sdk::http::Method::Get,
+                &format!("{method}?{query}"),
+                JSON,
+                Vec::new(),
+            )
+            .await?;
+        classify_as::<Value>(method, status, retry_after.as_deref(), &body)
+    }
+
     /// Slack's external upload flow (`files.getUploadURLExternal`, the upload,
     /// `files.completeUploadExternal` with `share`'s fields): the file's id.
     async fn upload_external(
@@ -241,6 +274,15 @@ pub struct Upload<'a> {
     pub channel_id: &'a str,
     pub thread_ts: &'a str,
     pub file: PngFile<'a>,
+}
+
+/// A `chat.postEphemeral` body: `text` for `user` alone, in the thread `thread_ts`.
+#[derive(Debug, serde::Serialize)]
+pub struct Ephemeral<'a> {
+    pub channel: &'a str,
+    pub user: &'a str,
+    pub thread_ts: &'a str,
+    pub text: String,
 }
 
 /// A chart's PNG as Slack files it.

@@ -1,6 +1,6 @@
-//! Slack's interaction requests: a button clicked on an alert's message, as the form body's
-//! `payload` JSON, turned into the store's [`ChatAction`]. The buttons' ids live here too,
-//! so the message builder and this parser cannot drift apart.
+//! Slack's interaction requests: a button clicked on an alert's message (acknowledge, silence,
+//! zoom the chart), as the form body's `payload` JSON, turned into the store's [`ChatAction`].
+//! The buttons' ids live here too, so the message builder and this parser cannot drift apart.
 
 use std::fmt;
 
@@ -17,6 +17,14 @@ pub const SILENCES: [(&str, &str, i64); 3] = [
     ("silence_1h", "Silence 1h", HOUR_MS),
     ("silence_4h", "Silence 4h", 4 * HOUR_MS),
     ("silence_24h", "Silence 24h", 24 * HOUR_MS),
+];
+
+/// The zoom buttons under a chart: action id, label, the window drawn.
+pub const ZOOMS: [(&str, &str, i64); 4] = [
+    ("zoom_1h", "1h", HOUR_MS),
+    ("zoom_6h", "6h", 6 * HOUR_MS),
+    ("zoom_24h", "24h", 24 * HOUR_MS),
+    ("zoom_7d", "7d", 7 * 24 * HOUR_MS),
 ];
 
 /// What a verified interaction asks of alertgraph.
@@ -145,10 +153,15 @@ fn request_of(action_id: &str) -> Option<ActionRequest> {
     match action_id {
         ACKNOWLEDGE => Some(ActionRequest::Acknowledge),
         UNSILENCE => Some(ActionRequest::Unsilence),
-        _ => SILENCES
-            .iter()
-            .find(|(id, _, _)| *id == action_id)
-            .map(|&(_, _, ms)| ActionRequest::Silence(ms)),
+        _ => {
+            let of = |buttons: &[(&str, &str, i64)]| {
+                let found = buttons.iter().find(|(id, _, _)| *id == action_id);
+                found.map(|&(_, _, ms)| ms)
+            };
+            of(&SILENCES)
+                .map(ActionRequest::Silence)
+                .or_else(|| of(&ZOOMS).map(ActionRequest::Zoom))
+        }
     }
 }
 
@@ -208,6 +221,12 @@ mod tests {
             assert_eq!(
                 parse_any(&body(&click(id, "42"))),
                 Ok(action(ActionRequest::Silence(ms)))
+            );
+        }
+        for (id, _, ms) in ZOOMS {
+            assert_eq!(
+                parse_any(&body(&click(id, "42"))),
+                Ok(action(ActionRequest::Zoom(ms)))
             );
         }
     }

@@ -311,8 +311,8 @@ pub fn holding_silence(
 }
 
 /// A stored alert's whole message, as delivery sends it and the history page previews it: the
-/// alert with its chart, who acted on it, its buttons (with `controls`) and, when the store can
-/// tell, its past.
+/// alert with its chart, who acted on it, its buttons (with `controls`, the chart's zoom buttons
+/// too) and, when the store can tell, its past.
 pub fn stored_alert_message(
     stored: &StoredAlert,
     history: Option<&AlertHistory>,
@@ -327,6 +327,9 @@ pub fn stored_alert_message(
         silenced: stored.silenced.as_ref(),
     };
     add_controls(&mut message, &alert, stored.id, responses, controls, now);
+    if controls.is_some() {
+        zoom::add_buttons(&mut message, stored.id);
+    }
     if let Some(history) = history {
         add_history(&mut message, history);
     }
@@ -843,6 +846,8 @@ pub fn duration(ms: i64) -> String {
     }
     text
 }
+
+pub mod zoom;
 
 #[cfg(test)]
 mod tests;

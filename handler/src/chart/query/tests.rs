@@ -563,6 +563,16 @@ fn window_of_a_resolved_alert() {
 }
 
 #[test]
+fn a_zoom_spans_the_time_before_now_or_the_resolve() {
+    let now = T0 + 5 * HOUR;
+    assert_eq!(last(None, now, HOUR), (now - HOUR, now));
+    assert_eq!(last(Some(T0), now, 6 * HOUR), (T0 - 6 * HOUR, T0));
+    // An end after now (clocks apart) is now; a span too short for a line is widened.
+    assert_eq!(last(Some(now + HOUR), now, HOUR), (now - HOUR, now));
+    assert_eq!(last(None, now, 0), (now - MIN_WINDOW_MS, now));
+}
+
+#[test]
 fn window_always_has_a_length() {
     // An alert starting after `now`, with nothing before it.
     assert_eq!(

@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 use crate::alertmanager::SilenceSpec;
 use crate::chart::draw::{DrawFailure, Drawing, Window};
 use crate::chart::plot::PlottedAlert;
-use crate::slack::api::{PngFile, Posted, Upload};
+use crate::slack::api::{Ephemeral, PngFile, Posted, Upload};
 use crate::slack::message::Message;
 use crate::store::{
     AlertHistory, AlertSilence, ChatMessage, DeliveryPause, DrainTurn, Job, Paused, PostingJob,
@@ -58,6 +58,8 @@ pub struct FakeStore {
     pub due: RefCell<Vec<Job>>,
     /// Calls that answer busy, by name, and how many more times (`u32::MAX`: always).
     pub busy: RefCell<BTreeMap<&'static str, u32>>,
+    /// Zoom replies posted, by alert and window.
+    pub zoom_replies: RefCell<BTreeMap<(i64, i64), ChatMessage>>,
     /// The writes, one line each, in order.
     pub journal: RefCell<Vec<String>>,
     charts: Cell<u32>,
@@ -168,6 +170,29 @@ impl Store for FakeStore {
     fn enqueue_chart_redraw(&self, alert_id: i64, _: Timestamp, _: Timestamp) -> Stored<bool> {
         self.write("enqueue_chart_redraw", format!("redraw {alert_id}"))?;
         Ok(true)
+    }
+    fn zoom_reply(
+        &self,
+        alert_id: i64,
+        window_ms: i64,
+        _: Timestamp,
+    ) -> Stored<Option<ChatMessage>> {
+        self.call("zoom_reply")?;
+        Ok(self
+            .zoom_replies
+            .borrow()
+            .get(&(alert_id, window_ms))
+            .cloned())
+    }
+    fn save_zoom_reply(&self, alert_id: i64, window_ms: i64, message: &ChatMessage) -> Stored<()> {
+        let line = format!(
+            "zoom {alert_id} {window_ms} {} {}",
+            message.channel, message.ts
+        );
+        self.write("save_zoom_reply", line)?;
+        let mut replies = self.zoom_replies.borrow_mut();
+        replies.insert((alert_id, window_ms), message.clone());
+        Ok(())
     }
     fn find_message(&self, alert_id: i64) -> Stored<Option<ChatMessage>> {
         self.call("find_message")?;
@@ -333,6 +358,19 @@ impl Chat for FakeChat {
         self.call("upload_file", format!("upload {}", file.filename))?;
         Ok(format!("F{}", self.calls.borrow().len()))
     }
+    async fn post_ephemeral(&self, note: &Ephemeral<'_>) -> Result<(), Failure> {
+        let line = format!(
+            "ephemeral {} {} in {}: {}",
+            note.channel, note.user, note.thread_ts, note.text
+        );
+        self.call("ephemeral", line)
+    }
+    async fn permalink(&self, channel_id: &str, ts: &str) -> Result<String, Failure> {
+        self.call("permalink", format!("permalink {channel_id} {ts}"))?;
+        Ok(format!(
+            "https://example.slack.com/archives/{channel_id}/p{ts}"
+        ))
+    }
 }
 
 #[derive(Default)]
@@ -378,6 +416,8 @@ impl Silences for FakeAlertmanager {
 pub struct FakeDrawer {
     pub failure: RefCell<Option<DrawFailure>>,
     pub drawn: Cell<u32>,
+    /// The window of each drawing, in order.
+    pub windows: RefCell<Vec<Window>>,
 }
 
 impl Drawer for FakeDrawer {
@@ -385,10 +425,11 @@ impl Drawer for FakeDrawer {
         &self,
         alert: PlottedAlert<'_>,
         _: &str,
-        _: Window,
+        window: Window,
         _: Timestamp,
     ) -> Result<Drawing, DrawFailure> {
         self.drawn.set(self.drawn.get() + 1);
+        self.windows.borrow_mut().push(window);
         if let Some(failure) = self.failure.borrow().clone() {
             return Err(failure);
         }
