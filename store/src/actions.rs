@@ -1,6 +1,6 @@
 //! What Slack users do about an alert from its message: acknowledge it, silence it in
-//! Alertmanager, unsilence it, zoom its chart. A click is recorded once (its signature refuses replays);
-//! the Alertmanager calls and the message redraws are outbox jobs.
+//! Alertmanager, unsilence it, zoom its chart. A click is recorded once (its signature refuses
+//! replays); the Alertmanager calls, the message redraws and the zooms are outbox jobs.
 
 use crate::api::{
     ActionOutcome, ActionRequest, AlertSilence, ChatAction, ChatMessage, JobKind, StoreError,
@@ -9,7 +9,7 @@ use crate::api::{
 use crate::db::{changed, int, opt_int, opt_text, query_opt, query_opt_with, text, Db};
 use crate::errors::invalid;
 use crate::metrics::{bump, SLACK_ACTIONS, SLACK_REFUSALS};
-use crate::{outbox, tx};
+use crate::{messages, outbox, tx};
 
 /// Signatures are remembered this long: Slack's are valid for five minutes either way.
 const SEEN_FOR_MS: i64 = 10 * 60 * 1000;
@@ -183,12 +183,7 @@ pub fn zoom_reply(
         "SELECT channel, ts FROM zoom_replies
          WHERE alert_id = ? AND window_ms = ? AND asked_at >= ? AND ts IS NOT NULL",
         &[int(alert_id), int(window_ms), int(now - ZOOM_REPEAT_MS)],
-        |row| {
-            Ok(ChatMessage {
-                channel: row.text(0)?,
-                ts: row.text(1)?,
-            })
-        },
+        messages::chat_message,
     )
 }
 
@@ -200,18 +195,16 @@ pub fn save_zoom_reply(
     window_ms: i64,
     message: &ChatMessage,
 ) -> Result<(), StoreError> {
-    tx::write(db, || {
-        db.execute(
-            "UPDATE zoom_replies SET channel = ?, ts = ? WHERE alert_id = ? AND window_ms = ?",
-            &[
-                text(&message.channel),
-                text(&message.ts),
-                int(alert_id),
-                int(window_ms),
-            ],
-        )?;
-        Ok(())
-    })
+    db.execute(
+        "UPDATE zoom_replies SET channel = ?, ts = ? WHERE alert_id = ? AND window_ms = ?",
+        &[
+            text(&message.channel),
+            text(&message.ts),
+            int(alert_id),
+            int(window_ms),
+        ],
+    )?;
+    Ok(())
 }
 
 /// Count a Slack request refused before it was recorded.

@@ -1,7 +1,7 @@
 //! The Slack message that carries an alert: one per alert, written once.
 
 use crate::api::{ChatMessage, StoreError, Timestamp};
-use crate::db::{int, query_opt, query_opt_with, text, Db};
+use crate::db::{int, query_opt, query_opt_with, text, Db, Row};
 use crate::errors::invalid;
 use crate::metrics::{bump, POSTS_UNVERIFIED};
 use crate::tx;
@@ -11,13 +11,16 @@ pub fn find(db: &dyn Db, alert_id: i64) -> Result<Option<ChatMessage>, StoreErro
         db,
         "SELECT channel, ts FROM messages WHERE alert_id = ?",
         &[int(alert_id)],
-        |row| {
-            Ok(ChatMessage {
-                channel: row.text(0)?,
-                ts: row.text(1)?,
-            })
-        },
+        chat_message,
     )
+}
+
+/// A chat message from a row whose first two columns are its channel and ts.
+pub fn chat_message(row: Row) -> Result<ChatMessage, StoreError> {
+    Ok(ChatMessage {
+        channel: row.text(0)?,
+        ts: row.text(1)?,
+    })
 }
 
 /// Record the alert's message, and `requested_channel` as a name of its channel. Saving the
